@@ -1,0 +1,356 @@
+//! The machinery shared by every model kind: host embedding tables, the dense net, the training
+//! loop and batched inference. Public model types wrap it in `models`.
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Labels, Vocab};
+use crate::error::{CoreError, Result, all_finite, same_len};
+use crate::loss::{bce_logit, sigmoid, weighted_bce_sum};
+use crate::net::{ArchConfig, Net, NetSpec};
+use crate::rng::Rng;
+use crate::tables::{AdamParams, Tables};
+use crate::train::{EpochStats, LossNorm, TrainConfig, TrainEvent, TrainReport};
+
+/// Which model a scorer is; saved with it so a teacher can never load as a servable model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// In-feed survey model (baseline, response debias, student): pre-exposure features only.
+    Survey,
+    /// Teacher: also reads posterior behaviour.
+    Teacher,
+    /// Survey-submit model: P(submit | shown) per survey type.
+    Submit,
+}
+
+/// Everything that defines a scorer's shape; saved as `config.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScorerSpec {
+    /// The kind.
+    pub kind: ModelKind,
+    /// Head names.
+    pub heads: Vec<String>,
+    /// Id vocabularies.
+    pub vocab: Vocab,
+    /// Dense attributes.
+    pub n_dense: usize,
+    /// Extra inputs after the attributes (posterior features, or the submit history).
+    pub n_extra: usize,
+    /// Widths.
+    pub arch: ArchConfig,
+    /// LHUC gates on.
+    pub lhuc: bool,
+    /// Seed of the initial weights.
+    pub seed: u64,
+}
+
+impl ScorerSpec {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.vocab.validate()?;
+        self.arch.validate()?;
+        if self.heads.is_empty() {
+            return Err(CoreError::config("heads", "[]", "at least one head name"));
+        }
+        for (i, h) in self.heads.iter().enumerate() {
+            if h.trim().is_empty() {
+                return Err(CoreError::config(format!("heads[{i}]"), "\"\"", "a non-empty name"));
+            }
+            if self.heads[..i].contains(h) {
+                return Err(CoreError::config(format!("heads[{i}]"), h, "a name not used by another head"));
+            }
+        }
+        Ok(())
+    }
+
+    fn net_spec(&self) -> NetSpec {
+        NetSpec {
+            arch: self.arch.clone(),
+            emb_width: 3 * self.arch.embedding_dim,
+            dense_width: self.n_dense + self.n_extra,
+            lhuc: self.lhuc,
+            n_heads: self.heads.len(),
+        }
+    }
+}
+
+/// Input columns of `n` rows: ids plus row-major dense blocks side by side.
+pub(crate) struct InputView<'a> {
+    pub ids: [&'a [u32]; 3],
+    pub blocks: Vec<(&'a [f32], usize)>,
+    pub n: usize,
+}
+
+impl InputView<'_> {
+    fn width(&self) -> usize {
+        self.blocks.iter().map(|b| b.1).sum()
+    }
+
+    fn gather_dense(&self, rows: &[usize], out: &mut Vec<f32>) {
+        out.clear();
+        for &r in rows {
+            for &(v, w) in &self.blocks {
+                out.extend_from_slice(&v[r * w..(r + 1) * w]);
+            }
+        }
+    }
+}
+
+/// Tables, net and device.
+pub(crate) struct Scorer {
+    pub spec: ScorerSpec,
+    pub tables: Tables,
+    pub net: Net,
+    pub device: Device,
+}
+
+fn tensor2(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(data, [rows, cols]), device)
+}
+
+async fn read_f32(t: Tensor<2>) -> Result<Vec<f32>> {
+    t.into_data_async()
+        .await
+        .map_err(|e| CoreError::Backend(format!("reading a tensor: {e:?}")))?
+        .try_into_vec::<f32>()
+        .map_err(|e| CoreError::Backend(format!("converting a tensor: {e:?}")))
+}
+
+impl Scorer {
+    pub fn new(spec: ScorerSpec, device: &Device) -> Result<Scorer> {
+        spec.validate()?;
+        device.seed(spec.seed);
+        let net = spec.net_spec().init(device);
+        let tables = Tables::new(&spec.vocab, spec.arch.embedding_dim, spec.seed);
+        Ok(Scorer { spec, tables, net, device: device.clone() })
+    }
+
+    fn check_input(&self, x: &InputView<'_>) -> Result<()> {
+        if x.n == 0 {
+            return Err(CoreError::empty("input rows"));
+        }
+        let expect = self.spec.n_dense + self.spec.n_extra;
+        same_len("model input", "expected dense width", expect, "given dense width", x.width())?;
+        for (t, (ids, (table, size))) in x.ids.iter().zip([
+            ("user", self.spec.vocab.users),
+            ("item", self.spec.vocab.items),
+            ("author", self.spec.vocab.authors),
+        ])
+        .enumerate()
+        {
+            let _ = t;
+            same_len("model input", "rows", x.n, table, ids.len())?;
+            if let Some(row) = ids.iter().position(|&id| id as usize >= size) {
+                return Err(CoreError::IdOutOfRange { table, id: ids[row], row, vocab: size });
+            }
+        }
+        for (b, &(v, w)) in x.blocks.iter().enumerate() {
+            same_len("model input", &format!("rows x width of block {b}"), x.n * w, "values", v.len())?;
+            all_finite(&format!("model input block {b}"), v)?;
+        }
+        Ok(())
+    }
+
+    /// Raw logits, `n x heads`, in batches.
+    pub async fn logits_async(&self, x: &InputView<'_>, batch: usize) -> Result<Vec<f32>> {
+        self.check_input(x)?;
+        self.logits_rows(&self.net, &self.tables, x, &(0..x.n).collect::<Vec<_>>(), batch).await
+    }
+
+    async fn logits_rows(&self, net: &Net, tables: &Tables, x: &InputView<'_>, rows: &[usize], batch: usize) -> Result<Vec<f32>> {
+        let e = 3 * self.spec.arch.embedding_dim;
+        let dw = x.width();
+        let mut out = Vec::with_capacity(rows.len() * self.spec.heads.len());
+        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
+        for chunk in rows.chunks(batch.max(1)) {
+            tables.gather(x.ids, chunk, &mut ebuf);
+            let emb = tensor2(std::mem::take(&mut ebuf), chunk.len(), e, &self.device);
+            let dense = if dw > 0 {
+                x.gather_dense(chunk, &mut dbuf);
+                Some(tensor2(std::mem::take(&mut dbuf), chunk.len(), dw, &self.device))
+            } else {
+                None
+            };
+            out.extend(read_f32(net.forward(emb, dense)).await?);
+        }
+        Ok(out)
+    }
+
+    /// Probabilities, `n x heads`.
+    pub async fn predict_async(&self, x: &InputView<'_>, batch: usize) -> Result<Vec<f32>> {
+        let mut p = self.logits_async(x, batch).await?;
+        p.iter_mut().for_each(|v| *v = sigmoid(*v));
+        Ok(p)
+    }
+
+    /// Trains from fresh weights (seeded by `cfg.seed`) on the labelled rows of `labels`.
+    /// `weights`, `n x heads`, multiply each cell's loss (inverse propensities, the distillation
+    /// `alpha`); a cell whose mask is off never counts.
+    pub async fn fit_async(
+        &mut self,
+        x: &InputView<'_>,
+        labels: &Labels,
+        weights: Option<&[f32]>,
+        cfg: &TrainConfig,
+        progress: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainReport> {
+        cfg.validate()?;
+        self.check_input(x)?;
+        let h = self.spec.heads.len();
+        if labels.heads != self.spec.heads {
+            return Err(CoreError::config("labels.heads", format!("{:?}", labels.heads), format!("the model's heads {:?}", self.spec.heads)));
+        }
+        same_len("fit", "feature rows", x.n, "label rows", labels.len())?;
+        if let Some(w) = weights {
+            same_len("fit", "rows x heads", x.n * h, "weights", w.len())?;
+            all_finite("fit: weights", w)?;
+            if let Some(index) = w.iter().position(|&v| v < 0.0) {
+                return Err(CoreError::OutOfRange { what: "fit: weights".into(), index, value: w[index] as f64, allowed: "[0, inf)".into() });
+            }
+        }
+        let cell_w = |r: usize, k: usize| -> f32 {
+            if labels.mask[r * h + k] { weights.map_or(1.0, |w| w[r * h + k]) } else { 0.0 }
+        };
+        for (k, head) in self.spec.heads.iter().enumerate() {
+            let (mut n, mut pos) = (0usize, 0.0f64);
+            for r in 0..x.n {
+                if cell_w(r, k) > 0.0 {
+                    n += 1;
+                    pos += labels.y[r * h + k] as f64;
+                }
+            }
+            if pos <= 0.0 {
+                return Err(CoreError::MissingClass { what: format!("training head `{head}`"), class: "positive", n });
+            }
+        }
+        let mut rows: Vec<usize> = (0..x.n).filter(|&r| (0..h).any(|k| cell_w(r, k) > 0.0)).collect();
+        let mut rng = Rng::new(cfg.seed, 1);
+        rng.shuffle(&mut rows);
+        let n_val = if cfg.val_fraction > 0.0 { ((rows.len() as f64 * cfg.val_fraction).round() as usize).min(rows.len() - 1) } else { 0 };
+        let val_rows: Vec<usize> = rows[..n_val].to_vec();
+        let mut train_rows: Vec<usize> = rows[n_val..].to_vec();
+        let steps_per_epoch = train_rows.len().div_ceil(cfg.batch_size);
+        progress(&TrainEvent::Started { train_rows: train_rows.len(), val_rows: n_val, steps_per_epoch, epochs: cfg.epochs });
+
+        // Fresh weights on an autodiff device: training always starts from the seed.
+        let ad = self.device.clone().autodiff();
+        ad.seed(cfg.seed);
+        let mut net = self.spec.net_spec().init(&ad);
+        let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
+        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+        let adam = AdamParams::default();
+        let e = 3 * self.spec.arch.embedding_dim;
+        let dw = x.width();
+        let mut best: Option<(f64, usize, Net, Tables)> = None;
+        let mut history = Vec::new();
+        let (mut global, mut bad, mut stopped_early, mut seen) = (0usize, 0usize, false, 0usize);
+        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
+        for epoch in 1..=cfg.epochs {
+            let mut shuffle = Rng::new(cfg.seed, 100 + epoch as u64);
+            shuffle.shuffle(&mut train_rows);
+            let mut loss_sum = 0.0;
+            for chunk in train_rows.chunks(cfg.batch_size) {
+                global += 1;
+                let b = chunk.len();
+                let mut y = Vec::with_capacity(b * h);
+                let mut w = Vec::with_capacity(b * h);
+                let mut denom = 0.0f64;
+                for &r in chunk {
+                    for k in 0..h {
+                        let cw = cell_w(r, k);
+                        y.push(labels.y[r * h + k]);
+                        w.push(cw);
+                        denom += match cfg.loss_norm {
+                            LossNorm::Count => (cw > 0.0) as u8 as f64,
+                            LossNorm::SelfNormalized => cw as f64,
+                        };
+                    }
+                }
+                if denom <= 0.0 {
+                    continue;
+                }
+                tables.gather(x.ids, chunk, &mut ebuf);
+                let emb = tensor2(std::mem::take(&mut ebuf), b, e, &ad).require_grad();
+                let dense = (dw > 0).then(|| {
+                    x.gather_dense(chunk, &mut dbuf);
+                    tensor2(std::mem::take(&mut dbuf), b, dw, &ad)
+                });
+                let logits = net.forward(emb.clone(), dense);
+                let loss = weighted_bce_sum(logits, tensor2(y, b, h, &ad), tensor2(w, b, h, &ad)).mul_scalar(1.0 / denom);
+                let grads = loss.backward();
+                let loss_v = read_f32(loss.inner().reshape([1, 1])).await?[0] as f64;
+                if !loss_v.is_finite() {
+                    let step = global - (epoch - 1) * steps_per_epoch;
+                    return Err(CoreError::Diverged { epoch, step, global_step: global, loss: loss_v });
+                }
+                let emb_grad = emb.grad(&grads).ok_or_else(|| CoreError::Backend("no gradient for the embedding input".into()))?;
+                let emb_grad = read_f32(emb_grad).await?;
+                let gp = GradientsParams::from_grads(grads, &net);
+                net = optim.step(cfg.learning_rate, net, gp);
+                tables.adam_step(x.ids, chunk, &emb_grad, cfg.embedding_learning_rate as f32, global as u64, adam);
+                loss_sum += loss_v;
+                seen += b;
+                progress(&TrainEvent::Step { epoch, global_step: global, loss: loss_v });
+            }
+            let train_loss = loss_sum / steps_per_epoch.max(1) as f64;
+            let val_loss = if n_val > 0 {
+                let valid = net.valid();
+                let logits = self.logits_rows(&valid, &tables, x, &val_rows, cfg.predict_batch_size).await?;
+                let (mut s, mut sw) = (0.0, 0.0);
+                for (i, &r) in val_rows.iter().enumerate() {
+                    for k in 0..h {
+                        let cw = cell_w(r, k) as f64;
+                        if cw > 0.0 {
+                            s += cw * bce_logit(logits[i * h + k] as f64, labels.y[r * h + k] as f64);
+                            sw += cw;
+                        }
+                    }
+                }
+                Some(s / sw.max(f64::MIN_POSITIVE))
+            } else {
+                None
+            };
+            let stats = EpochStats { epoch, train_loss, val_loss };
+            progress(&TrainEvent::Epoch(stats.clone()));
+            history.push(stats);
+            let score = val_loss.unwrap_or(f64::NEG_INFINITY);
+            let improved = best.as_ref().is_none_or(|(b, ..)| score < *b - 1e-7 * b.abs());
+            if improved || val_loss.is_none() {
+                best = Some((score, epoch, net.clone(), tables.clone()));
+                bad = 0;
+            } else {
+                bad += 1;
+                if bad > cfg.patience {
+                    stopped_early = epoch < cfg.epochs;
+                    break;
+                }
+            }
+        }
+        let (_, best_epoch, best_net, best_tables) = best.ok_or_else(|| CoreError::empty("training epochs"))?;
+        self.net = best_net.valid();
+        self.tables = best_tables;
+        Ok(TrainReport { history, best_epoch, stopped_early, train_rows: train_rows.len(), val_rows: n_val, samples_seen: seen })
+    }
+}
+
+/// Runs a future to completion on the calling thread. Natively it blocks; on wasm32 the future
+/// must be ready at once (true on the flex device), otherwise the `_async` methods are needed.
+pub(crate) fn block_on<F: std::future::Future<Output = Result<T>>, T>(f: F) -> Result<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        pollster::block_on(f)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        use std::task::{Context, Poll, Waker};
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => Err(CoreError::Backend(
+                "this device reads results asynchronously (WebGPU): call the `_async` method".into(),
+            )),
+        }
+    }
+}

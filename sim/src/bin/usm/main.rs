@@ -1,0 +1,396 @@
+//! `usm`: simulate feeds with in-feed surveys, run the paper's experiments, benchmark.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+mod bench;
+mod sweep;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use usm_sim::logs::{Format, LogWriter};
+use usm_sim::output::Staging;
+use usm_sim::prelude::*;
+use usm_sim::experiment::{Event, ExperimentConfig, Results, run_experiment};
+use usm_sim::scenario::PRESETS;
+
+#[derive(Parser)]
+#[command(name = "usm", version, about = "Unbiased survey modeling: simulate, debias, measure")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+struct ScenarioArgs {
+    /// A scenario TOML file, or a preset name (see `usm presets`).
+    #[arg(long, default_value = "paper")]
+    scenario: String,
+    /// Override one field, e.g. `--set survey.rate=0.01` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Seed (overrides the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a scenario and write its logs (CSV and/or Parquet) with a summary.
+    Simulate {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Log format.
+        #[arg(long, value_enum, default_value = "parquet")]
+        format: FormatArg,
+        /// Leave out the oracle columns (write what a platform would log).
+        #[arg(long)]
+        no_oracle: bool,
+    },
+    /// Run the default experiment (or another) end to end: simulate, train every variant,
+    /// evaluate, A/B test, report.
+    Run(RunArgs),
+    /// Run an experiment over values of one or two scenario fields, replicates in parallel.
+    Sweep {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Field to sweep, e.g. `willingness.spread`.
+        #[arg(long)]
+        param: String,
+        /// Comma-separated values.
+        #[arg(long, value_delimiter = ',', required = true)]
+        values: Vec<String>,
+        /// Second field (optional).
+        #[arg(long)]
+        param2: Option<String>,
+        /// Its values.
+        #[arg(long, value_delimiter = ',')]
+        values2: Vec<String>,
+        /// Run the A/B test at every point too (slow).
+        #[arg(long)]
+        with_ab: bool,
+    },
+    /// Closed-loop A/B tests of every variant against control (Eq. 3), with intervals.
+    Ab {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Users in the test.
+        #[arg(long)]
+        users: Option<u32>,
+        /// Days of the test.
+        #[arg(long)]
+        days: Option<u32>,
+        /// Eq. 3 weights, one per head, comma-separated.
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+        weights: Vec<f64>,
+    },
+    /// Measure simulation, training, inference and metric throughput.
+    Bench {
+        /// Smaller sizes, for a quick look.
+        #[arg(long)]
+        quick: bool,
+        /// Device for the model benchmarks.
+        #[arg(long, value_enum, default_value = "flex")]
+        device: DeviceArg,
+    },
+    /// List the presets.
+    Presets,
+    /// Show or export a resolved scenario as TOML.
+    Scenario {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Print the TOML.
+        #[arg(long)]
+        print: bool,
+        /// Write the TOML to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args, Clone, Debug)]
+struct RunArgs {
+    /// A scenario TOML file, or a preset name (see `usm presets`).
+    #[arg(long, default_value = "experiment")]
+    scenario: String,
+    /// An experiment TOML file (models, training, A/B); `--scenario` replaces its scenario
+    /// only when given explicitly.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Override a field: scenario keys (`survey.rate=0.02`) or experiment keys
+    /// (`train.epochs=3`, `ab.enabled=false`). Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Seed of the first replicate.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Independent replicates, for confidence intervals.
+    #[arg(long)]
+    replicates: Option<usize>,
+    /// Tensor device.
+    #[arg(long, value_enum, default_value = "flex")]
+    device: DeviceArg,
+    /// Output folder.
+    #[arg(long, default_value = "usm-report")]
+    out: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum DeviceArg {
+    /// Pure-Rust CPU (burn flex).
+    Flex,
+    /// GPU through wgpu (software GL where there is no GPU: slow).
+    Wgpu,
+}
+
+fn device(d: DeviceArg) -> usm_core::prelude::Device {
+    match d {
+        DeviceArg::Flex => usm_core::prelude::Device::flex(),
+        DeviceArg::Wgpu => usm_core::prelude::Device::wgpu(Default::default()),
+    }
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum FormatArg {
+    Csv,
+    Parquet,
+    Both,
+}
+
+fn resolve(args: &ScenarioArgs) -> Result<Scenario> {
+    let path = PathBuf::from(&args.scenario);
+    let mut s = if args.scenario.ends_with(".toml") || path.is_file() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading scenario file {}", path.display()))?;
+        Scenario::from_toml(&text, &path.display().to_string())?
+    } else {
+        Scenario::preset(&args.scenario)?
+    };
+    for a in &args.set {
+        s.set(a)?;
+    }
+    if let Some(seed) = args.seed {
+        s.seed = seed;
+    }
+    s.validate()?;
+    Ok(s)
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template(&format!("{{spinner}} {what:<10} [{{bar:36}}] {{pos}}/{{len}} {{msg}} ({{elapsed}}, eta {{eta}})"))
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+fn simulate(args: &ScenarioArgs, out: &PathBuf, format: FormatArg, no_oracle: bool) -> Result<()> {
+    let s = resolve(args)?;
+    let staging = Staging::new(out)?;
+    staging.write("scenario.toml", s.to_toml())?;
+    let t0 = Instant::now();
+    let pop = Population::draw(&s);
+    let formats: Vec<Format> = match format {
+        FormatArg::Csv => vec![Format::Csv],
+        FormatArg::Parquet => vec![Format::Parquet],
+        FormatArg::Both => vec![Format::Csv, Format::Parquet],
+    };
+    let mut writers = formats
+        .iter()
+        .map(|f| LogWriter::create(&staging.path(&format!("exposures.{}", f.ext())), *f, !no_oracle))
+        .collect::<usm_sim::error::Result<Vec<_>>>()?;
+    let total = s.population.days as u64 * s.population.users as u64;
+    let pb = bar(total, "simulate");
+    let mut sink = |b: &[ExposureRecord]| -> usm_sim::error::Result<()> {
+        for w in writers.iter_mut() {
+            w.write(b)?;
+        }
+        Ok(())
+    };
+    let stats = run(&s, &pop, None, RunOptions::default(), &mut sink, &mut |p: &RunProgress| {
+        pb.set_position(p.day as u64 * p.users as u64 + p.users_done as u64);
+        pb.set_message(format!("day {}/{}, {} exposures", p.day + 1, p.days, p.exposures));
+    })?;
+    pb.finish_and_clear();
+    for w in writers {
+        w.finish()?;
+    }
+    staging.write("summary.json", serde_json::to_string_pretty(&stats)?)?;
+    let files = staging.commit()?;
+    let secs = t0.elapsed().as_secs_f64();
+    println!("scenario `{}` (seed {}), {:.1} s, {:.2} M exposures/s including writing\n", s.name, s.seed, secs, stats.exposures as f64 / secs / 1e6);
+    print!("{}", stats.summary());
+    println!("\nwrote:");
+    for f in files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}
+
+fn experiment_config(a: &RunArgs) -> Result<ExperimentConfig> {
+    let mut cfg = match &a.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading experiment file {}", path.display()))?;
+            ExperimentConfig::from_toml(&text, &path.display().to_string())?
+        }
+        None => ExperimentConfig::default(),
+    };
+    let explicit = a.config.is_none() || a.scenario != "experiment";
+    if explicit {
+        cfg.scenario = resolve(&ScenarioArgs { scenario: a.scenario.clone(), set: vec![], seed: None })?;
+    }
+    for s in &a.set {
+        cfg.set(s)?;
+    }
+    if let Some(seed) = a.seed {
+        cfg.scenario.seed = seed;
+    }
+    if let Some(r) = a.replicates {
+        cfg.replicates = r;
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// A progress bar per stage of an experiment.
+struct Bars {
+    pb: Option<ProgressBar>,
+}
+
+impl Bars {
+    fn on(&mut self, e: Event) {
+        match e {
+            Event::Stage { name, total } => {
+                if let Some(pb) = self.pb.take() {
+                    pb.finish_and_clear();
+                }
+                let pb = bar(total.max(1), "");
+                pb.set_prefix(name.clone());
+                pb.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:<44} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                );
+                self.pb = Some(pb);
+            }
+            Event::Progress { pos, msg } => {
+                if let Some(pb) = &self.pb {
+                    pb.set_position(pos);
+                    pb.set_message(msg);
+                }
+            }
+            Event::Note(n) => match &self.pb {
+                Some(pb) => pb.println(n),
+                None => eprintln!("{n}"),
+            },
+        }
+    }
+
+    fn done(&mut self) {
+        if let Some(pb) = self.pb.take() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+fn write_report(out: &PathBuf, res: &Results) -> Result<Vec<PathBuf>> {
+    let staging = Staging::new(out)?;
+    for (name, text) in usm_sim::report::files(res) {
+        staging.write(&name, text)?;
+    }
+    Ok(staging.commit()?)
+}
+
+fn describe(cfg: &ExperimentConfig) -> String {
+    let s = &cfg.scenario;
+    format!(
+        "scenario `{}`: {} users x {} days, survey rate {:.0e} (the paper's is under 1e-4; see `usm presets`), willingness mean {} spread {} corr(sensitivity) {}, answer dependence {}, panel rate {}; {} replicate(s)",
+        s.name, s.population.users, s.population.days, s.survey.rate, s.willingness.mean, s.willingness.spread, s.willingness.corr_sensitivity, s.willingness.answer_dependence, s.panel.rate, cfg.replicates
+    )
+}
+
+fn run_cmd(a: &RunArgs, ab_only: bool) -> Result<()> {
+    let cfg = experiment_config(a)?;
+    eprintln!("{}", describe(&cfg));
+    let dev = device(a.device);
+    let t0 = Instant::now();
+    let mut bars = Bars { pb: None };
+    let res = run_experiment(&cfg, &dev, &mut |e| bars.on(e), &|| t0.elapsed().as_secs_f64())?;
+    bars.done();
+    let text = usm_sim::report::text(&res);
+    if ab_only {
+        let start = text.find("== Closed-loop").unwrap_or(0);
+        print!("{}", &text[start..]);
+    } else {
+        print!("{text}");
+    }
+    let files = write_report(&a.out, &res)?;
+    println!("
+finished in {:.1} s; wrote {} files to {} (open {})", t0.elapsed().as_secs_f64(), files.len(), a.out.display(), a.out.join("report.html").display());
+    Ok(())
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Run(a)) => run_cmd(&a, false),
+        Some(Command::Ab { mut run, users, days, weights }) => (|| {
+            run.set.push("ab.enabled=true".into());
+            if let Some(u) = users {
+                run.set.push(format!("ab.users={u}"));
+            }
+            if let Some(d) = days {
+                run.set.push(format!("ab.days={d}"));
+            }
+            if !weights.is_empty() {
+                run.set.push(format!("ab.weights=[{}]", weights.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")));
+            }
+            run_cmd(&run, true)
+        })(),
+        Some(Command::Sweep { run, param, values, param2, values2, with_ab }) => sweep::sweep(&run, &param, &values, param2.as_deref(), &values2, with_ab),
+        Some(Command::Bench { quick, device: d }) => bench::bench(quick, device(d)),
+        Some(Command::Simulate { scenario, out, format, no_oracle }) => simulate(&scenario, &out, format, no_oracle),
+        Some(Command::Presets) => {
+            for (name, what) in PRESETS {
+                println!("{name:<22} {what}");
+            }
+            Ok(())
+        }
+        Some(Command::Scenario { scenario, print, out }) => (|| {
+            let s = resolve(&scenario)?;
+            if let Some(path) = &out {
+                let staging = Staging::new(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")))?;
+                let name = path.file_name().context("--out needs a file name")?.to_string_lossy().to_string();
+                staging.write(&name, s.to_toml())?;
+                staging.commit()?;
+                println!("wrote {}", path.display());
+            }
+            if print || out.is_none() {
+                print!("{}", s.to_toml());
+            }
+            Ok(())
+        })(),
+        None => run_cmd(
+            &RunArgs {
+                scenario: "experiment".into(),
+                config: None,
+                set: vec![],
+                seed: None,
+                replicates: None,
+                device: DeviceArg::Flex,
+                out: PathBuf::from("usm-report"),
+            },
+            false,
+        ),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

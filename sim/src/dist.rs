@@ -1,0 +1,104 @@
+//! Distributions on top of the portable generator, with `libm` so results match on every
+//! platform.
+
+use usm_core::rng::Rng;
+
+/// Logistic function.
+#[inline]
+pub fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + libm::exp(-x))
+}
+
+/// Log-odds of a probability, clamped away from 0 and 1.
+#[inline]
+pub fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    libm::log(p / (1.0 - p))
+}
+
+/// Poisson draw: inversion for small means, a rounded normal above 40.
+pub fn poisson(rng: &mut Rng, lambda: f64) -> u32 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda > 40.0 {
+        let x = lambda + libm::sqrt(lambda) * rng.normal();
+        return libm::round(x).max(0.0) as u32;
+    }
+    let mut k = 0u32;
+    let mut p = libm::exp(-lambda);
+    let mut cdf = p;
+    let u = rng.uniform();
+    while u > cdf && k < 1000 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
+}
+
+/// Walker's alias table: O(1) draws from a fixed discrete distribution.
+#[derive(Clone, Debug)]
+pub struct Alias {
+    prob: Vec<f64>,
+    alias: Vec<u32>,
+}
+
+impl Alias {
+    /// Builds the table from non-negative weights (not all zero).
+    pub fn new(weights: &[f64]) -> Alias {
+        let n = weights.len();
+        let total: f64 = weights.iter().sum();
+        let mut prob: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+        let mut alias = vec![0u32; n];
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| prob[i] < 1.0);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            alias[s] = l as u32;
+            prob[l] -= 1.0 - prob[s];
+            if prob[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        for i in small.into_iter().chain(large) {
+            prob[i] = 1.0;
+        }
+        Alias { prob, alias }
+    }
+
+    /// One draw.
+    #[inline]
+    pub fn draw(&self, rng: &mut Rng) -> u32 {
+        let i = rng.below(self.prob.len() as u64) as usize;
+        if rng.uniform() < self.prob[i] { i as u32 } else { self.alias[i] }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_matches_weights() {
+        let w = [1.0, 2.0, 7.0, 0.0];
+        let a = Alias::new(&w);
+        let mut rng = Rng::new(1, 1);
+        let mut c = [0usize; 4];
+        for _ in 0..100_000 {
+            c[a.draw(&mut rng) as usize] += 1;
+        }
+        assert_eq!(c[3], 0);
+        assert!((c[2] as f64 / 100_000.0 - 0.7).abs() < 0.01, "{c:?}");
+        assert!((c[0] as f64 / 100_000.0 - 0.1).abs() < 0.01, "{c:?}");
+    }
+
+    #[test]
+    fn poisson_mean() {
+        let mut rng = Rng::new(2, 2);
+        for lambda in [0.5, 3.0, 60.0] {
+            let n = 50_000;
+            let m = (0..n).map(|_| poisson(&mut rng, lambda) as f64).sum::<f64>() / n as f64;
+            assert!((m - lambda).abs() < 0.05 * lambda.max(1.0), "{lambda}: {m}");
+        }
+    }
+}

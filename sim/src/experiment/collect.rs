@@ -1,0 +1,85 @@
+//! Simulate once and keep what the experiment needs, in bounded memory: every survey show, a
+//! uniform sample of training-period exposures (the pseudo-label stream), and every
+//! evaluation-period exposure of a random share of users.
+
+use usm_core::rng::mix;
+
+use crate::datasets::FeatureSpec;
+use crate::error::Result;
+use crate::population::Population;
+use crate::records::{ExposureRecord, SurveyKind};
+use crate::runner::{RunOptions, RunProgress, run};
+use crate::scenario::Scenario;
+use crate::summary::RunStats;
+
+/// The rows an experiment works on.
+#[derive(Clone, Debug, Default)]
+pub struct Collected {
+    /// Regular survey shows of the training period (answered or not).
+    pub train_shows: Vec<ExposureRecord>,
+    /// Panel shows of the training period.
+    pub train_panel: Vec<ExposureRecord>,
+    /// Sampled exposures of the training period without a survey: the pseudo-label stream.
+    pub pseudo: Vec<ExposureRecord>,
+    /// Regular survey shows of the evaluation period.
+    pub eval_shows: Vec<ExposureRecord>,
+    /// Panel shows of the evaluation period.
+    pub eval_panel: Vec<ExposureRecord>,
+    /// Every evaluation-period exposure of the evaluation users.
+    pub eval_exposures: Vec<ExposureRecord>,
+    /// Totals of the run.
+    pub stats: RunStats,
+    /// How rows become features.
+    pub spec: FeatureSpec,
+}
+
+/// A deterministic uniform number in [0, 1) for a key.
+pub fn hash_unit(seed: u64, key: u64) -> f64 {
+    (mix(seed, key) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether a user is an evaluation user.
+pub fn is_eval_user(seed: u64, user: u32, share: f64) -> bool {
+    hash_unit(seed ^ 0xE7A1, user as u64) < share
+}
+
+/// Runs the scenario and keeps the experiment's rows.
+pub fn collect(
+    s: &Scenario,
+    pop: &Population,
+    eval_days: u32,
+    eval_user_share: f64,
+    pseudo_rows: usize,
+    progress: &mut dyn FnMut(&RunProgress),
+) -> Result<Collected> {
+    let train_days = s.population.days - eval_days;
+    let expected = pop.users.iter().map(|u| u.activity as f64).sum::<f64>() * train_days as f64 * s.feed.k as f64;
+    let pseudo_rate = (pseudo_rows as f64 / expected.max(1.0)).min(1.0);
+    let mut c = Collected {
+        spec: FeatureSpec::new(pop.users.len(), pop.items.len(), pop.authors.len(), pop.categories.len()),
+        ..Collected::default()
+    };
+    let mut sink = |block: &[ExposureRecord]| -> Result<()> {
+        for r in block {
+            let train = r.day < train_days;
+            let shown = r.survey != SurveyKind::None;
+            match (train, shown, r.panel) {
+                (true, true, false) => c.train_shows.push(r.clone()),
+                (true, true, true) => c.train_panel.push(r.clone()),
+                (false, true, false) => c.eval_shows.push(r.clone()),
+                (false, true, true) => c.eval_panel.push(r.clone()),
+                _ => {}
+            }
+            if train && !shown && c.pseudo.len() < pseudo_rows && hash_unit(s.seed ^ 0x95E0, r.exposure_id) < pseudo_rate * 1.05 {
+                c.pseudo.push(r.clone());
+            }
+            if !train && is_eval_user(s.seed, r.user_id, eval_user_share) {
+                c.eval_exposures.push(r.clone());
+            }
+        }
+        Ok(())
+    };
+    let stats = run(s, pop, None, RunOptions::default(), &mut sink, progress)?;
+    c.stats = stats;
+    Ok(c)
+}

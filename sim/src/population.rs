@@ -1,0 +1,220 @@
+//! The entities: users, videos, authors and categories, each with the function that draws it.
+//!
+//! Each entity is drawn from its own stream `(seed, kind, index)`, so a population is the same
+//! whatever the thread count and on wasm32 as natively.
+
+use usm_core::rng::Rng;
+
+use crate::dist::{Alias, logit, poisson, sigmoid};
+use crate::scenario::{AGE_GROUPS, MAX_TASTE_DIM, N_ISSUES, Scenario};
+
+pub(crate) const STREAM_USER: u64 = 1 << 40;
+pub(crate) const STREAM_ITEM: u64 = 2 << 40;
+pub(crate) const STREAM_AUTHOR: u64 = 3 << 40;
+pub(crate) const STREAM_CATEGORY: u64 = 4 << 40;
+pub(crate) const STREAM_POPULARITY: u64 = 5 << 40;
+
+/// A content category: its topic centre and how risky it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Category {
+    /// Topic centre.
+    pub centre: [f32; MAX_TASTE_DIM],
+    /// Issue log-odds shift of its videos.
+    pub issue: [f32; N_ISSUES],
+}
+
+impl Category {
+    /// Draws a category.
+    pub fn draw(s: &Scenario, rng: &mut Rng) -> Category {
+        let mut centre = [0f32; MAX_TASTE_DIM];
+        for c in centre.iter_mut().take(s.population.taste_dim) {
+            *c = rng.normal() as f32;
+        }
+        let mut issue = [0f32; N_ISSUES];
+        for v in issue.iter_mut() {
+            *v = (s.content.category_issue_spread * rng.normal()) as f32;
+        }
+        Category { centre, issue }
+    }
+}
+
+/// An author: home category, issue levels and quality, shared by their videos.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Author {
+    /// Category most of their videos are in.
+    pub home: u32,
+    /// Issue log-odds shift; correlated across issues (a careless author is careless overall).
+    pub issue: [f32; N_ISSUES],
+    /// Quality shift.
+    pub quality: f32,
+}
+
+impl Author {
+    /// Draws an author.
+    pub fn draw(s: &Scenario, rng: &mut Rng) -> Author {
+        let home = rng.below(s.population.categories as u64) as u32;
+        let general = rng.normal();
+        let mut issue = [0f32; N_ISSUES];
+        for v in issue.iter_mut() {
+            *v = (s.content.author_issue_spread * (0.6 * general + 0.8 * rng.normal())) as f32;
+        }
+        let quality = (0.5 * s.content.quality_spread * rng.normal()) as f32;
+        Author { home, issue, quality }
+    }
+}
+
+/// A video.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// Its author.
+    pub author: u32,
+    /// Its category.
+    pub category: u32,
+    /// Topic, near the category centre.
+    pub topic: [f32; MAX_TASTE_DIM],
+    /// True quality.
+    pub quality: f32,
+    /// Engagement-rate signal the platform observes (quality plus noise).
+    pub quality_signal: f32,
+    /// Log of the popularity weight (recall and ranking use it; it is also a feature).
+    pub log_popularity: f32,
+    /// Issue log-odds of the video itself (category + author + own).
+    pub issue: [f32; N_ISSUES],
+    /// Log duration, a plain attribute.
+    pub log_duration: f32,
+}
+
+impl Item {
+    /// Draws a video given its popularity rank.
+    pub fn draw(s: &Scenario, authors: &[Author], cats: &[Category], pop_rank: u32, rng: &mut Rng) -> Item {
+        let c = &s.content;
+        let author = rng.below(authors.len() as u64) as u32;
+        let a = &authors[author as usize];
+        let category = if rng.bernoulli(0.7) { a.home } else { rng.below(cats.len() as u64) as u32 };
+        let cat = &cats[category as usize];
+        let mut topic = [0f32; MAX_TASTE_DIM];
+        for (d, t) in topic.iter_mut().enumerate().take(s.population.taste_dim) {
+            *t = cat.centre[d] + (0.6 * rng.normal()) as f32;
+        }
+        let quality = a.quality + (c.quality_spread * rng.normal()) as f32;
+        let quality_signal = quality + (0.5 * rng.normal()) as f32;
+        let mut issue = [0f32; N_ISSUES];
+        for (k, v) in issue.iter_mut().enumerate() {
+            *v = cat.issue[k] + a.issue[k] + (c.item_issue_spread * rng.normal()) as f32;
+        }
+        let log_popularity = (-c.popularity_zipf * libm::log(pop_rank as f64 + 1.0)) as f32;
+        let log_duration = (libm::log(30.0) + 0.5 * rng.normal()) as f32;
+        Item { author, category, topic, quality, quality_signal, log_popularity, issue, log_duration }
+    }
+}
+
+/// A user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    /// Age group, `0..5`.
+    pub age: u8,
+    /// Expected feed requests per day.
+    pub activity: f32,
+    /// Standardised log activity (the latent behind `activity`).
+    pub activity_z: f32,
+    /// Observed activity feature: log activity plus noise.
+    pub activity_obs: f32,
+    /// Taste vector.
+    pub taste: [f32; MAX_TASTE_DIM],
+    /// Sensitivity to each issue (log-odds shift of perceiving it).
+    pub sensitivity: [f32; N_ISSUES],
+    /// The shared part of the sensitivities, standardised.
+    pub general_sensitivity: f32,
+    /// Log-odds of submitting a shown satisfaction survey (before hour and answer effects).
+    pub willingness: f32,
+    /// Multiplier on the rates of like, share, favourite, dislike and report.
+    pub engagement: f32,
+    /// Surveys submitted before the simulated period.
+    pub history_submits: u32,
+}
+
+impl User {
+    /// Draws a user.
+    pub fn draw(s: &Scenario, rng: &mut Rng) -> User {
+        let p = &s.population;
+        let w = &s.willingness;
+        let age = rng.below(AGE_GROUPS as u64) as u8;
+        let activity_z = rng.normal();
+        let sa = p.activity_spread;
+        let activity = p.requests_per_day * libm::exp(sa * activity_z - 0.5 * sa * sa);
+        let activity_obs = (libm::log(activity) + 0.2 * rng.normal()) as f32;
+        let mut taste = [0f32; MAX_TASTE_DIM];
+        for t in taste.iter_mut().take(p.taste_dim) {
+            *t = rng.normal() as f32;
+        }
+        let general = rng.normal();
+        let age_shift = p.age_sensitivity * (age as f64 - 2.0);
+        let mut sensitivity = [0f32; N_ISSUES];
+        for v in sensitivity.iter_mut() {
+            *v = (age_shift + p.sensitivity_spread * (0.7 * general + 0.714 * rng.normal())) as f32;
+        }
+        let rest = (1.0 - w.corr_sensitivity.powi(2) - w.corr_activity.powi(2)).max(0.0).sqrt();
+        let z = w.corr_sensitivity * general + w.corr_activity * activity_z + rest * rng.normal();
+        let willingness = logit(w.mean) + w.spread * z;
+        let se = p.engagement_spread;
+        let engagement = libm::exp(se * rng.normal() - 0.5 * se * se) as f32;
+        let prior_shows = poisson(rng, s.survey.history_shows * activity / p.requests_per_day);
+        let p_sub = sigmoid(willingness);
+        let history_submits = (0..prior_shows).filter(|_| rng.bernoulli(p_sub)).count() as u32;
+        User {
+            age,
+            activity: activity as f32,
+            activity_z: activity_z as f32,
+            activity_obs,
+            taste,
+            sensitivity,
+            general_sensitivity: general as f32,
+            willingness: willingness as f32,
+            engagement,
+            history_submits,
+        }
+    }
+}
+
+/// Everyone and everything in a scenario, plus the popularity table recall draws from.
+#[derive(Clone, Debug)]
+pub struct Population {
+    /// Categories.
+    pub categories: Vec<Category>,
+    /// Authors.
+    pub authors: Vec<Author>,
+    /// Videos.
+    pub items: Vec<Item>,
+    /// Users.
+    pub users: Vec<User>,
+    /// Popularity-weighted recall table over videos.
+    pub popularity: Alias,
+}
+
+fn draw_all<T: Send>(n: u32, f: impl Fn(u32) -> T + Sync + Send) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n).map(f).collect()
+    }
+}
+
+impl Population {
+    /// Draws a whole population. The scenario must be validated.
+    pub fn draw(s: &Scenario) -> Population {
+        let seed = s.seed;
+        let p = &s.population;
+        let categories = draw_all(p.categories, |i| Category::draw(s, &mut Rng::new(seed, STREAM_CATEGORY + i as u64)));
+        let authors = draw_all(p.authors, |i| Author::draw(s, &mut Rng::new(seed, STREAM_AUTHOR + i as u64)));
+        let mut ranks: Vec<u32> = (0..p.items).collect();
+        Rng::new(seed, STREAM_POPULARITY).shuffle(&mut ranks);
+        let items = draw_all(p.items, |i| Item::draw(s, &authors, &categories, ranks[i as usize], &mut Rng::new(seed, STREAM_ITEM + i as u64)));
+        let users = draw_all(p.users, |i| User::draw(s, &mut Rng::new(seed, STREAM_USER + i as u64)));
+        let weights: Vec<f64> = items.iter().map(|it| libm::exp(it.log_popularity as f64)).collect();
+        Population { categories, authors, items, users, popularity: Alias::new(&weights) }
+    }
+}

@@ -1,0 +1,584 @@
+//! The scenario: every knob of the synthetic population, feed, surveys and responses.
+//!
+//! Plain data with defaults (TOML on disk, every field documented); [`Scenario::validate`] checks
+//! every field and names the bad one with its value and the allowed range. Presets cover the
+//! paper's setting and the regimes where each correction should work or fail.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, SimError};
+
+/// The six issues a viewer can perceive. The first five are content issues that make a video
+/// inappropriate; "uninteresting" only feeds dissatisfaction and the reasons list.
+pub const ISSUES: [&str; 6] = ["sexual", "disgusting", "hateful", "violent", "spam", "uninteresting"];
+/// Number of issues.
+pub const N_ISSUES: usize = 6;
+/// Content issues: the first five of [`ISSUES`].
+pub const N_CONTENT_ISSUES: usize = 5;
+/// Largest taste/topic dimension.
+pub const MAX_TASTE_DIM: usize = 16;
+/// Age groups of users.
+pub const AGE_GROUPS: usize = 5;
+/// Hour-of-day buckets of the context.
+pub const HOURS: usize = 4;
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Name shown in reports.
+    pub name: String,
+    /// Seed of everything random in the run.
+    pub seed: u64,
+    /// Who is on the platform.
+    pub population: PopulationConfig,
+    /// Videos and authors, and what viewers think of them.
+    pub content: ContentConfig,
+    /// How the feed picks what each user sees.
+    pub feed: FeedConfig,
+    /// Who gets asked, how often.
+    pub survey: SurveyConfig,
+    /// Who answers (response bias lives here).
+    pub willingness: WillingnessConfig,
+    /// A small uniformly random slice of shows that is always answered.
+    pub panel: PanelConfig,
+    /// Likes, shares, dislikes, reports after every exposure.
+    pub behaviour: BehaviourConfig,
+    /// Users leaving after bad experiences (the A/B retention proxy).
+    pub retention: RetentionConfig,
+}
+
+/// Who is on the platform.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PopulationConfig {
+    /// Users.
+    pub users: u32,
+    /// Videos.
+    pub items: u32,
+    /// Authors; each video has one.
+    pub authors: u32,
+    /// Content categories; a video's topic sits near its category's centre.
+    pub categories: u32,
+    /// Dimension of tastes and topics (at most 16).
+    pub taste_dim: usize,
+    /// Simulated days (rounds).
+    pub days: u32,
+    /// Mean feed requests per user per day; each request shows `feed.k` videos.
+    pub requests_per_day: f64,
+    /// Spread (log-normal sigma) of activity across users.
+    pub activity_spread: f64,
+    /// Spread of users' sensitivity to issues (log-odds).
+    pub sensitivity_spread: f64,
+    /// How much older age groups are more sensitive (log-odds per group step).
+    pub age_sensitivity: f64,
+    /// Spread (log-normal sigma) of users' engagement with like/dislike/report buttons.
+    pub engagement_spread: f64,
+}
+
+impl Default for PopulationConfig {
+    fn default() -> Self {
+        PopulationConfig {
+            users: 30_000,
+            items: 8_000,
+            authors: 800,
+            categories: 12,
+            taste_dim: 8,
+            days: 8,
+            requests_per_day: 1.5,
+            activity_spread: 0.8,
+            sensitivity_spread: 1.0,
+            age_sensitivity: 0.25,
+            engagement_spread: 0.5,
+        }
+    }
+}
+
+/// Videos and authors, and what viewers think of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContentConfig {
+    /// Base log-odds that a viewer perceives each issue, in [`ISSUES`] order.
+    pub issue_base: [f64; N_ISSUES],
+    /// Spread of authors' issue levels (log-odds): authors shape their videos.
+    pub author_issue_spread: f64,
+    /// Spread of a video's own issue level around its author's (log-odds).
+    pub item_issue_spread: f64,
+    /// Spread of categories' issue levels (log-odds): some categories are riskier.
+    pub category_issue_spread: f64,
+    /// Spread of video quality.
+    pub quality_spread: f64,
+    /// Zipf exponent of popularity.
+    pub popularity_zipf: f64,
+    /// Weight of taste match in how much a viewer likes a video.
+    pub taste_weight: f64,
+    /// How much each perceived-issue probability lowers liking (per unit probability).
+    pub issue_penalty: f64,
+    /// Utility threshold below which a viewer answers "don't like".
+    pub dislike_threshold: f64,
+    /// Utility threshold above which a viewer answers "like".
+    pub like_threshold: f64,
+    /// Probability that an inappropriate answer about only sexual or violent content is
+    /// "only 18+" rather than "not suitable".
+    pub adult_only_share: f64,
+}
+
+impl Default for ContentConfig {
+    fn default() -> Self {
+        ContentConfig {
+            issue_base: [-4.2, -4.6, -5.0, -4.6, -3.8, -2.2],
+            author_issue_spread: 1.0,
+            item_issue_spread: 0.7,
+            category_issue_spread: 0.6,
+            quality_spread: 0.8,
+            popularity_zipf: 0.9,
+            taste_weight: 1.2,
+            issue_penalty: 6.0,
+            dislike_threshold: -1.6,
+            like_threshold: 0.3,
+            adult_only_share: 0.4,
+        }
+    }
+}
+
+/// How the feed picks what each user sees: recall, rank, top-k.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Videos shown per request (the paper: 8–10).
+    pub k: usize,
+    /// Candidates recalled per request before ranking.
+    pub candidates: usize,
+    /// Share of candidates drawn uniformly rather than by popularity.
+    pub explore: f64,
+    /// Weight of the user's taste match in the ranking score.
+    pub personalization: f64,
+    /// Weight of log popularity in the ranking score.
+    pub popularity_bias: f64,
+    /// Weight of the observed quality signal in the ranking score.
+    pub quality_weight: f64,
+    /// Standard deviation of ranking noise.
+    pub noise: f64,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig { k: 8, candidates: 48, explore: 0.2, personalization: 1.0, popularity_bias: 0.3, quality_weight: 0.5, noise: 0.6 }
+    }
+}
+
+/// Whom a survey is shown to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Targeting {
+    /// Every exposure equally likely.
+    Uniform,
+    /// Less active users more likely per exposure, so surveys spread more evenly over users.
+    ByActivity,
+}
+
+/// Who gets asked, how often.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SurveyConfig {
+    /// Share of exposures that get a survey (the paper: under one in ten thousand).
+    pub rate: f64,
+    /// Share of surveys that are the satisfaction survey; the rest are the inappropriate survey.
+    pub satisfaction_share: f64,
+    /// Targeting policy.
+    pub targeting: Targeting,
+    /// Most surveys one user sees per day.
+    pub cap_per_day: u32,
+    /// Mean surveys a user was shown before the simulated period (seeds the history count).
+    pub history_shows: f64,
+}
+
+impl Default for SurveyConfig {
+    fn default() -> Self {
+        SurveyConfig { rate: 8e-5, satisfaction_share: 0.5, targeting: Targeting::Uniform, cap_per_day: 1, history_shows: 12.0 }
+    }
+}
+
+/// Who answers a survey once shown. Response bias lives here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WillingnessConfig {
+    /// Mean probability of submitting a shown satisfaction survey, for a typical user.
+    pub mean: f64,
+    /// Spread of users' willingness (standard deviation of their log-odds). 0: everyone alike.
+    pub spread: f64,
+    /// Correlation of willingness with a user's general sensitivity to issues.
+    pub corr_sensitivity: f64,
+    /// Correlation of willingness with a user's activity.
+    pub corr_activity: f64,
+    /// Log-odds added to submitting when the answer is negative ("don't like", "not suitable",
+    /// "only 18+"): answer-dependent response, missing not at random. 0: none.
+    pub answer_dependence: f64,
+    /// Log-odds of submitting the inappropriate survey relative to the satisfaction survey.
+    pub inappropriate_offset: f64,
+    /// Log-odds effect of each hour bucket on submitting.
+    pub hour_effect: [f64; HOURS],
+}
+
+impl Default for WillingnessConfig {
+    fn default() -> Self {
+        WillingnessConfig {
+            mean: 0.15,
+            spread: 1.5,
+            corr_sensitivity: 0.6,
+            corr_activity: 0.3,
+            answer_dependence: 0.0,
+            inappropriate_offset: -0.3,
+            hour_effect: [-0.3, 0.0, 0.2, 0.1],
+        }
+    }
+}
+
+/// A panel: a uniformly random slice of exposures whose survey is always answered (like
+/// crowd-sourced annotation), flagged in the logs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PanelConfig {
+    /// Share of exposures given a panel survey. 0 disables the panel.
+    pub rate: f64,
+}
+
+impl Default for PanelConfig {
+    fn default() -> Self {
+        PanelConfig { rate: 0.0 }
+    }
+}
+
+/// Behaviour after every exposure, conditional on what the viewer thinks of the video.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BehaviourConfig {
+    /// P(like button) when the viewer likes the video, for a typical user.
+    pub like_if_liked: f64,
+    /// P(like button) otherwise.
+    pub like_otherwise: f64,
+    /// P(share) when liked.
+    pub share_if_liked: f64,
+    /// P(favourite) when liked.
+    pub favorite_if_liked: f64,
+    /// P(dislike button) when the viewer dislikes the video.
+    pub dislike_if_disliked: f64,
+    /// P(dislike button) otherwise.
+    pub dislike_otherwise: f64,
+    /// P(report) when the viewer perceives a content issue.
+    pub report_if_issue: f64,
+    /// P(report) otherwise.
+    pub report_otherwise: f64,
+}
+
+impl Default for BehaviourConfig {
+    fn default() -> Self {
+        BehaviourConfig {
+            like_if_liked: 0.3,
+            like_otherwise: 0.02,
+            share_if_liked: 0.05,
+            favorite_if_liked: 0.06,
+            dislike_if_disliked: 0.25,
+            dislike_otherwise: 0.01,
+            report_if_issue: 0.12,
+            report_otherwise: 0.001,
+        }
+    }
+}
+
+/// Users leaving the platform: the long-term retention proxy of the A/B test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Probability of leaving after any request.
+    pub base_leave: f64,
+    /// Added probability of leaving per bad experience (disliked or issue perceived) in a request.
+    pub leave_per_bad: f64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { base_leave: 0.002, leave_per_bad: 0.01 }
+    }
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "paper".into(),
+            seed: 42,
+            population: PopulationConfig::default(),
+            content: ContentConfig::default(),
+            feed: FeedConfig::default(),
+            survey: SurveyConfig::default(),
+            willingness: WillingnessConfig::default(),
+            panel: PanelConfig::default(),
+            behaviour: BehaviourConfig::default(),
+            retention: RetentionConfig::default(),
+        }
+    }
+}
+
+/// The presets, with one line on each.
+pub const PRESETS: [(&str, &str); 6] = [
+    ("paper", "the paper's setting: rare surveys, users differ in willingness, which tracks sensitivity"),
+    ("no-bias", "everyone answers every survey and surveys are uniform: the naive estimates are unbiased"),
+    ("strong-response-bias", "willingness varies widely and tracks sensitivity closely"),
+    ("answer-dependent", "people answer more readily when the answer is negative (missing not at random), with a panel"),
+    ("extreme-rarity", "surveys ten times rarer than the paper's setting"),
+    ("experiment", "the paper's setting at laptop scale: surveys 50x denser than `paper`, about one per user"),
+];
+
+impl Scenario {
+    /// A preset by name; see [`PRESETS`].
+    pub fn preset(name: &str) -> Result<Scenario> {
+        let mut s = Scenario { name: name.to_string(), ..Scenario::default() };
+        match name {
+            "paper" => {}
+            "no-bias" => {
+                s.willingness.mean = 1.0;
+                s.willingness.spread = 0.0;
+                s.willingness.corr_sensitivity = 0.0;
+                s.willingness.corr_activity = 0.0;
+                s.willingness.inappropriate_offset = 0.0;
+                s.willingness.hour_effect = [0.0; HOURS];
+                s.survey.targeting = Targeting::Uniform;
+                s.survey.rate = 4e-3;
+            }
+            "strong-response-bias" => {
+                s.willingness.spread = 2.5;
+                s.willingness.corr_sensitivity = 0.85;
+                s.willingness.mean = 0.1;
+                s.survey.rate = 4e-3;
+            }
+            "answer-dependent" => {
+                s.willingness.answer_dependence = 2.0;
+                s.willingness.corr_sensitivity = 0.0;
+                s.willingness.spread = 0.8;
+                s.panel.rate = 1e-3;
+                s.survey.rate = 4e-3;
+            }
+            "extreme-rarity" => {
+                s.survey.rate = 8e-6;
+            }
+            "experiment" => {
+                s.survey.rate = 4e-3;
+            }
+            other => {
+                let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
+                return Err(SimError::UnknownPreset { name: other.to_string(), known: names.join(", ") });
+            }
+        }
+        Ok(s)
+    }
+
+    /// Reads a scenario from TOML text; `origin` names the file in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Scenario> {
+        toml::from_str(text).map_err(|e| SimError::Parse { origin: origin.to_string(), message: e.to_string() })
+    }
+
+    /// The scenario as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a scenario always serialises")
+    }
+
+    /// Sets one field by dotted path (`survey.rate=1e-3`, `content.issue_base=[-4,-4,-5,-4,-3,-2]`).
+    /// The value is read as a TOML value, or as a string when that fails.
+    pub fn set(&mut self, assignment: &str) -> Result<()> {
+        let (key, raw) = assignment
+            .split_once('=')
+            .ok_or_else(|| SimError::BadAssignment { given: assignment.to_string() })?;
+        let key = key.trim();
+        let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {}", raw.trim()))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
+        let mut root = toml::Value::try_from(&*self).expect("a scenario always serialises");
+        let mut node = &mut root;
+        let parts: Vec<&str> = key.split('.').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey { key: key.to_string(), known: String::new() })?;
+            if !table.contains_key(*part) {
+                let known: Vec<String> = table.keys().cloned().collect();
+                return Err(SimError::UnknownKey { key: key.to_string(), known: known.join(", ") });
+            }
+            if i + 1 == parts.len() {
+                let old = &table[*part];
+                let value = coerce(old, value.clone());
+                table.insert(part.to_string(), value);
+                break;
+            }
+            node = table.get_mut(*part).expect("checked above");
+        }
+        let updated: Scenario = root
+            .try_into()
+            .map_err(|e: toml::de::Error| SimError::Parse { origin: format!("--set {assignment}"), message: e.to_string() })?;
+        *self = updated;
+        Ok(())
+    }
+
+    /// Checks every field: the error names the field, its value and the allowed range.
+    pub fn validate(&self) -> Result<()> {
+        let p = &self.population;
+        int_in("population.users", p.users as f64, 1.0, 50_000_000.0)?;
+        int_in("population.items", p.items as f64, 2.0, 10_000_000.0)?;
+        int_in("population.authors", p.authors as f64, 1.0, p.items as f64)?;
+        int_in("population.categories", p.categories as f64, 1.0, 1000.0)?;
+        int_in("population.taste_dim", p.taste_dim as f64, 1.0, MAX_TASTE_DIM as f64)?;
+        int_in("population.days", p.days as f64, 1.0, 10_000.0)?;
+        num_in("population.requests_per_day", p.requests_per_day, 0.01, 1000.0)?;
+        num_in("population.activity_spread", p.activity_spread, 0.0, 3.0)?;
+        num_in("population.sensitivity_spread", p.sensitivity_spread, 0.0, 5.0)?;
+        num_in("population.age_sensitivity", p.age_sensitivity, -2.0, 2.0)?;
+        num_in("population.engagement_spread", p.engagement_spread, 0.0, 3.0)?;
+        let c = &self.content;
+        for (k, &b) in c.issue_base.iter().enumerate() {
+            num_in(&format!("content.issue_base[{k}] ({})", ISSUES[k]), b, -15.0, 5.0)?;
+        }
+        num_in("content.author_issue_spread", c.author_issue_spread, 0.0, 5.0)?;
+        num_in("content.item_issue_spread", c.item_issue_spread, 0.0, 5.0)?;
+        num_in("content.category_issue_spread", c.category_issue_spread, 0.0, 5.0)?;
+        num_in("content.quality_spread", c.quality_spread, 0.0, 5.0)?;
+        num_in("content.popularity_zipf", c.popularity_zipf, 0.0, 3.0)?;
+        num_in("content.taste_weight", c.taste_weight, 0.0, 10.0)?;
+        num_in("content.issue_penalty", c.issue_penalty, 0.0, 100.0)?;
+        num_in("content.dislike_threshold", c.dislike_threshold, -20.0, 20.0)?;
+        num_in("content.like_threshold", c.like_threshold, c.dislike_threshold, 20.0)?;
+        num_in("content.adult_only_share", c.adult_only_share, 0.0, 1.0)?;
+        let f = &self.feed;
+        int_in("feed.k", f.k as f64, 1.0, 100.0)?;
+        int_in("feed.candidates", f.candidates as f64, f.k as f64, 10_000.0)?;
+        num_in("feed.explore", f.explore, 0.0, 1.0)?;
+        num_in("feed.personalization", f.personalization, -10.0, 10.0)?;
+        num_in("feed.popularity_bias", f.popularity_bias, -10.0, 10.0)?;
+        num_in("feed.quality_weight", f.quality_weight, -10.0, 10.0)?;
+        num_in("feed.noise", f.noise, 0.0, 10.0)?;
+        let s = &self.survey;
+        if !(s.rate.is_finite() && s.rate > 0.0 && s.rate <= 1.0) {
+            return Err(SimError::field("survey.rate", s.rate, "(0, 1]"));
+        }
+        num_in("survey.satisfaction_share", s.satisfaction_share, 0.0, 1.0)?;
+        int_in("survey.cap_per_day", s.cap_per_day as f64, 1.0, 100_000.0)?;
+        num_in("survey.history_shows", s.history_shows, 0.0, 10_000.0)?;
+        let w = &self.willingness;
+        if !(w.mean.is_finite() && w.mean > 0.0 && w.mean <= 1.0) {
+            return Err(SimError::field("willingness.mean", w.mean, "(0, 1]"));
+        }
+        num_in("willingness.spread", w.spread, 0.0, 5.0)?;
+        num_in("willingness.corr_sensitivity", w.corr_sensitivity, -1.0, 1.0)?;
+        num_in("willingness.corr_activity", w.corr_activity, -1.0, 1.0)?;
+        let r2 = w.corr_sensitivity * w.corr_sensitivity + w.corr_activity * w.corr_activity;
+        if r2 > 1.0 + 1e-12 {
+            return Err(SimError::field(
+                "willingness.corr_activity",
+                w.corr_activity,
+                &format!("|corr| with corr_sensitivity^2 + corr_activity^2 <= 1 (now {r2:.3})"),
+            ));
+        }
+        num_in("willingness.answer_dependence", w.answer_dependence, -10.0, 10.0)?;
+        num_in("willingness.inappropriate_offset", w.inappropriate_offset, -10.0, 10.0)?;
+        for (h, &e) in w.hour_effect.iter().enumerate() {
+            num_in(&format!("willingness.hour_effect[{h}]"), e, -10.0, 10.0)?;
+        }
+        num_in("panel.rate", self.panel.rate, 0.0, 1.0)?;
+        if s.rate + self.panel.rate > 1.0 {
+            return Err(SimError::field("panel.rate", self.panel.rate, &format!("[0, {}] so that survey.rate + panel.rate <= 1", 1.0 - s.rate)));
+        }
+        let b = &self.behaviour;
+        for (name, v) in [
+            ("behaviour.like_if_liked", b.like_if_liked),
+            ("behaviour.like_otherwise", b.like_otherwise),
+            ("behaviour.share_if_liked", b.share_if_liked),
+            ("behaviour.favorite_if_liked", b.favorite_if_liked),
+            ("behaviour.dislike_if_disliked", b.dislike_if_disliked),
+            ("behaviour.dislike_otherwise", b.dislike_otherwise),
+            ("behaviour.report_if_issue", b.report_if_issue),
+            ("behaviour.report_otherwise", b.report_otherwise),
+            ("retention.base_leave", self.retention.base_leave),
+            ("retention.leave_per_bad", self.retention.leave_per_bad),
+        ] {
+            num_in(name, v, 0.0, 1.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// Keeps integer fields integer when `--set` gives `3` for a float field and vice versa.
+fn coerce(old: &toml::Value, new: toml::Value) -> toml::Value {
+    match (old, &new) {
+        (toml::Value::Float(_), toml::Value::Integer(i)) => toml::Value::Float(*i as f64),
+        _ => new,
+    }
+}
+
+fn num_in(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(())
+    } else {
+        Err(SimError::field(field, v, &format!("[{lo}, {hi}]")))
+    }
+}
+
+fn int_in(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
+    if v >= lo && v <= hi {
+        Ok(())
+    } else {
+        Err(SimError::field(field, v, &format!("{lo}..={hi}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_validate_and_round_trip_through_toml() {
+        for (name, _) in PRESETS {
+            let s = Scenario::preset(name).unwrap();
+            s.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+            let back = Scenario::from_toml(&s.to_toml(), name).unwrap();
+            assert_eq!(s, back, "{name}");
+        }
+        assert!(Scenario::preset("nope").unwrap_err().to_string().contains("paper"));
+    }
+
+    #[test]
+    fn default_survey_rate_is_the_papers_order() {
+        assert!(Scenario::default().survey.rate < 1e-4);
+    }
+
+    #[test]
+    fn set_changes_one_field_and_names_bad_keys() {
+        let mut s = Scenario::default();
+        s.set("survey.rate=0.01").unwrap();
+        assert_eq!(s.survey.rate, 0.01);
+        s.set("population.users = 500").unwrap();
+        assert_eq!(s.population.users, 500);
+        s.set("willingness.spread=2").unwrap();
+        assert_eq!(s.willingness.spread, 2.0);
+        s.set("survey.targeting=by_activity").unwrap();
+        assert_eq!(s.survey.targeting, Targeting::ByActivity);
+        let e = s.set("survey.rat=0.1").unwrap_err().to_string();
+        assert!(e.contains("survey.rat") && e.contains("rate"), "{e}");
+        let e = s.set("population.users=-3").unwrap_err().to_string();
+        assert!(e.contains("population.users") || e.contains("--set"), "{e}");
+        assert!(s.set("novalue").is_err());
+    }
+
+    #[test]
+    fn validate_names_field_value_and_range() {
+        let mut s = Scenario::default();
+        s.survey.rate = 0.0;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(e.contains("survey.rate") && e.contains("0") && e.contains("(0, 1]"), "{e}");
+        let mut s = Scenario::default();
+        s.willingness.corr_sensitivity = 0.9;
+        s.willingness.corr_activity = 0.9;
+        assert!(s.validate().unwrap_err().to_string().contains("corr_activity"));
+        let mut s = Scenario::default();
+        s.feed.candidates = 2;
+        assert!(s.validate().unwrap_err().to_string().contains("feed.candidates"));
+        let e = Scenario::from_toml("[survey]\nrat = 1", "x.toml").unwrap_err().to_string();
+        assert!(e.contains("x.toml") && e.contains("rat"), "{e}");
+    }
+}

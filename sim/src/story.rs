@@ -1,0 +1,241 @@
+//! The story of one exposure, in a fixed order: truth → latent answers → behaviour → survey →
+//! response. And of one request: recall → rank → top-k → exposures → maybe leave.
+
+use usm_core::rng::{Rng, mix};
+
+use crate::dist::sigmoid;
+use crate::population::{Item, Population, User};
+use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
+use crate::scenario::{N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
+
+const STREAM_EXPOSURE: u64 = 11 << 40;
+const STREAM_SURVEY: u64 = 12 << 40;
+const STREAM_CHURN: u64 = 13 << 40;
+pub(crate) const STREAM_PLAN: u64 = 14 << 40;
+
+/// What a user-video pair is like, before any draw.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Truth {
+    /// P(perceiving each issue).
+    pub p_issue: [f64; N_ISSUES],
+    /// P(at least one content issue): the inappropriate answer.
+    pub p_inappropriate: f64,
+    /// P(like).
+    pub p_like: f64,
+    /// P(don't like).
+    pub p_dislike: f64,
+}
+
+/// Taste match of a user and a video.
+#[inline]
+pub fn taste_match(s: &Scenario, u: &User, it: &Item) -> f64 {
+    let d = s.population.taste_dim;
+    let mut dot = 0f32;
+    for k in 0..d {
+        dot += u.taste[k] * it.topic[k];
+    }
+    dot as f64 / libm::sqrt(d as f64)
+}
+
+/// The truth of a pair.
+pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
+    let c = &s.content;
+    let mut p_issue = [0f64; N_ISSUES];
+    let mut none = 1.0;
+    for k in 0..N_ISSUES {
+        p_issue[k] = sigmoid(c.issue_base[k] + it.issue[k] as f64 + u.sensitivity[k] as f64);
+        if k < N_CONTENT_ISSUES {
+            none *= 1.0 - p_issue[k];
+        }
+    }
+    let p_inappropriate = 1.0 - none;
+    let v = c.taste_weight * taste_match(s, u, it) + it.quality as f64
+        - c.issue_penalty * (p_inappropriate + p_issue[N_ISSUES - 1]);
+    Truth { p_issue, p_inappropriate, p_like: sigmoid(v - c.like_threshold), p_dislike: sigmoid(c.dislike_threshold - v) }
+}
+
+/// A user's running state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserState {
+    /// Still on the platform.
+    pub active: bool,
+    /// Surveys submitted so far, history included.
+    pub submits: u32,
+    /// Surveys shown today (against the cap).
+    pub surveys_today: u32,
+    /// Exposures so far (for ids).
+    pub exposures: u32,
+    /// Requests made so far.
+    pub requests: u32,
+}
+
+impl UserState {
+    /// The state at the start of the period.
+    pub fn new(u: &User) -> UserState {
+        UserState { active: true, submits: u.history_submits, surveys_today: 0, exposures: 0, requests: 0 }
+    }
+}
+
+/// Log-odds of submitting a shown survey of `kind`, before any answer effect.
+pub fn submit_logit(s: &Scenario, u: &User, kind: SurveyKind, hour: u8) -> f64 {
+    let w = &s.willingness;
+    let offset = if kind == SurveyKind::Inappropriate { w.inappropriate_offset } else { 0.0 };
+    u.willingness as f64 + offset + w.hour_effect[hour as usize]
+}
+
+/// Per-exposure survey probability for this user under the targeting policy.
+pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
+    match s.survey.targeting {
+        Targeting::Uniform => s.survey.rate,
+        Targeting::ByActivity => (s.survey.rate * s.population.requests_per_day / u.activity as f64).min(1.0),
+    }
+}
+
+/// Everything about one exposure, in the story's order.
+pub fn expose(
+    s: &Scenario,
+    pop: &Population,
+    user_id: u32,
+    st: &mut UserState,
+    item_id: u32,
+    (day, request, slot, hour): (u32, u32, u8, u8),
+) -> ExposureRecord {
+    let u = &pop.users[user_id as usize];
+    let it = &pop.items[item_id as usize];
+    let t = truth(s, u, it);
+    let key = ((day as u64) << 40) | ((request as u64) << 26) | item_id as u64;
+    let mut rng = Rng::new(mix(s.seed, STREAM_EXPOSURE + user_id as u64), key);
+
+    // Latent answers: what this viewer would answer if asked.
+    let r = rng.uniform();
+    let latent_sat = if r < t.p_like {
+        Answer::Like
+    } else if r < 1.0 - t.p_dislike {
+        Answer::Neutral
+    } else {
+        Answer::Dislike
+    };
+    let mut reasons = 0u8;
+    for k in 0..N_ISSUES {
+        if rng.bernoulli(t.p_issue[k]) {
+            reasons |= 1 << k;
+        }
+    }
+    let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
+    let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
+    let latent_inapp = if content == 0 {
+        Answer::Suitable
+    } else if content & !adult_kinds == 0 && rng.bernoulli(s.content.adult_only_share) {
+        Answer::AdultOnly
+    } else {
+        Answer::NotSuitable
+    };
+    let latent_reasons = if content == 0 { 0 } else { reasons };
+
+    // Behaviour, conditional on the latent answers.
+    let b = &s.behaviour;
+    let e = u.engagement as f64;
+    let liked = latent_sat == Answer::Like;
+    let disliked = latent_sat == Answer::Dislike;
+    let issue = content != 0;
+    let like = rng.bernoulli((e * if liked { b.like_if_liked } else { b.like_otherwise }).min(1.0));
+    let share = liked && rng.bernoulli((e * b.share_if_liked).min(1.0));
+    let favorite = liked && rng.bernoulli((e * b.favorite_if_liked).min(1.0));
+    let dislike = rng.bernoulli((e * if disliked { b.dislike_if_disliked } else { b.dislike_otherwise }).min(1.0));
+    let report = rng.bernoulli((e * if issue { b.report_if_issue } else { b.report_otherwise }).min(1.0));
+    let base_watch = match latent_sat {
+        Answer::Like => 0.75,
+        Answer::Neutral => 0.5,
+        _ => 0.25,
+    };
+    let watch = (base_watch + 0.15 * rng.normal() - if issue { 0.15 } else { 0.0 }).clamp(0.0, 1.0);
+
+    // Survey and response.
+    let mut rs = Rng::new(mix(s.seed, STREAM_SURVEY + user_id as u64), ((day as u64) << 40) | ((request as u64) << 8) | slot as u64);
+    let draw = rs.uniform();
+    let regular = st.surveys_today < s.survey.cap_per_day && draw < survey_probability(s, u);
+    let panel = !regular && rs.uniform() < s.panel.rate;
+    let kind_draw = rs.bernoulli(s.survey.satisfaction_share);
+    let response_draw = rs.uniform();
+    let mut rec_kind = SurveyKind::None;
+    let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
+    let history = st.submits;
+    let sat_logit = submit_logit(s, u, SurveyKind::Satisfaction, hour);
+    let inapp_logit = submit_logit(s, u, SurveyKind::Inappropriate, hour);
+    let ad = s.willingness.answer_dependence;
+    if regular || panel {
+        rec_kind = if kind_draw { SurveyKind::Satisfaction } else { SurveyKind::Inappropriate };
+        let latent = if kind_draw { latent_sat } else { latent_inapp };
+        let base = if kind_draw { sat_logit } else { inapp_logit };
+        let p = sigmoid(base + if latent.is_negative() { ad } else { 0.0 });
+        submitted = panel || response_draw < p;
+        if regular {
+            st.surveys_today += 1;
+        }
+        if submitted {
+            answer = latent;
+            if !kind_draw {
+                rec_reasons = latent_reasons;
+            }
+            if !panel {
+                st.submits += 1;
+            }
+        }
+    }
+    let marginal = |base: f64, p_neg: f64| p_neg * sigmoid(base + ad) + (1.0 - p_neg) * sigmoid(base);
+    let oracle = Oracle {
+        p_like: t.p_like as f32,
+        p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0) as f32,
+        p_dislike: t.p_dislike as f32,
+        p_inappropriate: t.p_inappropriate as f32,
+        p_issue: t.p_issue.map(|p| p as f32),
+        p_submit: [marginal(sat_logit, t.p_dislike) as f32, marginal(inapp_logit, t.p_inappropriate) as f32],
+        latent_satisfaction: latent_sat,
+        latent_inappropriate: latent_inapp,
+        latent_reasons,
+    };
+    let exposure_id = ((user_id as u64) << 24) | st.exposures as u64;
+    st.exposures += 1;
+    ExposureRecord {
+        exposure_id,
+        day,
+        request,
+        slot,
+        hour,
+        user_id,
+        item_id,
+        author_id: it.author,
+        user_age: u.age,
+        user_activity: u.activity_obs,
+        user_history_submits: history,
+        item_category: it.category,
+        item_log_popularity: it.log_popularity,
+        item_quality_signal: it.quality_signal,
+        item_log_duration: it.log_duration,
+        like,
+        share,
+        favorite,
+        dislike,
+        report,
+        skip: watch < 0.2,
+        watch_fraction: watch as f32,
+        survey: rec_kind,
+        panel,
+        submitted,
+        answer,
+        reasons: rec_reasons,
+        oracle: Some(oracle),
+    }
+}
+
+/// Whether an exposure was a bad experience (disliked, or a content issue perceived).
+pub fn is_bad(rec: &ExposureRecord) -> bool {
+    rec.oracle.is_some_and(|o| o.latent_satisfaction == Answer::Dislike || o.latent_inappropriate != Answer::Suitable)
+}
+
+/// After a request: does the user leave? Common random numbers per (user, day, request).
+pub fn leaves(s: &Scenario, user_id: u32, day: u32, request: u32, bad: usize) -> bool {
+    let p = s.retention.base_leave + s.retention.leave_per_bad * bad as f64;
+    let mut rng = Rng::new(mix(s.seed, STREAM_CHURN + user_id as u64), ((day as u64) << 20) | request as u64);
+    rng.uniform() < p
+}

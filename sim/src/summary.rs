@@ -1,0 +1,157 @@
+//! Counts over a run and the one-screen summary `usm simulate` prints.
+
+use serde::{Deserialize, Serialize};
+
+use crate::records::{Answer, ExposureRecord, SurveyKind};
+use crate::story::UserState;
+
+/// Totals over a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// Users in the population.
+    pub users: u64,
+    /// Users still active at the end.
+    pub users_active_end: u64,
+    /// Feed requests.
+    pub requests: u64,
+    /// Exposures.
+    pub exposures: u64,
+    /// Regular survey shows: satisfaction, inappropriate.
+    pub shows: [u64; 2],
+    /// Regular survey submits: satisfaction, inappropriate.
+    pub submits: [u64; 2],
+    /// Panel shows (always answered).
+    pub panel_shows: u64,
+    /// Submitted "don't like" answers.
+    pub answers_dislike: u64,
+    /// Submitted "only 18+" or "not suitable" answers.
+    pub answers_inappropriate: u64,
+    /// Submitted answers with the sexual reason.
+    pub answers_sexual: u64,
+    /// Satisfaction shows whose latent answer is "don't like".
+    pub shown_latent_dislike: u64,
+    /// Inappropriate shows whose latent answer is inappropriate.
+    pub shown_latent_inappropriate: u64,
+    /// Inappropriate shows whose latent reasons include sexual.
+    pub shown_latent_sexual: u64,
+    /// Sum over exposures of the true P(don't like).
+    pub sum_p_dislike: f64,
+    /// Sum over exposures of the true P(inappropriate).
+    pub sum_p_inappropriate: f64,
+    /// Sum over exposures of the true P(sexual).
+    pub sum_p_sexual: f64,
+    /// Likes, shares, favourites, dislikes, reports, skips.
+    pub behaviour: [u64; 6],
+    /// Bad experiences (latent dislike or content issue).
+    pub bad_exposures: u64,
+    /// Per user: still active at the end.
+    #[serde(skip)]
+    pub retained: Vec<bool>,
+}
+
+impl RunStats {
+    /// Empty totals for a population.
+    pub fn new(users: usize) -> RunStats {
+        RunStats { users: users as u64, ..RunStats::default() }
+    }
+
+    /// Adds a block of exposures.
+    pub fn add(&mut self, block: &[ExposureRecord]) {
+        for e in block {
+            self.exposures += 1;
+            if e.slot == 0 {
+                self.requests += 1;
+            }
+            for (k, b) in [e.like, e.share, e.favorite, e.dislike, e.report, e.skip].into_iter().enumerate() {
+                self.behaviour[k] += b as u64;
+            }
+            if let Some(o) = e.oracle {
+                self.sum_p_dislike += o.p_dislike as f64;
+                self.sum_p_inappropriate += o.p_inappropriate as f64;
+                self.sum_p_sexual += o.p_issue[0] as f64;
+                if o.latent_satisfaction == Answer::Dislike || o.latent_inappropriate != Answer::Suitable {
+                    self.bad_exposures += 1;
+                }
+                if e.survey != SurveyKind::None && !e.panel {
+                    match e.survey {
+                        SurveyKind::Satisfaction => self.shown_latent_dislike += (o.latent_satisfaction == Answer::Dislike) as u64,
+                        _ => {
+                            self.shown_latent_inappropriate += (o.latent_inappropriate != Answer::Suitable) as u64;
+                            self.shown_latent_sexual += (o.latent_reasons & 1) as u64;
+                        }
+                    }
+                }
+            }
+            if e.panel {
+                self.panel_shows += 1;
+                continue;
+            }
+            let k = match e.survey {
+                SurveyKind::None => continue,
+                SurveyKind::Satisfaction => 0,
+                SurveyKind::Inappropriate => 1,
+            };
+            self.shows[k] += 1;
+            if e.submitted {
+                self.submits[k] += 1;
+                self.answers_dislike += (e.answer == Answer::Dislike) as u64;
+                self.answers_inappropriate += matches!(e.answer, Answer::AdultOnly | Answer::NotSuitable) as u64;
+                self.answers_sexual += (e.reasons & 1) as u64;
+            }
+        }
+    }
+
+    /// Records the end state of the users.
+    pub fn finish(&mut self, states: &[UserState]) {
+        self.retained = states.iter().map(|s| s.active).collect();
+        self.users_active_end = self.retained.iter().filter(|&&a| a).count() as u64;
+    }
+
+    /// The one-screen summary.
+    pub fn summary(&self) -> String {
+        let ratio = |a: u64, b: u64| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+        let pct = |x: f64| if x.is_nan() { "     n/a".to_string() } else { format!("{:7.3}%", 100.0 * x) };
+        let n = self.exposures.max(1) as f64;
+        let mut s = String::new();
+        s += &format!(
+            "exposures {:>12}   requests {:>10}   users {} ({} still active at the end)\n",
+            self.exposures, self.requests, self.users, self.users_active_end
+        );
+        let shows = self.shows[0] + self.shows[1];
+        let submits = self.submits[0] + self.submits[1];
+        s += &format!(
+            "survey shows {:>9} ({:.2e} of exposures)   submits {:>8} (answer rate {})   panel shows {}\n",
+            shows,
+            ratio(shows, self.exposures),
+            submits,
+            pct(ratio(submits, shows)).trim(),
+            self.panel_shows
+        );
+        s += &format!(
+            "  satisfaction: {} shows, answer rate {}   inappropriate: {} shows, answer rate {}\n\n",
+            self.shows[0],
+            pct(ratio(self.submits[0], self.shows[0])).trim(),
+            self.shows[1],
+            pct(ratio(self.submits[1], self.shows[1])).trim()
+        );
+        s += "issue          true (all exposures)   true (shown)   observed (submits, Eq. 2)\n";
+        for (name, truth, shown, shown_n, obs, obs_n) in [
+            ("dislike", self.sum_p_dislike / n, self.shown_latent_dislike, self.shows[0], self.answers_dislike, self.submits[0]),
+            ("inappropriate", self.sum_p_inappropriate / n, self.shown_latent_inappropriate, self.shows[1], self.answers_inappropriate, self.submits[1]),
+            ("sexual", self.sum_p_sexual / n, self.shown_latent_sexual, self.shows[1], self.answers_sexual, self.submits[1]),
+        ] {
+            s += &format!("{name:<14} {:>20}   {:>12}   {:>12}\n", pct(truth), pct(ratio(shown, shown_n)), pct(ratio(obs, obs_n)));
+        }
+        let b = &self.behaviour;
+        s += &format!(
+            "\nbehaviour per exposure: like {}  share {}  favourite {}  dislike {}  report {}  skip {}\n",
+            pct(b[0] as f64 / n).trim(),
+            pct(b[1] as f64 / n).trim(),
+            pct(b[2] as f64 / n).trim(),
+            pct(b[3] as f64 / n).trim(),
+            pct(b[4] as f64 / n).trim(),
+            pct(b[5] as f64 / n).trim()
+        );
+        s
+    }
+}
