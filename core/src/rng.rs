@@ -95,6 +95,17 @@ impl Rng {
         libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
     }
 
+    /// Approximately standard normal, from one 64-bit draw: the Irwin–Hall sum of four 16-bit
+    /// uniforms, rescaled to unit variance (support ±3.46). Five times cheaper than
+    /// [`normal`](Self::normal); for noise where the tails do not matter.
+    #[inline]
+    pub fn normal_fast(&mut self) -> f64 {
+        let x = self.next_u64();
+        let s = (x & 0xFFFF) + ((x >> 16) & 0xFFFF) + ((x >> 32) & 0xFFFF) + (x >> 48);
+        // Each part is uniform on 0..65536: mean 4 * 32767.5, variance 4 * (65536^2 - 1) / 12.
+        (s as f64 - 131_070.0) * (3.0f64.sqrt() / 65_536.0)
+    }
+
     /// Shuffles a slice in place (Fisher–Yates).
     pub fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
@@ -152,6 +163,13 @@ mod tests {
         assert!((su / n - 0.5).abs() < 0.005);
         assert!((sn / n).abs() < 0.01);
         assert!((sn2 / n - 1.0).abs() < 0.02);
+        let (mut f, mut f2) = (0.0, 0.0);
+        for _ in 0..200_000 {
+            let z = r.normal_fast();
+            f += z;
+            f2 += z * z;
+        }
+        assert!((f / n).abs() < 0.01 && (f2 / n - 1.0).abs() < 0.02, "{} {}", f / n, f2 / n);
     }
 
     #[test]

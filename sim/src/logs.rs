@@ -124,49 +124,47 @@ pub fn reasons_from_str(s: &str) -> std::result::Result<u8, String> {
 }
 
 /// The value of column `name` of a record.
-pub fn get(r: &ExposureRecord, name: &str) -> Cell {
+pub fn get(r: &ExposureRecord, col: usize) -> Cell {
     let o = r.oracle.unwrap_or_default();
-    match name {
-        "exposure_id" => Cell::Int(r.exposure_id as i64),
-        "day" => Cell::Int(r.day as i64),
-        "request" => Cell::Int(r.request as i64),
-        "slot" => Cell::Int(r.slot as i64),
-        "hour" => Cell::Int(r.hour as i64),
-        "user_id" => Cell::Int(r.user_id as i64),
-        "item_id" => Cell::Int(r.item_id as i64),
-        "author_id" => Cell::Int(r.author_id as i64),
-        "user_age" => Cell::Int(r.user_age as i64),
-        "user_activity" => Cell::Float(r.user_activity),
-        "user_history_submits" => Cell::Int(r.user_history_submits as i64),
-        "item_category" => Cell::Int(r.item_category as i64),
-        "item_log_popularity" => Cell::Float(r.item_log_popularity),
-        "item_quality_signal" => Cell::Float(r.item_quality_signal),
-        "item_log_duration" => Cell::Float(r.item_log_duration),
-        "like" => Cell::Bool(r.like),
-        "share" => Cell::Bool(r.share),
-        "favorite" => Cell::Bool(r.favorite),
-        "dislike" => Cell::Bool(r.dislike),
-        "report" => Cell::Bool(r.report),
-        "skip" => Cell::Bool(r.skip),
-        "watch_fraction" => Cell::Float(r.watch_fraction),
-        "survey" => Cell::Str(r.survey.as_str().into()),
-        "panel" => Cell::Bool(r.panel),
-        "submitted" => Cell::Bool(r.submitted),
-        "answer" => Cell::Str(r.answer.as_str().into()),
-        "reasons" => Cell::Str(reasons_to_string(r.reasons)),
-        "oracle_p_like" => Cell::Float(o.p_like),
-        "oracle_p_neutral" => Cell::Float(o.p_neutral),
-        "oracle_p_dislike" => Cell::Float(o.p_dislike),
-        "oracle_p_inappropriate" => Cell::Float(o.p_inappropriate),
-        "oracle_p_submit_satisfaction" => Cell::Float(o.p_submit[0]),
-        "oracle_p_submit_inappropriate" => Cell::Float(o.p_submit[1]),
-        "oracle_latent_satisfaction" => Cell::Str(o.latent_satisfaction.as_str().into()),
-        "oracle_latent_inappropriate" => Cell::Str(o.latent_inappropriate.as_str().into()),
-        "oracle_latent_reasons" => Cell::Str(reasons_to_string(o.latent_reasons)),
-        other => {
-            let k = issue_column(other).expect("every schema column is handled");
-            Cell::Float(o.p_issue[k])
-        }
+    match col {
+        0 => Cell::Int(r.exposure_id as i64),
+        1 => Cell::Int(r.day as i64),
+        2 => Cell::Int(r.request as i64),
+        3 => Cell::Int(r.slot as i64),
+        4 => Cell::Int(r.hour as i64),
+        5 => Cell::Int(r.user_id as i64),
+        6 => Cell::Int(r.item_id as i64),
+        7 => Cell::Int(r.author_id as i64),
+        8 => Cell::Int(r.user_age as i64),
+        9 => Cell::Float(r.user_activity),
+        10 => Cell::Int(r.user_history_submits as i64),
+        11 => Cell::Int(r.item_category as i64),
+        12 => Cell::Float(r.item_log_popularity),
+        13 => Cell::Float(r.item_quality_signal),
+        14 => Cell::Float(r.item_log_duration),
+        15 => Cell::Bool(r.like),
+        16 => Cell::Bool(r.share),
+        17 => Cell::Bool(r.favorite),
+        18 => Cell::Bool(r.dislike),
+        19 => Cell::Bool(r.report),
+        20 => Cell::Bool(r.skip),
+        21 => Cell::Float(r.watch_fraction),
+        22 => Cell::Str(r.survey.as_str().into()),
+        23 => Cell::Bool(r.panel),
+        24 => Cell::Bool(r.submitted),
+        25 => Cell::Str(r.answer.as_str().into()),
+        26 => Cell::Str(reasons_to_string(r.reasons)),
+        27 => Cell::Float(o.p_like),
+        28 => Cell::Float(o.p_neutral),
+        29 => Cell::Float(o.p_dislike),
+        30 => Cell::Float(o.p_inappropriate),
+        37 => Cell::Float(o.p_submit[0]),
+        38 => Cell::Float(o.p_submit[1]),
+        39 => Cell::Str(o.latent_satisfaction.as_str().into()),
+        40 => Cell::Str(o.latent_inappropriate.as_str().into()),
+        41 => Cell::Str(reasons_to_string(o.latent_reasons)),
+        31..=36 => Cell::Float(o.p_issue[col - 31]),
+        _ => panic!("column index {col} is outside the schema"),
     }
 }
 
@@ -320,7 +318,7 @@ impl Format {
 /// Writes exposures to one file. Use through [`LogWriter::create`] and [`LogWriter::finish`].
 pub struct LogWriter {
     path: PathBuf,
-    cols: Vec<Column>,
+    cols: Vec<usize>,
     inner: WriterInner,
     rows: u64,
 }
@@ -334,12 +332,12 @@ enum WriterInner {
 impl LogWriter {
     /// Creates `path` and writes the header.
     pub fn create(path: &Path, format: Format, with_oracle: bool) -> Result<LogWriter> {
-        let cols = columns(with_oracle);
+        let cols: Vec<usize> = (0..COLUMNS.len()).filter(|&i| with_oracle || !COLUMNS[i].oracle).collect();
         let file = std::fs::File::create(path).map_err(|e| SimError::io(path, e))?;
         let inner = match format {
             Format::Csv => {
                 let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-                let header: Vec<&str> = cols.iter().map(|c| c.name).collect();
+                let header: Vec<&str> = cols.iter().map(|&c| COLUMNS[c].name).collect();
                 writeln!(w, "{}", header.join(",")).map_err(|e| SimError::io(path, e))?;
                 WriterInner::Csv(w)
             }
@@ -359,12 +357,12 @@ impl LogWriter {
                 let mut line = String::with_capacity(512);
                 for r in block {
                     line.clear();
-                    for (i, c) in self.cols.iter().enumerate() {
+                    for (i, &c) in self.cols.iter().enumerate() {
                         if i > 0 {
                             line.push(',');
                         }
                         use std::fmt::Write as _;
-                        let _ = match get(r, c.name) {
+                        let _ = match get(r, c) {
                             Cell::Int(v) => write!(line, "{v}"),
                             Cell::Float(v) => write!(line, "{v}"),
                             Cell::Bool(v) => write!(line, "{v}"),
@@ -472,14 +470,15 @@ mod parquet_io {
 
     pub struct ParquetSink {
         writer: SerializedFileWriter<std::fs::File>,
-        cols: Vec<Column>,
+        cols: Vec<usize>,
         pending: Vec<ExposureRecord>,
     }
 
     impl ParquetSink {
-        pub fn new(file: std::fs::File, cols: &[Column]) -> std::result::Result<Self, String> {
+        pub fn new(file: std::fs::File, cols: &[usize]) -> std::result::Result<Self, String> {
             let fields: Vec<String> = cols
                 .iter()
+                .map(|&i| COLUMNS[i])
                 .map(|c| match c.kind {
                     Kind::Int => format!("REQUIRED INT64 {};", c.name),
                     Kind::Float => format!("REQUIRED FLOAT {};", c.name),
@@ -505,10 +504,10 @@ mod parquet_io {
 
         fn flush(&mut self, rows: &[ExposureRecord]) -> std::result::Result<(), String> {
             let mut rg = self.writer.next_row_group().map_err(|e| e.to_string())?;
-            for c in &self.cols {
+            for &c in &self.cols {
                 let mut cw = rg.next_column().map_err(|e| e.to_string())?.ok_or("schema has fewer columns than the writer")?;
-                let cells = rows.iter().map(|r| get(r, c.name));
-                let res = match c.kind {
+                let cells = rows.iter().map(|r| get(r, c));
+                let res = match COLUMNS[c].kind {
                     Kind::Int => {
                         let v: Vec<i64> = cells.map(|x| if let Cell::Int(v) = x { v } else { 0 }).collect();
                         cw.typed::<Int64Type>().write_batch(&v, None, None)

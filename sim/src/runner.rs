@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::population::Population;
 use crate::records::ExposureRecord;
 use crate::scenario::{HOURS, Scenario};
-use crate::story::{STREAM_PLAN, UserState, expose, is_bad, leaves, taste_match};
+use crate::story::{STREAM_PLAN, UserState, dot, expose, is_bad, leaves, submit_probs};
 use crate::summary::RunStats;
 
 /// A candidate the hook is asked to score.
@@ -35,7 +35,8 @@ pub trait RankHook: Sync {
     fn scores(&self, pop: &Population, rows: &[Candidate]) -> Result<Vec<f32>>;
 }
 
-/// Receives exposures block by block, in a fixed order (day, then user, then request, slot).
+/// Receives exposures block by block (one user's day at a time), in a fixed order: day, then
+/// user, then request, then slot.
 pub trait Sink {
     /// Takes one block.
     fn write(&mut self, block: &[ExposureRecord]) -> Result<()>;
@@ -89,15 +90,25 @@ fn plan_user(s: &Scenario, pop: &Population, user: u32, day: u32) -> DayPlan {
     let c = f.candidates;
     let mut plan = DayPlan { hours: Vec::with_capacity(n), items: Vec::with_capacity(n * c), scores: Vec::with_capacity(n * c) };
     let n_items = pop.items.len() as u64;
+    let d = s.population.taste_dim;
+    // `story::taste_match` on the packed arrays.
+    let inv_sqrt_d = 1.0 / libm::sqrt(d as f64);
     for _ in 0..n {
         plan.hours.push(rng.below(HOURS as u64) as u8);
+        let explore = (f.explore * 65_536.0) as u64;
         for _ in 0..c {
-            let item = if rng.uniform() < f.explore { rng.below(n_items) as u32 } else { pop.popularity.draw(&mut rng) };
-            let it = &pop.items[item as usize];
-            let score = f.personalization * taste_match(s, u, it)
+            // One draw: 16 bits decide explore or popularity, 48 pick the item.
+            let bits = rng.next_u64();
+            let item = if bits >> 48 < explore {
+                (((bits & 0xFFFF_FFFF) * n_items) >> 32) as u32
+            } else {
+                pop.popularity.draw_bits(bits)
+            };
+            let it = &pop.rank_items[item as usize];
+            let score = f.personalization * (dot(d, &u.taste, &it.topic) as f64 * inv_sqrt_d)
                 + f.popularity_bias * it.log_popularity as f64
                 + f.quality_weight * it.quality_signal as f64
-                + f.noise * rng.normal();
+                + f.noise * rng.normal_fast();
             plan.items.push(item);
             plan.scores.push(score as f32);
         }
@@ -138,8 +149,9 @@ fn run_user_day(s: &Scenario, pop: &Population, user: u32, day: u32, st: &mut Us
         }
         top_k(&plan.items[r * c..(r + 1) * c], &plan.scores[r * c..(r + 1) * c], s.feed.k, &mut top);
         let start = out.len();
+        let probs = submit_probs(s, &pop.users[user as usize], hour);
         for (slot, &(_, item)) in top.iter().enumerate() {
-            out.push(expose(s, pop, user, st, item, (day, r as u32, slot as u8, hour)));
+            out.push(expose(s, pop, user, st, item, (day, r as u32, slot as u8, hour), &probs));
         }
         st.requests += 1;
         let bad = out[start..].iter().filter(|e| is_bad(e)).count();
@@ -204,9 +216,10 @@ pub fn run(
             }
             let recs: Vec<Vec<ExposureRecord>> =
                 map_users(chunk, |i, st| run_user_day(s, pop, (start + i) as u32, day, st, &plans[i]));
-            let flat: Vec<ExposureRecord> = recs.into_iter().flatten().collect();
-            stats.add(&flat);
-            sink.write(&flat)?;
+            for user_block in recs.iter().filter(|r| !r.is_empty()) {
+                stats.add(user_block);
+                sink.write(user_block)?;
+            }
             progress(&RunProgress { day, days: s.population.days, users_done: end as u32, users: n_users as u32, exposures: stats.exposures });
         }
     }

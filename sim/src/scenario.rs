@@ -126,7 +126,7 @@ pub struct ContentConfig {
 impl Default for ContentConfig {
     fn default() -> Self {
         ContentConfig {
-            issue_base: [-4.2, -4.6, -5.0, -4.6, -3.8, -2.2],
+            issue_base: [-5.6, -6.0, -6.4, -6.0, -5.2, -3.0],
             author_issue_spread: 1.0,
             item_issue_spread: 0.7,
             category_issue_spread: 0.6,
@@ -298,7 +298,7 @@ pub struct RetentionConfig {
 
 impl Default for RetentionConfig {
     fn default() -> Self {
-        RetentionConfig { base_leave: 0.002, leave_per_bad: 0.01 }
+        RetentionConfig { base_leave: 0.002, leave_per_bad: 0.003 }
     }
 }
 
@@ -326,7 +326,7 @@ pub const PRESETS: [(&str, &str); 6] = [
     ("strong-response-bias", "willingness varies widely and tracks sensitivity closely"),
     ("answer-dependent", "people answer more readily when the answer is negative (missing not at random), with a panel"),
     ("extreme-rarity", "surveys ten times rarer than the paper's setting"),
-    ("experiment", "the paper's setting at laptop scale: surveys 50x denser than `paper`, about one per user"),
+    ("experiment", "the paper's setting at laptop scale (the default of `usm run`): 60k users, surveys dense enough to train on in minutes, about one per user"),
 ];
 
 impl Scenario {
@@ -362,7 +362,8 @@ impl Scenario {
                 s.survey.rate = 8e-6;
             }
             "experiment" => {
-                s.survey.rate = 4e-3;
+                s.population.users = 60_000;
+                s.survey.rate = 1.5e-2;
             }
             other => {
                 let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();

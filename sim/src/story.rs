@@ -3,13 +3,12 @@
 
 use usm_core::rng::{Rng, mix};
 
-use crate::dist::sigmoid;
+use crate::dist::sigmoid_f32 as sigmoid;
 use crate::population::{Item, Population, User};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
-use crate::scenario::{N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
+use crate::scenario::{MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
 
 const STREAM_EXPOSURE: u64 = 11 << 40;
-const STREAM_SURVEY: u64 = 12 << 40;
 const STREAM_CHURN: u64 = 13 << 40;
 pub(crate) const STREAM_PLAN: u64 = 14 << 40;
 
@@ -30,11 +29,17 @@ pub struct Truth {
 #[inline]
 pub fn taste_match(s: &Scenario, u: &User, it: &Item) -> f64 {
     let d = s.population.taste_dim;
-    let mut dot = 0f32;
+    dot(d, &u.taste, &it.topic) as f64 / libm::sqrt(d as f64)
+}
+
+/// Dot product of the first `d` taste/topic dimensions.
+#[inline]
+pub fn dot(d: usize, a: &[f32; MAX_TASTE_DIM], b: &[f32; MAX_TASTE_DIM]) -> f32 {
+    let mut acc = 0f32;
     for k in 0..d {
-        dot += u.taste[k] * it.topic[k];
+        acc += a[k] * b[k];
     }
-    dot as f64 / libm::sqrt(d as f64)
+    acc
 }
 
 /// The truth of a pair.
@@ -91,6 +96,18 @@ pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
     }
 }
 
+/// P(submit | shown) of a user at an hour, per survey type: `[answer not negative, negative]`.
+pub type SubmitProbs = [[f64; 2]; 2];
+
+/// The submit probabilities of a user at an hour (they change per request, not per exposure).
+pub fn submit_probs(s: &Scenario, u: &User, hour: u8) -> SubmitProbs {
+    let ad = s.willingness.answer_dependence;
+    [SurveyKind::Satisfaction, SurveyKind::Inappropriate].map(|k| {
+        let b = submit_logit(s, u, k, hour);
+        [sigmoid(b), if ad == 0.0 { sigmoid(b) } else { sigmoid(b + ad) }]
+    })
+}
+
 /// Everything about one exposure, in the story's order.
 pub fn expose(
     s: &Scenario,
@@ -99,6 +116,7 @@ pub fn expose(
     st: &mut UserState,
     item_id: u32,
     (day, request, slot, hour): (u32, u32, u8, u8),
+    probs: &SubmitProbs,
 ) -> ExposureRecord {
     let u = &pop.users[user_id as usize];
     let it = &pop.items[item_id as usize];
@@ -151,7 +169,8 @@ pub fn expose(
     let watch = (base_watch + 0.15 * rng.normal() - if issue { 0.15 } else { 0.0 }).clamp(0.0, 1.0);
 
     // Survey and response.
-    let mut rs = Rng::new(mix(s.seed, STREAM_SURVEY + user_id as u64), ((day as u64) << 40) | ((request as u64) << 8) | slot as u64);
+    // The same stream as the rest of the exposure: the survey policy never looks at the video.
+    let rs = &mut rng;
     let draw = rs.uniform();
     let regular = st.surveys_today < s.survey.cap_per_day && draw < survey_probability(s, u);
     let panel = !regular && rs.uniform() < s.panel.rate;
@@ -160,14 +179,10 @@ pub fn expose(
     let mut rec_kind = SurveyKind::None;
     let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
     let history = st.submits;
-    let sat_logit = submit_logit(s, u, SurveyKind::Satisfaction, hour);
-    let inapp_logit = submit_logit(s, u, SurveyKind::Inappropriate, hour);
-    let ad = s.willingness.answer_dependence;
     if regular || panel {
         rec_kind = if kind_draw { SurveyKind::Satisfaction } else { SurveyKind::Inappropriate };
         let latent = if kind_draw { latent_sat } else { latent_inapp };
-        let base = if kind_draw { sat_logit } else { inapp_logit };
-        let p = sigmoid(base + if latent.is_negative() { ad } else { 0.0 });
+        let p = probs[if kind_draw { 0 } else { 1 }][latent.is_negative() as usize];
         submitted = panel || response_draw < p;
         if regular {
             st.surveys_today += 1;
@@ -182,14 +197,14 @@ pub fn expose(
             }
         }
     }
-    let marginal = |base: f64, p_neg: f64| p_neg * sigmoid(base + ad) + (1.0 - p_neg) * sigmoid(base);
+    let marginal = |p: [f64; 2], p_neg: f64| p_neg * p[1] + (1.0 - p_neg) * p[0];
     let oracle = Oracle {
         p_like: t.p_like as f32,
         p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0) as f32,
         p_dislike: t.p_dislike as f32,
         p_inappropriate: t.p_inappropriate as f32,
         p_issue: t.p_issue.map(|p| p as f32),
-        p_submit: [marginal(sat_logit, t.p_dislike) as f32, marginal(inapp_logit, t.p_inappropriate) as f32],
+        p_submit: [marginal(probs[0], t.p_dislike) as f32, marginal(probs[1], t.p_inappropriate) as f32],
         latent_satisfaction: latent_sat,
         latent_inappropriate: latent_inapp,
         latent_reasons,

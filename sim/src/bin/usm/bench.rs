@@ -19,10 +19,27 @@ fn random_features(n: usize, vocab: Vocab, n_dense: usize, seed: u64) -> Feature
     }
 }
 
-pub fn bench(quick: bool, device: Device) -> Result<()> {
+pub fn bench(quick: bool, device: Device, only: &[String]) -> Result<()> {
+    for o in only {
+        anyhow::ensure!(["sim", "model", "metrics"].contains(&o.as_str()), "--only takes sim, model or metrics, not `{o}`");
+    }
+    let want = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
     let threads = rayon::current_num_threads();
     println!("usm bench ({}, {threads} threads{})\n", if quick { "quick" } else { "full" }, if quick { "" } else { "; `--quick` for a short run" });
 
+    if want("sim") {
+        bench_sim(quick)?;
+    }
+    if want("model") {
+        bench_model(quick, &device)?;
+    }
+    if want("metrics") {
+        bench_metrics(quick)?;
+    }
+    Ok(())
+}
+
+fn bench_sim(quick: bool) -> Result<()> {
     // Simulator: the experiment preset, feed ranking included, exposures dropped.
     let mut s = Scenario::preset("experiment")?;
     s.population.users = if quick { 20_000 } else { 200_000 };
@@ -39,6 +56,10 @@ pub fn bench(quick: bool, device: Device) -> Result<()> {
         stats.exposures, s.population.users, s.population.days, s.feed.k, s.feed.candidates, stats.exposures as f64 / secs / 1e6, secs, t_pop
     );
 
+    Ok(())
+}
+
+fn bench_model(quick: bool, device: &Device) -> Result<()> {
     // The paper's architecture at batch 1024.
     let vocab = Vocab { users: 100_000, items: 50_000, authors: 10_000 };
     let n_dense = 64;
@@ -49,7 +70,7 @@ pub fn bench(quick: bool, device: Device) -> Result<()> {
     let x = random_features(n, vocab, n_dense, 1);
     let mut r = Rng::new(2, 0);
     let y = Labels::new(heads.clone(), (0..n * 3).map(|_| r.bernoulli(0.2) as u8 as f32).collect(), vec![true; n * 3])?;
-    let mut model = SurveyModel::new(&cfg, &device)?;
+    let mut model = SurveyModel::new(&cfg, device)?;
     let tc = TrainConfig { epochs: 1, batch_size: 1024, val_fraction: 0.0, ..TrainConfig::default() };
     // Warm-up epoch on a slice, then the timed one.
     let warm = x.select(&(0..4096).collect::<Vec<_>>());
@@ -66,6 +87,10 @@ pub fn bench(quick: bool, device: Device) -> Result<()> {
     );
     println!("infer      same model, batch 1024: {:.0} samples/s   (PyTorch reference: ~180k); {} predictions", infer, p.len());
 
+    Ok(())
+}
+
+fn bench_metrics(quick: bool) -> Result<()> {
     // Metrics.
     let m = if quick { 1_000_000 } else { 10_000_000 };
     let mut r = Rng::new(3, 0);

@@ -97,6 +97,9 @@ enum Command {
         /// Device for the model benchmarks.
         #[arg(long, value_enum, default_value = "flex")]
         device: DeviceArg,
+        /// Only these parts (comma-separated: sim, model, metrics).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
     /// List the presets.
     Presets,
@@ -354,7 +357,7 @@ fn main() {
             run_cmd(&run, true)
         })(),
         Some(Command::Sweep { run, param, values, param2, values2, with_ab }) => sweep::sweep(&run, &param, &values, param2.as_deref(), &values2, with_ab),
-        Some(Command::Bench { quick, device: d }) => bench::bench(quick, device(d)),
+        Some(Command::Bench { quick, device: d, only }) => bench::bench(quick, device(d), &only),
         Some(Command::Simulate { scenario, out, format, no_oracle }) => simulate(&scenario, &out, format, no_oracle),
         Some(Command::Presets) => {
             for (name, what) in PRESETS {
