@@ -119,6 +119,20 @@ impl NetSpec {
 }
 
 impl Net {
+    /// Sets the output bias of each head, e.g. to the log-odds of its base rate, so that
+    /// training starts calibrated instead of at 0.5 (which matters for rare issues).
+    pub fn with_head_biases(mut self, biases: &[f32], device: &Device) -> Net {
+        for (head, &b) in self.heads.iter_mut().zip(biases) {
+            if let Some(last) = head.layers.last_mut() {
+                last.bias = Some(burn::module::Param::from_tensor(Tensor::from_data(
+                    burn::tensor::TensorData::new(vec![b], [1]),
+                    device,
+                )));
+            }
+        }
+        self
+    }
+
     /// Logits of every head.
     ///
     /// # Shapes

@@ -213,17 +213,22 @@ impl Scorer {
         let cell_w = |r: usize, k: usize| -> f32 {
             if labels.mask[r * h + k] { weights.map_or(1.0, |w| w[r * h + k]) } else { 0.0 }
         };
+        let mut base_logits = Vec::with_capacity(h);
         for (k, head) in self.spec.heads.iter().enumerate() {
-            let (mut n, mut pos) = (0usize, 0.0f64);
+            let (mut n, mut sw, mut pos) = (0usize, 0.0f64, 0.0f64);
             for r in 0..x.n {
-                if cell_w(r, k) > 0.0 {
+                let cw = cell_w(r, k) as f64;
+                if cw > 0.0 {
                     n += 1;
-                    pos += labels.y[r * h + k] as f64;
+                    sw += cw;
+                    pos += cw * labels.y[r * h + k] as f64;
                 }
             }
             if pos <= 0.0 {
                 return Err(CoreError::MissingClass { what: format!("training head `{head}`"), class: "positive", n });
             }
+            let rate = (pos / sw).clamp(1e-6, 1.0 - 1e-6);
+            base_logits.push((rate / (1.0 - rate)).ln() as f32);
         }
         let mut rows: Vec<usize> = (0..x.n).filter(|&r| (0..h).any(|k| cell_w(r, k) > 0.0)).collect();
         let mut rng = Rng::new(cfg.seed, 1);
@@ -237,7 +242,7 @@ impl Scorer {
         // Fresh weights on an autodiff device: training always starts from the seed.
         let ad = self.device.clone().autodiff();
         ad.seed(cfg.seed);
-        let mut net = self.spec.net_spec().init(&ad);
+        let mut net = self.spec.net_spec().init(&ad).with_head_biases(&base_logits, &ad);
         let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
         let adam = AdamParams::default();

@@ -103,6 +103,8 @@ pub struct DenseInput {
     pub quality_signal: f32,
     /// Log duration.
     pub log_duration: f32,
+    /// Content-risk score.
+    pub risk_signal: f32,
     /// Hour bucket.
     pub hour: u8,
 }
@@ -117,6 +119,7 @@ impl DenseInput {
             log_popularity: r.item_log_popularity,
             quality_signal: r.item_quality_signal,
             log_duration: r.item_log_duration,
+            risk_signal: r.item_risk_signal,
             hour: r.hour,
         }
     }
@@ -147,9 +150,9 @@ impl FeatureSpec {
     }
 
     /// Dense width: age one-hot, activity, category one-hot, popularity, quality, duration,
-    /// hour one-hot.
+    /// risk, hour one-hot.
     pub fn n_dense(&self) -> usize {
-        AGE_GROUPS + 1 + self.category_buckets + 3 + HOURS
+        AGE_GROUPS + 1 + self.category_buckets + 4 + HOURS
     }
 
     /// Appends one row's dense features.
@@ -165,7 +168,8 @@ impl FeatureSpec {
         row[p0] = d.log_popularity / 4.0;
         row[p0 + 1] = d.quality_signal;
         row[p0 + 2] = d.log_duration - 3.4;
-        row[p0 + 3 + (d.hour as usize).min(HOURS - 1)] = 1.0;
+        row[p0 + 3] = d.risk_signal;
+        row[p0 + 4 + (d.hour as usize).min(HOURS - 1)] = 1.0;
     }
 
     /// Features of a set of rows.
@@ -265,7 +269,7 @@ mod tests {
     fn dense_encoding_has_the_declared_width() {
         let spec = FeatureSpec::new(10, 10, 10, 12);
         let mut out = Vec::new();
-        let d = DenseInput { age: 4, activity: 0.3, category: 13, log_popularity: -2.0, quality_signal: 0.5, log_duration: 3.4, hour: 3 };
+        let d = DenseInput { age: 4, activity: 0.3, category: 13, log_popularity: -2.0, quality_signal: 0.5, log_duration: 3.4, risk_signal: 0.1, hour: 3 };
         spec.encode(&d, &mut out);
         assert_eq!(out.len(), spec.n_dense());
         assert_eq!(out.iter().filter(|&&v| v == 1.0).count(), 3);

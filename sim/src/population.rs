@@ -82,6 +82,8 @@ pub struct Item {
     pub issue: [f32; N_ISSUES],
     /// Log duration, a plain attribute.
     pub log_duration: f32,
+    /// What a content classifier says: the mean content-issue level plus noise.
+    pub risk_signal: f32,
 }
 
 impl Item {
@@ -104,7 +106,9 @@ impl Item {
         }
         let log_popularity = (-c.popularity_zipf * libm::log(pop_rank as f64 + 1.0)) as f32;
         let log_duration = (libm::log(30.0) + 0.5 * rng.normal()) as f32;
-        Item { author, category, topic, quality, quality_signal, log_popularity, issue, log_duration }
+        let mean_issue = issue[..crate::scenario::N_CONTENT_ISSUES].iter().sum::<f32>() / crate::scenario::N_CONTENT_ISSUES as f32;
+        let risk_signal = mean_issue + (c.risk_signal_noise * rng.normal()) as f32;
+        Item { author, category, topic, quality, quality_signal, log_popularity, issue, log_duration, risk_signal }
     }
 }
 

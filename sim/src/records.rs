@@ -160,6 +160,8 @@ pub struct ExposureRecord {
     pub item_quality_signal: f32,
     /// Video log duration.
     pub item_log_duration: f32,
+    /// Video risk score of a content classifier.
+    pub item_risk_signal: f32,
     /// Pressed like.
     pub like: bool,
     /// Shared.

@@ -35,7 +35,7 @@ fn verdict(h: Option<bool>) -> &'static str {
     match h {
         Some(true) => "HOLDS",
         Some(false) => "FAILS",
-        None => "n/a",
+        None => "INCONCLUSIVE",
     }
 }
 
@@ -71,10 +71,14 @@ pub fn text(res: &Results) -> String {
             let _ = writeln!(o, "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}", h, nice(v), f4(m.get("oracle_auc_shown")), f4(m.get("oracle_calibration_shown")), f4(m.get("oracle_auc_reluctant")), f4(m.get("oracle_auc_exposed")), f4(m.get("oracle_calibration_exposed")));
         }
     }
+    for (h, m) in &res.reference {
+        let _ = writeln!(o, "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}", h, "(true probabilities)", f4(m.get("oracle_auc_shown")), "", f4(m.get("oracle_auc_reluctant")), f4(m.get("oracle_auc_exposed")), "");
+    }
     let _ = writeln!(o, "\n== Table 3: Nfb/Pfb UAUC (dislike head: Pfb; others: Nfb) ==");
     for h in heads {
         let row: Vec<String> = res.variants.iter().map(|(v, out)| format!("{} {}", nice(v), f4(out.heads[h].get("uauc")).trim())).collect();
-        let _ = writeln!(o, "{:<16} {}", h, row.join(" | "));
+        let ceiling = res.reference.get(h).and_then(|m| m.get("uauc"));
+        let _ = writeln!(o, "{:<16} {} | (true probabilities {})", h, row.join(" | "), f4(ceiling).trim());
     }
     let _ = writeln!(o, "\n== Survey rates (evaluation period) ==");
     let _ = writeln!(o, "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}", "head", "true", "naive", "Eq. 13", "Eq.13 true p", "panel", "DR");
@@ -193,7 +197,7 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
 pub fn html(res: &Results) -> String {
     let mut o = String::new();
     let s = &res.config.scenario;
-    let _ = write!(o, "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>", s.name);
+    let _ = write!(o, "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.inconclusive{{color:#8a6d00;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>", s.name);
     let _ = write!(o, "<h1>usm: unbiased survey modeling, scenario <code>{}</code></h1>", s.name);
     let _ = write!(
         o,
@@ -206,7 +210,7 @@ pub fn html(res: &Results) -> String {
         let class = match c.holds {
             Some(true) => "holds",
             Some(false) => "fails",
-            None => "",
+            None => "inconclusive",
         };
         let _ = write!(o, "<tr><td>{}</td><td class=\"{class}\">{}</td><td style=\"text-align:left\">{}</td></tr>", c.statement, verdict(c.holds), c.evidence);
     }

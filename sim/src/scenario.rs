@@ -118,6 +118,9 @@ pub struct ContentConfig {
     pub dislike_threshold: f64,
     /// Utility threshold above which a viewer answers "like".
     pub like_threshold: f64,
+    /// Noise of the platform's content-risk classifier score (an item feature) around the
+    /// video's mean content-issue level. Large: the classifier says little.
+    pub risk_signal_noise: f64,
     /// Probability that an inappropriate answer about only sexual or violent content is
     /// "only 18+" rather than "not suitable".
     pub adult_only_share: f64,
@@ -136,6 +139,7 @@ impl Default for ContentConfig {
             issue_penalty: 6.0,
             dislike_threshold: -1.6,
             like_threshold: 0.3,
+            risk_signal_noise: 0.8,
             adult_only_share: 0.4,
         }
     }
@@ -263,6 +267,9 @@ pub struct BehaviourConfig {
     pub favorite_if_liked: f64,
     /// P(dislike button) when the viewer dislikes the video.
     pub dislike_if_disliked: f64,
+    /// P(dislike button) when the viewer perceives a content issue (and does not already
+    /// dislike the video).
+    pub dislike_if_issue: f64,
     /// P(dislike button) otherwise.
     pub dislike_otherwise: f64,
     /// P(report) when the viewer perceives a content issue.
@@ -279,8 +286,9 @@ impl Default for BehaviourConfig {
             share_if_liked: 0.05,
             favorite_if_liked: 0.06,
             dislike_if_disliked: 0.25,
+            dislike_if_issue: 0.15,
             dislike_otherwise: 0.01,
-            report_if_issue: 0.12,
+            report_if_issue: 0.2,
             report_otherwise: 0.001,
         }
     }
@@ -326,7 +334,7 @@ pub const PRESETS: [(&str, &str); 6] = [
     ("strong-response-bias", "willingness varies widely and tracks sensitivity closely"),
     ("answer-dependent", "people answer more readily when the answer is negative (missing not at random), with a panel"),
     ("extreme-rarity", "surveys ten times rarer than the paper's setting"),
-    ("experiment", "the paper's setting at laptop scale (the default of `usm run`): 60k users, surveys dense enough to train on in minutes, about one per user"),
+    ("experiment", "the paper's setting at laptop scale (the default of `usm run`): 80k users, surveys dense enough to train on in minutes, about one per user"),
 ];
 
 impl Scenario {
@@ -362,7 +370,7 @@ impl Scenario {
                 s.survey.rate = 8e-6;
             }
             "experiment" => {
-                s.population.users = 60_000;
+                s.population.users = 80_000;
                 s.survey.rate = 1.5e-2;
             }
             other => {
@@ -446,6 +454,7 @@ impl Scenario {
         num_in("content.dislike_threshold", c.dislike_threshold, -20.0, 20.0)?;
         num_in("content.like_threshold", c.like_threshold, c.dislike_threshold, 20.0)?;
         num_in("content.adult_only_share", c.adult_only_share, 0.0, 1.0)?;
+        num_in("content.risk_signal_noise", c.risk_signal_noise, 0.0, 100.0)?;
         let f = &self.feed;
         int_in("feed.k", f.k as f64, 1.0, 100.0)?;
         int_in("feed.candidates", f.candidates as f64, f.k as f64, 10_000.0)?;
@@ -492,6 +501,7 @@ impl Scenario {
             ("behaviour.share_if_liked", b.share_if_liked),
             ("behaviour.favorite_if_liked", b.favorite_if_liked),
             ("behaviour.dislike_if_disliked", b.dislike_if_disliked),
+            ("behaviour.dislike_if_issue", b.dislike_if_issue),
             ("behaviour.dislike_otherwise", b.dislike_otherwise),
             ("behaviour.report_if_issue", b.report_if_issue),
             ("behaviour.report_otherwise", b.report_otherwise),

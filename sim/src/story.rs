@@ -159,14 +159,21 @@ pub fn expose(
     let like = rng.bernoulli((e * if liked { b.like_if_liked } else { b.like_otherwise }).min(1.0));
     let share = liked && rng.bernoulli((e * b.share_if_liked).min(1.0));
     let favorite = liked && rng.bernoulli((e * b.favorite_if_liked).min(1.0));
-    let dislike = rng.bernoulli((e * if disliked { b.dislike_if_disliked } else { b.dislike_otherwise }).min(1.0));
+    let p_dislike_button = if disliked {
+        b.dislike_if_disliked
+    } else if issue {
+        b.dislike_if_issue
+    } else {
+        b.dislike_otherwise
+    };
+    let dislike = rng.bernoulli((e * p_dislike_button).min(1.0));
     let report = rng.bernoulli((e * if issue { b.report_if_issue } else { b.report_otherwise }).min(1.0));
     let base_watch = match latent_sat {
         Answer::Like => 0.75,
         Answer::Neutral => 0.5,
         _ => 0.25,
     };
-    let watch = (base_watch + 0.15 * rng.normal() - if issue { 0.15 } else { 0.0 }).clamp(0.0, 1.0);
+    let watch = (base_watch + 0.15 * rng.normal() - if issue { 0.25 } else { 0.0 }).clamp(0.0, 1.0);
 
     // Survey and response.
     // The same stream as the rest of the exposure: the survey policy never looks at the video.
@@ -227,6 +234,7 @@ pub fn expose(
         item_log_popularity: it.log_popularity,
         item_quality_signal: it.quality_signal,
         item_log_duration: it.log_duration,
+        item_risk_signal: it.risk_signal,
         like,
         share,
         favorite,

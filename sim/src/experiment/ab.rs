@@ -42,6 +42,7 @@ impl RankHook for ModelHook<'_> {
                 log_popularity: it.log_popularity,
                 quality_signal: it.quality_signal,
                 log_duration: it.log_duration,
+                risk_signal: it.risk_signal,
                 hour: c.hour,
             };
             self.spec.encode(&d, &mut x.dense);

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use usm_core::debias::{DistillConfig, IpwConfig};
 use usm_core::net::ArchConfig;
-use usm_core::train::TrainConfig;
+use usm_core::train::{LossNorm, TrainConfig};
 
 use crate::datasets::parse_heads;
 use crate::error::{Result, SimError};
@@ -68,15 +68,23 @@ impl Default for ExperimentConfig {
         ExperimentConfig {
             scenario: Scenario::preset("experiment").expect("the experiment preset exists"),
             heads: vec!["dislike".into(), "inappropriate".into(), "sexual".into()],
-            eval_days: 2,
+            eval_days: 3,
             eval_user_share: 0.1,
             pseudo_rows: 150_000,
-            arch: ArchConfig { embedding_dim: 16, hidden: vec![128, 64, 32], head_hidden: vec![16, 8], se_reduction: 4 },
-            train: TrainConfig { epochs: 8, batch_size: 512, learning_rate: 2e-3, embedding_learning_rate: 1e-2, patience: 1, ..TrainConfig::default() },
-            submit_train: TrainConfig { epochs: 4, batch_size: 1024, learning_rate: 2e-3, patience: 1, ..TrainConfig::default() },
+            arch: ArchConfig { embedding_dim: 16, hidden: vec![128, 64, 32], head_hidden: vec![32, 16], se_reduction: 4 },
+            train: TrainConfig {
+                epochs: 8,
+                batch_size: 512,
+                learning_rate: 2e-3,
+                embedding_learning_rate: 1e-3,
+                patience: 1,
+                loss_norm: LossNorm::SelfNormalized,
+                ..TrainConfig::default()
+            },
+            submit_train: TrainConfig { epochs: 4, batch_size: 1024, learning_rate: 2e-3, embedding_learning_rate: 1e-3, patience: 1, ..TrainConfig::default() },
             ipw: IpwConfig::default(),
             distill: DistillConfig::default(),
-            replicates: 1,
+            replicates: 3,
             ab: AbConfig::default(),
         }
     }

@@ -87,6 +87,8 @@ pub struct Replicate {
     pub submit: MetricMap,
     /// head → teacher metrics.
     pub teacher: BTreeMap<String, MetricMap>,
+    /// head → oracle metrics of the true probabilities.
+    pub reference: BTreeMap<String, MetricMap>,
     /// variant → head → calibration curve over evaluation exposures.
     pub curves: BTreeMap<String, BTreeMap<String, Curve>>,
     /// The A/B test.
@@ -466,6 +468,19 @@ pub fn run_replicate(cfg: &ExperimentConfig, r: usize, device: &Device, report: 
         out.curves.insert(name.to_string(), curves);
         show_preds.insert(name, psh);
         report(Event::Progress { pos: i as u64 + 1, msg: name.to_string() });
+    }
+
+    // The ceiling: the true probabilities scored like a model.
+    {
+        let truth_of = |rows: &[&ExposureRecord]| -> Vec<f32> {
+            rows.iter().flat_map(|r| heads.iter().map(|h| h.truth(&r.oracle.unwrap_or_default()))).collect()
+        };
+        let (ts, tsh, te) = (truth_of(&sets.submits), truth_of(&sets.shows), truth_of(&sets.exposures));
+        for (k, h) in heads.iter().enumerate() {
+            let m = head_metrics(h, k, &sets, &ts, &tsh, &te, nh, cfg.ipw.clip);
+            let keep = ["labeled_auc", "oracle_auc_shown", "oracle_auc_exposed", "oracle_auc_reluctant", "uauc", "uauc_nfb", "uauc_pfb"];
+            out.reference.insert(h.name(), m.into_iter().filter(|(k, _)| keep.contains(&k.as_str())).collect());
+        }
     }
 
     // Rates: truth, Eq. 2, Eq. 13, and with a panel the doubly robust estimate.
