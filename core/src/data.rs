@@ -22,9 +22,17 @@ pub struct Vocab {
 impl Vocab {
     /// Checks that every vocabulary is non-empty.
     pub fn validate(&self) -> Result<()> {
-        for (name, v) in [("vocab.users", self.users), ("vocab.items", self.items), ("vocab.authors", self.authors)] {
+        for (name, v) in [
+            ("vocab.users", self.users),
+            ("vocab.items", self.items),
+            ("vocab.authors", self.authors),
+        ] {
             if v == 0 || v > u32::MAX as usize {
-                return Err(CoreError::config(name, v, "a vocabulary size in 1..=4294967295"));
+                return Err(CoreError::config(
+                    name,
+                    v,
+                    "a vocabulary size in 1..=4294967295",
+                ));
             }
         }
         Ok(())
@@ -48,8 +56,20 @@ pub struct Features {
 
 impl Features {
     /// Checks lengths and finiteness and builds the features.
-    pub fn new(user: Vec<u32>, item: Vec<u32>, author: Vec<u32>, dense: Vec<f32>, n_dense: usize) -> Result<Self> {
-        let f = Features { user, item, author, dense, n_dense };
+    pub fn new(
+        user: Vec<u32>,
+        item: Vec<u32>,
+        author: Vec<u32>,
+        dense: Vec<f32>,
+        n_dense: usize,
+    ) -> Result<Self> {
+        let f = Features {
+            user,
+            item,
+            author,
+            dense,
+            n_dense,
+        };
         f.validate()?;
         Ok(f)
     }
@@ -59,7 +79,13 @@ impl Features {
         let n = self.user.len();
         same_len("features", "user", n, "item", self.item.len())?;
         same_len("features", "user", n, "author", self.author.len())?;
-        same_len("features", "user x n_dense", n * self.n_dense, "dense", self.dense.len())?;
+        same_len(
+            "features",
+            "user x n_dense",
+            n * self.n_dense,
+            "dense",
+            self.dense.len(),
+        )?;
         all_finite("features.dense", &self.dense)
     }
 
@@ -81,7 +107,12 @@ impl Features {
             ("author", &self.author, vocab.authors),
         ] {
             if let Some(row) = ids.iter().position(|&id| id as usize >= size) {
-                return Err(CoreError::IdOutOfRange { table, id: ids[row], row, vocab: size });
+                return Err(CoreError::IdOutOfRange {
+                    table,
+                    id: ids[row],
+                    row,
+                    vocab: size,
+                });
             }
         }
         Ok(())
@@ -100,7 +131,13 @@ impl Features {
 
     /// Appends another set of features with the same width.
     pub fn extend(&mut self, other: &Features) -> Result<()> {
-        same_len("features.extend", "n_dense", self.n_dense, "other n_dense", other.n_dense)?;
+        same_len(
+            "features.extend",
+            "n_dense",
+            self.n_dense,
+            "other n_dense",
+            other.n_dense,
+        )?;
         self.user.extend_from_slice(&other.user);
         self.item.extend_from_slice(&other.item);
         self.author.extend_from_slice(&other.author);
@@ -125,7 +162,11 @@ impl Posterior {
             return Err(CoreError::config("posterior.n_features", 0, "at least 1"));
         }
         if values.len() % n_features != 0 {
-            return Err(CoreError::config("posterior.values", values.len(), format!("a multiple of n_features = {n_features}")));
+            return Err(CoreError::config(
+                "posterior.values",
+                values.len(),
+                format!("a multiple of n_features = {n_features}"),
+            ));
         }
         all_finite("posterior", &values)?;
         Ok(Posterior { values, n_features })
@@ -143,7 +184,10 @@ impl Posterior {
 
     /// The rows at `rows`, in that order.
     pub fn select(&self, rows: &[usize]) -> Posterior {
-        Posterior { values: select_rows(&self.values, self.n_features, rows), n_features: self.n_features }
+        Posterior {
+            values: select_rows(&self.values, self.n_features, rows),
+            n_features: self.n_features,
+        }
     }
 }
 
@@ -165,7 +209,11 @@ impl Labels {
             return Err(CoreError::empty("labels.heads"));
         }
         if y.len() % heads.len() != 0 {
-            return Err(CoreError::config("labels.y", y.len(), format!("a multiple of the {} heads", heads.len())));
+            return Err(CoreError::config(
+                "labels.y",
+                y.len(),
+                format!("a multiple of the {} heads", heads.len()),
+            ));
         }
         same_len("labels", "y", y.len(), "mask", mask.len())?;
         all_in_range("labels.y", &y, 0.0, 1.0)?;
@@ -216,7 +264,11 @@ impl Labels {
     /// Appends labels with the same heads.
     pub fn extend(&mut self, other: &Labels) -> Result<()> {
         if self.heads != other.heads {
-            return Err(CoreError::config("labels.extend", format!("{:?}", other.heads), format!("the same heads {:?}", self.heads)));
+            return Err(CoreError::config(
+                "labels.extend",
+                format!("{:?}", other.heads),
+                format!("the same heads {:?}", self.heads),
+            ));
         }
         self.y.extend_from_slice(&other.y);
         self.mask.extend_from_slice(&other.mask);
@@ -242,17 +294,31 @@ mod tests {
         let e = Features::new(vec![0, 1], vec![0], vec![0, 1], vec![], 0).unwrap_err();
         assert!(e.to_string().contains("item"), "{e}");
         let e = Features::new(vec![0], vec![0], vec![0], vec![f32::NAN], 1).unwrap_err();
-        assert!(e.to_string().contains("features.dense") && e.to_string().contains("index 0"), "{e}");
+        assert!(
+            e.to_string().contains("features.dense") && e.to_string().contains("index 0"),
+            "{e}"
+        );
         let e = Labels::new(vec!["a".into()], vec![1.5], vec![true]).unwrap_err();
         assert!(e.to_string().contains("labels.y"), "{e}");
         let f = Features::new(vec![5], vec![0], vec![0], vec![], 0).unwrap();
-        let e = f.check_vocab(&Vocab { users: 5, items: 1, authors: 1 }).unwrap_err();
+        let e = f
+            .check_vocab(&Vocab {
+                users: 5,
+                items: 1,
+                authors: 1,
+            })
+            .unwrap_err();
         assert!(e.to_string().contains("user id 5 at row 0"), "{e}");
     }
 
     #[test]
     fn select_and_columns() {
-        let l = Labels::new(vec!["a".into(), "b".into()], vec![0.0, 1.0, 1.0, 0.5], vec![true, false, true, true]).unwrap();
+        let l = Labels::new(
+            vec!["a".into(), "b".into()],
+            vec![0.0, 1.0, 1.0, 0.5],
+            vec![true, false, true, true],
+        )
+        .unwrap();
         assert_eq!(l.column(1), (vec![1.0, 0.5], vec![false, true]));
         assert_eq!(l.head_counts(0), (2, 1));
         assert_eq!(l.select(&[1]).y, vec![1.0, 0.5]);

@@ -21,14 +21,18 @@ pub struct IpwConfig {
 
 impl Default for IpwConfig {
     fn default() -> Self {
-        IpwConfig { clip: 0.02, self_normalize: true }
+        IpwConfig {
+            clip: 0.02,
+            self_normalize: true,
+        }
     }
 }
 
 impl IpwConfig {
     /// Checks the floor.
     pub fn validate(&self) -> Result<()> {
-        check_clip(self.clip).map_err(|_| CoreError::config("ipw.clip", self.clip, "a propensity floor in (0, 1]"))
+        check_clip(self.clip)
+            .map_err(|_| CoreError::config("ipw.clip", self.clip, "a propensity floor in (0, 1]"))
     }
 
     /// `1 / max(p, clip)` per sample, self-normalised when asked.
@@ -38,7 +42,10 @@ impl IpwConfig {
             return Err(CoreError::empty("ipw: propensities"));
         }
         all_in_range("ipw: propensities", propensity, 0.0, 1.0)?;
-        let mut w: Vec<f32> = propensity.iter().map(|&p| 1.0 / (p as f64).max(self.clip) as f32).collect();
+        let mut w: Vec<f32> = propensity
+            .iter()
+            .map(|&p| 1.0 / (p as f64).max(self.clip) as f32)
+            .collect();
         if self.self_normalize {
             let mean = w.iter().map(|&v| v as f64).sum::<f64>() / w.len() as f64;
             w.iter_mut().for_each(|v| *v = (*v as f64 / mean) as f32);
@@ -61,7 +68,11 @@ pub struct DistillConfig {
 
 impl Default for DistillConfig {
     fn default() -> Self {
-        DistillConfig { tau_n: 0.3, tau_p: 0.6, alpha: 5.0 }
+        DistillConfig {
+            tau_n: 0.3,
+            tau_p: 0.6,
+            alpha: 5.0,
+        }
     }
 }
 
@@ -74,10 +85,18 @@ impl DistillConfig {
             }
         }
         if self.tau_n > self.tau_p {
-            return Err(CoreError::config("distill.tau_n", self.tau_n, format!("at most distill.tau_p = {}", self.tau_p)));
+            return Err(CoreError::config(
+                "distill.tau_n",
+                self.tau_n,
+                format!("at most distill.tau_p = {}", self.tau_p),
+            ));
         }
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
-            return Err(CoreError::config("distill.alpha", self.alpha, "a finite weight >= 0"));
+            return Err(CoreError::config(
+                "distill.alpha",
+                self.alpha,
+                "a finite weight >= 0",
+            ));
         }
         Ok(())
     }
@@ -114,7 +133,13 @@ impl DistillConfig {
         let mut w = vec![1.0f32; py.y.len()];
         match lw {
             Some(lw) => {
-                crate::error::same_len("student_set", "labelled cells", ly.y.len(), "labelled weights", lw.len())?;
+                crate::error::same_len(
+                    "student_set",
+                    "labelled cells",
+                    ly.y.len(),
+                    "labelled weights",
+                    lw.len(),
+                )?;
                 w.extend(lw.iter().map(|&v| v * self.alpha as f32));
             }
             None => w.extend(std::iter::repeat_n(self.alpha as f32, ly.len() * h)),
@@ -129,14 +154,28 @@ mod tests {
 
     #[test]
     fn ipw_weights_clip_and_normalise() {
-        let raw = IpwConfig { clip: 0.1, self_normalize: false };
-        assert_eq!(raw.weights(&[0.5, 0.01, 1.0]).unwrap(), vec![2.0, 10.0, 1.0]);
-        let sn = IpwConfig { clip: 0.1, self_normalize: true };
+        let raw = IpwConfig {
+            clip: 0.1,
+            self_normalize: false,
+        };
+        assert_eq!(
+            raw.weights(&[0.5, 0.01, 1.0]).unwrap(),
+            vec![2.0, 10.0, 1.0]
+        );
+        let sn = IpwConfig {
+            clip: 0.1,
+            self_normalize: true,
+        };
         let w = sn.weights(&[0.5, 0.01, 1.0]).unwrap();
         assert!((w.iter().sum::<f32>() - 3.0).abs() < 1e-5);
         assert!((w[1] / w[0] - 5.0).abs() < 1e-5);
         for clip in [0.0, -0.1, 1.5, f64::NAN] {
-            let e = IpwConfig { clip, self_normalize: false }.weights(&[0.5]).unwrap_err();
+            let e = IpwConfig {
+                clip,
+                self_normalize: false,
+            }
+            .weights(&[0.5])
+            .unwrap_err();
             assert!(e.to_string().contains("ipw.clip"), "{e}");
         }
         assert!(raw.weights(&[f32::NAN]).is_err());
@@ -144,19 +183,35 @@ mod tests {
 
     #[test]
     fn eq8_keeps_confident_labels_soft() {
-        let d = DistillConfig { tau_n: 0.2, tau_p: 0.7, alpha: 2.0 };
+        let d = DistillConfig {
+            tau_n: 0.2,
+            tau_p: 0.7,
+            alpha: 2.0,
+        };
         let l = d.pseudo_labels(&["a".into()], &[0.1, 0.5, 0.9]).unwrap();
         assert_eq!(l.mask, vec![true, false, true]);
         assert_eq!(l.y, vec![0.1, 0.5, 0.9]);
-        let bad = DistillConfig { tau_n: 0.8, tau_p: 0.2, alpha: 1.0 };
+        let bad = DistillConfig {
+            tau_n: 0.8,
+            tau_p: 0.2,
+            alpha: 1.0,
+        };
         assert!(bad.validate().unwrap_err().to_string().contains("tau_n"));
-        let bad = DistillConfig { tau_n: 0.1, tau_p: 0.2, alpha: -1.0 };
+        let bad = DistillConfig {
+            tau_n: 0.1,
+            tau_p: 0.2,
+            alpha: -1.0,
+        };
         assert!(bad.validate().unwrap_err().to_string().contains("alpha"));
     }
 
     #[test]
     fn student_set_weights_labelled_rows_by_alpha() {
-        let d = DistillConfig { tau_n: 0.2, tau_p: 0.7, alpha: 3.0 };
+        let d = DistillConfig {
+            tau_n: 0.2,
+            tau_p: 0.7,
+            alpha: 3.0,
+        };
         let f = Features::new(vec![0], vec![0], vec![0], vec![], 0).unwrap();
         let heads = vec!["a".to_string()];
         let ly = Labels::new(heads.clone(), vec![1.0], vec![true]).unwrap();

@@ -81,7 +81,9 @@ pub enum CoreError {
         vocab: usize,
     },
     /// The loss became NaN or infinite during training.
-    #[error("training diverged: loss is {loss} at epoch {epoch}, step {step} (global step {global_step})")]
+    #[error(
+        "training diverged: loss is {loss} at epoch {epoch}, step {step} (global step {global_step})"
+    )]
     Diverged {
         /// Epoch, from 1.
         epoch: usize,
@@ -110,7 +112,11 @@ pub type Result<T> = std::result::Result<T, CoreError>;
 
 impl CoreError {
     /// Shorthand for [`CoreError::InvalidConfig`].
-    pub fn config(field: impl Into<String>, value: impl ToString, expected: impl Into<String>) -> Self {
+    pub fn config(
+        field: impl Into<String>,
+        value: impl ToString,
+        expected: impl Into<String>,
+    ) -> Self {
         CoreError::InvalidConfig {
             field: field.into(),
             value: value.to_string(),
@@ -125,7 +131,13 @@ impl CoreError {
 }
 
 /// Checks that two inputs have the same length.
-pub fn same_len(what: &str, left_name: &str, left: usize, right_name: &str, right: usize) -> Result<()> {
+pub fn same_len(
+    what: &str,
+    left_name: &str,
+    left: usize,
+    right_name: &str,
+    right: usize,
+) -> Result<()> {
     if left == right {
         Ok(())
     } else {

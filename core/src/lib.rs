@@ -45,7 +45,10 @@ pub mod prelude {
     pub use crate::debias::{DistillConfig, IpwConfig};
     pub use crate::error::{CoreError, Result};
     pub use crate::metrics;
-    pub use crate::models::{Predictions, SubmitModel, SubmitModelConfig, SurveyModel, SurveyModelConfig, TeacherConfig, TeacherModel};
+    pub use crate::models::{
+        Predictions, SubmitModel, SubmitModelConfig, SurveyModel, SurveyModelConfig, TeacherConfig,
+        TeacherModel,
+    };
     pub use crate::net::ArchConfig;
     pub use crate::train::{LossNorm, TrainConfig, TrainEvent, TrainReport};
     pub use burn::prelude::Device;

@@ -36,12 +36,22 @@ mod tests {
     #[test]
     fn matches_hand_computed_values() {
         let device = Device::flex();
-        let x = Tensor::<2>::from_data(TensorData::new(vec![0.0f32, 2.0, -1.0, 3.0], [2, 2]), &device);
-        let y = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 0.25, 0.0, 1.0], [2, 2]), &device);
-        let w = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 2.0, 0.5, 0.0], [2, 2]), &device);
+        let x = Tensor::<2>::from_data(
+            TensorData::new(vec![0.0f32, 2.0, -1.0, 3.0], [2, 2]),
+            &device,
+        );
+        let y = Tensor::<2>::from_data(
+            TensorData::new(vec![1.0f32, 0.25, 0.0, 1.0], [2, 2]),
+            &device,
+        );
+        let w = Tensor::<2>::from_data(
+            TensorData::new(vec![1.0f32, 2.0, 0.5, 0.0], [2, 2]),
+            &device,
+        );
         let got: f32 = weighted_bce_sum(x, y, w).into_scalar();
         // ln 2; 2 * (ln(1 + e^2) - 0.5); 0.5 * ln(1 + e^-1); the last cell is masked.
-        let expect = 2f64.ln() + 2.0 * ((1.0 + 2f64.exp()).ln() - 0.5) + 0.5 * (1.0 + (-1f64).exp()).ln();
+        let expect =
+            2f64.ln() + 2.0 * ((1.0 + 2f64.exp()).ln() - 0.5) + 0.5 * (1.0 + (-1f64).exp()).ln();
         assert!((got as f64 - expect).abs() < 1e-5, "{got} vs {expect}");
         assert!((bce_logit(2.0, 0.25) - ((1.0 + 2f64.exp()).ln() - 0.5)).abs() < 1e-12);
         assert!(bce_logit(-200.0, 1.0).is_finite() && bce_logit(200.0, 0.0).is_finite());

@@ -56,7 +56,11 @@ pub fn weighted_auc<S: Copy + Into<f64>>(
 ) -> Result<f64> {
     check_inputs("auc", scores, labels.len(), weights)?;
     let mut idx: Vec<u32> = (0..scores.len() as u32).collect();
-    idx.sort_unstable_by(|&a, &b| scores[a as usize].into().total_cmp(&scores[b as usize].into()));
+    idx.sort_unstable_by(|&a, &b| {
+        scores[a as usize]
+            .into()
+            .total_cmp(&scores[b as usize].into())
+    });
     let (mut neg_below, mut num, mut wpos, mut wneg) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut start = 0;
     while start < idx.len() {
@@ -79,10 +83,18 @@ pub fn weighted_auc<S: Copy + Into<f64>>(
         start = end;
     }
     if wpos <= 0.0 {
-        return Err(CoreError::MissingClass { what: "auc".into(), class: "positive", n: scores.len() });
+        return Err(CoreError::MissingClass {
+            what: "auc".into(),
+            class: "positive",
+            n: scores.len(),
+        });
     }
     if wneg <= 0.0 {
-        return Err(CoreError::MissingClass { what: "auc".into(), class: "negative", n: scores.len() });
+        return Err(CoreError::MissingClass {
+            what: "auc".into(),
+            class: "negative",
+            n: scores.len(),
+        });
     }
     Ok(num / (wpos * wneg))
 }
@@ -90,17 +102,25 @@ pub fn weighted_auc<S: Copy + Into<f64>>(
 /// AUC against a continuous target (the paper's regAUC): over all pairs whose targets differ,
 /// the share where the larger target has the larger score, ties in score counting one half.
 /// O(n log n) with a Fenwick tree over score ranks.
-pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(scores: &[S], targets: &[T]) -> Result<f64> {
+pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(
+    scores: &[S],
+    targets: &[T],
+) -> Result<f64> {
     check_inputs("reg_auc", scores, targets.len(), None)?;
     all_finite("reg_auc: targets", targets)?;
     let n = scores.len();
     // Dense ranks of scores, 1-based for the Fenwick tree.
     let mut by_score: Vec<u32> = (0..n as u32).collect();
-    by_score.sort_unstable_by(|&a, &b| scores[a as usize].into().total_cmp(&scores[b as usize].into()));
+    by_score.sort_unstable_by(|&a, &b| {
+        scores[a as usize]
+            .into()
+            .total_cmp(&scores[b as usize].into())
+    });
     let mut rank = vec![0usize; n];
     let mut r = 0;
     for k in 0..n {
-        if k == 0 || scores[by_score[k] as usize].into() != scores[by_score[k - 1] as usize].into() {
+        if k == 0 || scores[by_score[k] as usize].into() != scores[by_score[k - 1] as usize].into()
+        {
             r += 1;
         }
         rank[by_score[k] as usize] = r;
@@ -115,7 +135,11 @@ pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(scores: &[S], targets: 
         s
     };
     let mut by_target: Vec<u32> = (0..n as u32).collect();
-    by_target.sort_unstable_by(|&a, &b| targets[a as usize].into().total_cmp(&targets[b as usize].into()));
+    by_target.sort_unstable_by(|&a, &b| {
+        targets[a as usize]
+            .into()
+            .total_cmp(&targets[b as usize].into())
+    });
     let (mut num, mut pairs, mut processed) = (0.0f64, 0.0f64, 0u64);
     let mut start = 0;
     while start < n {
@@ -142,7 +166,11 @@ pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(scores: &[S], targets: 
         start = end;
     }
     if pairs == 0.0 {
-        return Err(CoreError::MissingClass { what: "reg_auc (all targets equal)".into(), class: "distinct-target", n });
+        return Err(CoreError::MissingClass {
+            what: "reg_auc (all targets equal)".into(),
+            class: "distinct-target",
+            n,
+        });
     }
     Ok(num / pairs)
 }
@@ -163,7 +191,11 @@ pub fn calibration<S: Copy + Into<f64>, Y: Copy + Into<f64>>(
         sy += w * labels[i].into();
     }
     if sy <= 0.0 {
-        return Err(CoreError::MissingClass { what: "calibration".into(), class: "positive", n: preds.len() });
+        return Err(CoreError::MissingClass {
+            what: "calibration".into(),
+            class: "positive",
+            n: preds.len(),
+        });
     }
     Ok(sp / sy - 1.0)
 }
@@ -239,7 +271,11 @@ pub fn uauc<S: Copy + Into<f64>>(users: &[u32], scores: &[S], labels: &[bool]) -
             n: users.len(),
         });
     }
-    Ok(Uauc { uauc: sum / counted as f64, users_counted: counted, users_skipped: skipped })
+    Ok(Uauc {
+        uauc: sum / counted as f64,
+        users_counted: counted,
+        users_skipped: skipped,
+    })
 }
 
 /// Survey like or issue rate (Eq. 1–2): the share of submits whose answer is the option.
@@ -261,7 +297,11 @@ pub fn mean_rate<S: Copy + Into<f64>>(preds: &[S]) -> Result<f64> {
 }
 
 /// Response-debiased issue rate (Eq. 13): each submit weighs `1 / max(sub_pred, clip)`.
-pub fn debiased_rate<S: Copy + Into<f64>>(answers: &[bool], submit_pred: &[S], clip: f64) -> Result<f64> {
+pub fn debiased_rate<S: Copy + Into<f64>>(
+    answers: &[bool],
+    submit_pred: &[S],
+    clip: f64,
+) -> Result<f64> {
     check_clip(clip)?;
     check_inputs("debiased_rate", submit_pred, answers.len(), None)?;
     let (mut num, mut den) = (0.0, 0.0);
@@ -289,7 +329,11 @@ pub fn check_clip(clip: f64) -> Result<()> {
     if clip.is_finite() && clip > 0.0 && clip <= 1.0 {
         Ok(())
     } else {
-        Err(CoreError::config("clip", clip, "a propensity floor in (0, 1]"))
+        Err(CoreError::config(
+            "clip",
+            clip,
+            "a propensity floor in (0, 1]",
+        ))
     }
 }
 
@@ -320,14 +364,32 @@ pub fn by_submit_band<S: Copy + Into<f64>, P: Copy + Into<f64>>(
     edges: &[f64],
 ) -> Result<Vec<Band>> {
     check_inputs("by_submit_band", preds, labels.len(), weights)?;
-    same_len("by_submit_band", "preds", preds.len(), "submit_scores", submit_scores.len())?;
+    same_len(
+        "by_submit_band",
+        "preds",
+        preds.len(),
+        "submit_scores",
+        submit_scores.len(),
+    )?;
     all_finite("by_submit_band: submit_scores", submit_scores)?;
-    if edges.len() < 2 || edges.windows(2).any(|w| !(w[0] < w[1])) || edges[0] < 0.0 || edges[edges.len() - 1] > 1.0 {
-        return Err(CoreError::config("edges", format!("{edges:?}"), "increasing quantiles within [0, 1], at least two"));
+    if edges.len() < 2
+        || edges.windows(2).any(|w| !(w[0] < w[1]))
+        || edges[0] < 0.0
+        || edges[edges.len() - 1] > 1.0
+    {
+        return Err(CoreError::config(
+            "edges",
+            format!("{edges:?}"),
+            "increasing quantiles within [0, 1], at least two",
+        ));
     }
     let n = preds.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_by(|&a, &b| submit_scores[a as usize].into().total_cmp(&submit_scores[b as usize].into()));
+    order.sort_by(|&a, &b| {
+        submit_scores[a as usize]
+            .into()
+            .total_cmp(&submit_scores[b as usize].into())
+    });
     let mut out = Vec::with_capacity(edges.len() - 1);
     for w in edges.windows(2) {
         let lo = (w[0] * n as f64).round() as usize;
@@ -335,7 +397,8 @@ pub fn by_submit_band<S: Copy + Into<f64>, P: Copy + Into<f64>>(
         let members = &order[lo.min(n)..hi.min(n)];
         let p: Vec<f64> = members.iter().map(|&i| preds[i as usize].into()).collect();
         let l: Vec<bool> = members.iter().map(|&i| labels[i as usize]).collect();
-        let ws: Option<Vec<f64>> = weights.map(|w| members.iter().map(|&i| w[i as usize]).collect());
+        let ws: Option<Vec<f64>> =
+            weights.map(|w| members.iter().map(|&i| w[i as usize]).collect());
         let y: Vec<f64> = l.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
         let positives = l.iter().filter(|&&b| b).count();
         let (auc, cal) = if members.is_empty() {
@@ -346,7 +409,14 @@ pub fn by_submit_band<S: Copy + Into<f64>, P: Copy + Into<f64>>(
                 calibration(&p, &y, ws.as_deref()).ok(),
             )
         };
-        out.push(Band { lo: w[0], hi: w[1], n: members.len(), positives, auc, calibration: cal });
+        out.push(Band {
+            lo: w[0],
+            hi: w[1],
+            n: members.len(),
+            positives,
+            auc,
+            calibration: cal,
+        });
     }
     Ok(out)
 }
@@ -403,11 +473,19 @@ mod tests {
 
     #[test]
     fn auc_hand_values() {
-        assert_eq!(auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]).unwrap(), 0.75);
+        assert_eq!(
+            auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]).unwrap(),
+            0.75
+        );
         assert_eq!(auc(&[0.5, 0.5], &[true, false]).unwrap(), 0.5);
         assert_eq!(auc(&[0.9, 0.1], &[true, false]).unwrap(), 1.0);
         // Weights: the one mis-ordered pair weighs 3 of 4.
-        let a = weighted_auc(&[0.2, 0.1, 0.3], &[true, false, false], Some(&[1.0, 1.0, 3.0])).unwrap();
+        let a = weighted_auc(
+            &[0.2, 0.1, 0.3],
+            &[true, false, false],
+            Some(&[1.0, 1.0, 3.0]),
+        )
+        .unwrap();
         assert!((a - 0.25).abs() < 1e-12);
     }
 
@@ -421,7 +499,10 @@ mod tests {
             let a = auc(&s, &l).unwrap();
             assert!((a - brute_auc(&s, &l, &ones)).abs() < 1e-12, "case {case}");
             let aw = weighted_auc(&s, &l, Some(&w)).unwrap();
-            assert!((aw - brute_auc(&s, &l, &w)).abs() < 1e-12, "weighted case {case}");
+            assert!(
+                (aw - brute_auc(&s, &l, &w)).abs() < 1e-12,
+                "weighted case {case}"
+            );
         }
     }
 
@@ -448,7 +529,10 @@ mod tests {
         assert!((c - (0.3 / 0.5 - 1.0)).abs() < 1e-12);
         let cw = calibration(&[0.2, 0.4], &[0.0, 1.0], Some(&[3.0, 1.0])).unwrap();
         assert!((cw - (1.0 / 1.0 - 1.0)).abs() < 1e-12);
-        assert!(matches!(calibration(&[0.2], &[0.0], None), Err(CoreError::MissingClass { .. })));
+        assert!(matches!(
+            calibration(&[0.2], &[0.0], None),
+            Err(CoreError::MissingClass { .. })
+        ));
     }
 
     #[test]
@@ -496,7 +580,10 @@ mod tests {
         // The floor bounds the weight.
         let d = debiased_rate(&a, &[0.001, 1.0, 1.0, 1.0], 0.1).unwrap();
         assert!((d - 11.0 / 13.0).abs() < 1e-12);
-        assert_eq!(mean_rate(&[0.2f32, 0.4]).unwrap(), (0.2f32 as f64 + 0.4f32 as f64) / 2.0);
+        assert_eq!(
+            mean_rate(&[0.2f32, 0.4]).unwrap(),
+            (0.2f32 as f64 + 0.4f32 as f64) / 2.0
+        );
     }
 
     #[test]
@@ -514,11 +601,26 @@ mod tests {
     #[test]
     fn bad_inputs_are_errors_not_panics() {
         assert!(matches!(auc::<f64>(&[], &[]), Err(CoreError::Empty { .. })));
-        assert!(matches!(auc(&[0.1, 0.2], &[true]), Err(CoreError::LengthMismatch { .. })));
+        assert!(matches!(
+            auc(&[0.1, 0.2], &[true]),
+            Err(CoreError::LengthMismatch { .. })
+        ));
         let e = auc(&[0.1, f64::NAN], &[true, false]).unwrap_err();
         assert!(e.to_string().contains("index 1"), "{e}");
-        assert!(matches!(auc(&[0.1, 0.2], &[true, true]), Err(CoreError::MissingClass { class: "negative", .. })));
-        assert!(matches!(auc(&[0.1, 0.2], &[false, false]), Err(CoreError::MissingClass { class: "positive", .. })));
+        assert!(matches!(
+            auc(&[0.1, 0.2], &[true, true]),
+            Err(CoreError::MissingClass {
+                class: "negative",
+                ..
+            })
+        ));
+        assert!(matches!(
+            auc(&[0.1, 0.2], &[false, false]),
+            Err(CoreError::MissingClass {
+                class: "positive",
+                ..
+            })
+        ));
         assert!(weighted_auc(&[0.1, 0.2], &[true, false], Some(&[1.0, -1.0])).is_err());
         assert!(debiased_rate(&[true], &[0.5], 0.0).is_err());
         assert!(debiased_rate(&[true], &[0.5], 1.5).is_err());

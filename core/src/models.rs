@@ -41,16 +41,20 @@ impl Predictions {
 
     /// One head's probabilities.
     pub fn column(&self, head: usize) -> Vec<f32> {
-        self.p.iter().skip(head).step_by(self.heads.len()).copied().collect()
+        self.p
+            .iter()
+            .skip(head)
+            .step_by(self.heads.len())
+            .copied()
+            .collect()
     }
 
     /// One head's probabilities, by name.
     pub fn by_name(&self, head: &str) -> Result<Vec<f32>> {
-        let k = self
-            .heads
-            .iter()
-            .position(|h| h == head)
-            .ok_or_else(|| CoreError::config("head", head, format!("one of {:?}", self.heads)))?;
+        let k =
+            self.heads.iter().position(|h| h == head).ok_or_else(|| {
+                CoreError::config("head", head, format!("one of {:?}", self.heads))
+            })?;
         Ok(self.column(k))
     }
 }
@@ -75,7 +79,14 @@ pub struct SurveyModelConfig {
 impl SurveyModelConfig {
     /// The paper's architecture for these heads and inputs.
     pub fn new(heads: Vec<String>, vocab: Vocab, n_dense: usize) -> Self {
-        SurveyModelConfig { heads, vocab, n_dense, arch: ArchConfig::default(), lhuc: true, seed: 0 }
+        SurveyModelConfig {
+            heads,
+            vocab,
+            n_dense,
+            arch: ArchConfig::default(),
+            lhuc: true,
+            seed: 0,
+        }
     }
 
     fn spec(&self, kind: ModelKind, n_extra: usize, lhuc: bool) -> ScorerSpec {
@@ -93,11 +104,18 @@ impl SurveyModelConfig {
 }
 
 fn view(x: &Features) -> InputView<'_> {
-    InputView { ids: [&x.user, &x.item, &x.author], blocks: vec![(&x.dense, x.n_dense)], n: x.len() }
+    InputView {
+        ids: [&x.user, &x.item, &x.author],
+        blocks: vec![(&x.dense, x.n_dense)],
+        n: x.len(),
+    }
 }
 
 fn predictions(s: &Scorer, p: Vec<f32>) -> Predictions {
-    Predictions { heads: s.spec.heads.clone(), p }
+    Predictions {
+        heads: s.spec.heads.clone(),
+        p,
+    }
 }
 
 /// The in-feed survey model: servable, reads only pre-exposure features.
@@ -108,17 +126,35 @@ pub struct SurveyModel {
 impl SurveyModel {
     /// A model with fresh weights.
     pub fn new(cfg: &SurveyModelConfig, device: &Device) -> Result<Self> {
-        Ok(SurveyModel { scorer: Scorer::new(cfg.spec(ModelKind::Survey, 0, cfg.lhuc), device)? })
+        Ok(SurveyModel {
+            scorer: Scorer::new(cfg.spec(ModelKind::Survey, 0, cfg.lhuc), device)?,
+        })
     }
 
     /// Trains from fresh weights. `weights` (`n x heads`) scale each labelled cell's loss.
-    pub fn fit(&mut self, x: &Features, y: &Labels, weights: Option<&[f32]>, cfg: &TrainConfig, progress: &mut dyn FnMut(&TrainEvent)) -> Result<TrainReport> {
+    pub fn fit(
+        &mut self,
+        x: &Features,
+        y: &Labels,
+        weights: Option<&[f32]>,
+        cfg: &TrainConfig,
+        progress: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainReport> {
         block_on(self.fit_async(x, y, weights, cfg, progress))
     }
 
     /// [`fit`](Self::fit) for devices that read back asynchronously (WebGPU).
-    pub async fn fit_async(&mut self, x: &Features, y: &Labels, weights: Option<&[f32]>, cfg: &TrainConfig, progress: &mut dyn FnMut(&TrainEvent)) -> Result<TrainReport> {
-        self.scorer.fit_async(&view(x), y, weights, cfg, progress).await
+    pub async fn fit_async(
+        &mut self,
+        x: &Features,
+        y: &Labels,
+        weights: Option<&[f32]>,
+        cfg: &TrainConfig,
+        progress: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainReport> {
+        self.scorer
+            .fit_async(&view(x), y, weights, cfg, progress)
+            .await
     }
 
     /// Probabilities for every head.
@@ -157,7 +193,9 @@ impl SurveyModel {
 
     /// Loads a model saved by [`save`](Self::save). A saved teacher or submit model is refused.
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        Ok(SurveyModel { scorer: load(dir, device, ModelKind::Survey)? })
+        Ok(SurveyModel {
+            scorer: load(dir, device, ModelKind::Survey)?,
+        })
     }
 }
 
@@ -171,7 +209,13 @@ pub struct TeacherConfig {
 }
 
 fn teacher_view<'a>(x: &'a Features, post: &'a Posterior) -> Result<InputView<'a>> {
-    same_len("teacher input", "feature rows", x.len(), "posterior rows", post.len())?;
+    same_len(
+        "teacher input",
+        "feature rows",
+        x.len(),
+        "posterior rows",
+        post.len(),
+    )?;
     let mut v = view(x);
     v.blocks.push((&post.values, post.n_features));
     Ok(v)
@@ -186,20 +230,46 @@ impl TeacherModel {
     /// A teacher with fresh weights.
     pub fn new(cfg: &TeacherConfig, device: &Device) -> Result<Self> {
         if cfg.n_posterior == 0 {
-            return Err(CoreError::config("teacher.n_posterior", 0, "at least 1: a teacher without posterior features is a survey model"));
+            return Err(CoreError::config(
+                "teacher.n_posterior",
+                0,
+                "at least 1: a teacher without posterior features is a survey model",
+            ));
         }
-        let spec = cfg.survey.spec(ModelKind::Teacher, cfg.n_posterior, cfg.survey.lhuc);
-        Ok(TeacherModel { scorer: Scorer::new(spec, device)? })
+        let spec = cfg
+            .survey
+            .spec(ModelKind::Teacher, cfg.n_posterior, cfg.survey.lhuc);
+        Ok(TeacherModel {
+            scorer: Scorer::new(spec, device)?,
+        })
     }
 
     /// Trains from fresh weights on labelled survey samples.
-    pub fn fit(&mut self, x: &Features, post: &Posterior, y: &Labels, weights: Option<&[f32]>, cfg: &TrainConfig, progress: &mut dyn FnMut(&TrainEvent)) -> Result<TrainReport> {
+    pub fn fit(
+        &mut self,
+        x: &Features,
+        post: &Posterior,
+        y: &Labels,
+        weights: Option<&[f32]>,
+        cfg: &TrainConfig,
+        progress: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainReport> {
         block_on(self.fit_async(x, post, y, weights, cfg, progress))
     }
 
     /// [`fit`](Self::fit), asynchronously.
-    pub async fn fit_async(&mut self, x: &Features, post: &Posterior, y: &Labels, weights: Option<&[f32]>, cfg: &TrainConfig, progress: &mut dyn FnMut(&TrainEvent)) -> Result<TrainReport> {
-        self.scorer.fit_async(&teacher_view(x, post)?, y, weights, cfg, progress).await
+    pub async fn fit_async(
+        &mut self,
+        x: &Features,
+        post: &Posterior,
+        y: &Labels,
+        weights: Option<&[f32]>,
+        cfg: &TrainConfig,
+        progress: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainReport> {
+        self.scorer
+            .fit_async(&teacher_view(x, post)?, y, weights, cfg, progress)
+            .await
     }
 
     /// Probabilities for every head: the pseudo labels before filtering.
@@ -209,7 +279,10 @@ impl TeacherModel {
 
     /// [`predict`](Self::predict), asynchronously.
     pub async fn predict_async(&self, x: &Features, post: &Posterior) -> Result<Predictions> {
-        let p = self.scorer.predict_async(&teacher_view(x, post)?, 8192).await?;
+        let p = self
+            .scorer
+            .predict_async(&teacher_view(x, post)?, 8192)
+            .await?;
         Ok(predictions(&self.scorer, p))
     }
 
@@ -220,7 +293,9 @@ impl TeacherModel {
 
     /// Loads a teacher saved by [`save`](Self::save).
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        Ok(TeacherModel { scorer: load(dir, device, ModelKind::Teacher)? })
+        Ok(TeacherModel {
+            scorer: load(dir, device, ModelKind::Teacher)?,
+        })
     }
 }
 
@@ -240,7 +315,13 @@ pub struct SubmitModelConfig {
 }
 
 fn submit_view<'a>(x: &'a Features, hist: &'a [f32]) -> Result<InputView<'a>> {
-    same_len("submit model input", "feature rows", x.len(), "history counts", hist.len())?;
+    same_len(
+        "submit model input",
+        "feature rows",
+        x.len(),
+        "history counts",
+        hist.len(),
+    )?;
     let mut v = view(x);
     v.blocks.push((hist, 1));
     Ok(v)
@@ -248,7 +329,10 @@ fn submit_view<'a>(x: &'a Features, hist: &'a [f32]) -> Result<InputView<'a>> {
 
 /// `log1p` of each user's count of past submissions: the submit model's key feature.
 fn history_feature(history_submits: &[u32]) -> Vec<f32> {
-    history_submits.iter().map(|&c| (c as f32).ln_1p()).collect()
+    history_submits
+        .iter()
+        .map(|&c| (c as f32).ln_1p())
+        .collect()
 }
 
 /// The survey-submit model: P(submit | survey shown), one head per survey type. It always reads
@@ -270,18 +354,36 @@ impl SubmitModel {
             lhuc: false,
             seed: cfg.seed,
         };
-        Ok(SubmitModel { scorer: Scorer::new(spec, device)? })
+        Ok(SubmitModel {
+            scorer: Scorer::new(spec, device)?,
+        })
     }
 
     /// Trains on survey shows: label 1 where the user submitted, masked to the shown type.
-    pub fn fit(&mut self, x: &Features, history_submits: &[u32], submitted: &Labels, cfg: &TrainConfig, progress: &mut dyn FnMut(&TrainEvent)) -> Result<TrainReport> {
+    pub fn fit(
+        &mut self,
+        x: &Features,
+        history_submits: &[u32],
+        submitted: &Labels,
+        cfg: &TrainConfig,
+        progress: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainReport> {
         block_on(self.fit_async(x, history_submits, submitted, cfg, progress))
     }
 
     /// [`fit`](Self::fit), asynchronously.
-    pub async fn fit_async(&mut self, x: &Features, history_submits: &[u32], submitted: &Labels, cfg: &TrainConfig, progress: &mut dyn FnMut(&TrainEvent)) -> Result<TrainReport> {
+    pub async fn fit_async(
+        &mut self,
+        x: &Features,
+        history_submits: &[u32],
+        submitted: &Labels,
+        cfg: &TrainConfig,
+        progress: &mut dyn FnMut(&TrainEvent),
+    ) -> Result<TrainReport> {
         let hist = history_feature(history_submits);
-        self.scorer.fit_async(&submit_view(x, &hist)?, submitted, None, cfg, progress).await
+        self.scorer
+            .fit_async(&submit_view(x, &hist)?, submitted, None, cfg, progress)
+            .await
     }
 
     /// P(submit | shown) for every survey type.
@@ -290,9 +392,16 @@ impl SubmitModel {
     }
 
     /// [`predict`](Self::predict), asynchronously.
-    pub async fn predict_async(&self, x: &Features, history_submits: &[u32]) -> Result<Predictions> {
+    pub async fn predict_async(
+        &self,
+        x: &Features,
+        history_submits: &[u32],
+    ) -> Result<Predictions> {
         let hist = history_feature(history_submits);
-        let p = self.scorer.predict_async(&submit_view(x, &hist)?, 8192).await?;
+        let p = self
+            .scorer
+            .predict_async(&submit_view(x, &hist)?, 8192)
+            .await?;
         Ok(predictions(&self.scorer, p))
     }
 
@@ -303,27 +412,42 @@ impl SubmitModel {
 
     /// Loads a submit model saved by [`save`](Self::save).
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        Ok(SubmitModel { scorer: load(dir, device, ModelKind::Submit)? })
+        Ok(SubmitModel {
+            scorer: load(dir, device, ModelKind::Submit)?,
+        })
     }
 }
 
 const EMB_MAGIC: &[u8; 8] = b"USMEMB01";
 
 fn store_err(path: &Path, e: impl std::fmt::Display) -> CoreError {
-    CoreError::Store { path: path.display().to_string(), message: e.to_string() }
+    CoreError::Store {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// Writes `config.json`, `net.bpk` and `embeddings.bin` into a temporary sibling folder, then
 /// renames it over `dir`: a failure leaves no half-written model.
 fn save(s: &Scorer, dir: &Path) -> Result<()> {
-    let name = dir.file_name().ok_or_else(|| store_err(dir, "not a folder path"))?;
-    let tmp: PathBuf = dir.with_file_name(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let name = dir
+        .file_name()
+        .ok_or_else(|| store_err(dir, "not a folder path"))?;
+    let tmp: PathBuf = dir.with_file_name(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let write = || -> std::result::Result<(), String> {
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
         let json = serde_json::to_vec_pretty(&s.spec).map_err(|e| e.to_string())?;
         std::fs::write(tmp.join("config.json"), json).map_err(|e| e.to_string())?;
-        s.net.clone().into_record().save(tmp.join("net.bpk")).map_err(|e| format!("{e:?}"))?;
+        s.net
+            .clone()
+            .into_record()
+            .save(tmp.join("net.bpk"))
+            .map_err(|e| format!("{e:?}"))?;
         let rows = s.tables.rows();
         let mut bytes = Vec::with_capacity(32 + rows.iter().sum::<usize>() * s.tables.dim() * 4);
         bytes.extend_from_slice(EMB_MAGIC);
@@ -353,12 +477,20 @@ fn load(dir: &Path, device: &Device, kind: ModelKind) -> Result<Scorer> {
     let json = std::fs::read(&cfg_path).map_err(|e| store_err(&cfg_path, e))?;
     let spec: ScorerSpec = serde_json::from_slice(&json).map_err(|e| store_err(&cfg_path, e))?;
     if spec.kind != kind {
-        return Err(store_err(&cfg_path, format!("holds a {:?} model, not a {kind:?} model", spec.kind)));
+        return Err(store_err(
+            &cfg_path,
+            format!("holds a {:?} model, not a {kind:?} model", spec.kind),
+        ));
     }
     let mut s = Scorer::new(spec, device)?;
     let net_path = dir.join("net.bpk");
-    let record = ModuleRecord::load(&net_path).map_err(|e| store_err(&net_path, format!("{e:?}")))?;
-    s.net = s.net.clone().try_load_record(record).map_err(|e| store_err(&net_path, format!("{e:?}")))?;
+    let record =
+        ModuleRecord::load(&net_path).map_err(|e| store_err(&net_path, format!("{e:?}")))?;
+    s.net = s
+        .net
+        .clone()
+        .try_load_record(record)
+        .map_err(|e| store_err(&net_path, format!("{e:?}")))?;
     let emb_path = dir.join("embeddings.bin");
     let bytes = std::fs::read(&emb_path).map_err(|e| store_err(&emb_path, e))?;
     let u64_at = |o: usize| -> Result<usize> {
@@ -374,14 +506,29 @@ fn load(dir: &Path, device: &Device, kind: ModelKind) -> Result<Scorer> {
     let rows = [u64_at(16)?, u64_at(24)?, u64_at(32)?];
     let expect = [s.spec.vocab.users, s.spec.vocab.items, s.spec.vocab.authors];
     if dim != s.spec.arch.embedding_dim || rows != expect {
-        return Err(store_err(&emb_path, format!("holds tables {rows:?} x {dim}, config says {expect:?} x {}", s.spec.arch.embedding_dim)));
+        return Err(store_err(
+            &emb_path,
+            format!(
+                "holds tables {rows:?} x {dim}, config says {expect:?} x {}",
+                s.spec.arch.embedding_dim
+            ),
+        ));
     }
     let body = &bytes[40..];
     let total: usize = rows.iter().sum::<usize>() * dim;
     if body.len() != total * 4 {
-        return Err(store_err(&emb_path, format!("holds {} bytes of weights, expected {}", body.len(), total * 4)));
+        return Err(store_err(
+            &emb_path,
+            format!(
+                "holds {} bytes of weights, expected {}",
+                body.len(),
+                total * 4
+            ),
+        ));
     }
-    let mut floats = body.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")));
+    let mut floats = body
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")));
     let weights = rows.map(|r| floats.by_ref().take(r * dim).collect::<Vec<f32>>());
     s.tables = Tables::from_weights(weights, dim);
     Ok(s)

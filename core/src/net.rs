@@ -26,7 +26,12 @@ pub struct ArchConfig {
 
 impl Default for ArchConfig {
     fn default() -> Self {
-        ArchConfig { embedding_dim: 32, hidden: vec![512, 256, 128], head_hidden: vec![64, 16], se_reduction: 4 }
+        ArchConfig {
+            embedding_dim: 32,
+            hidden: vec![512, 256, 128],
+            head_hidden: vec![64, 16],
+            se_reduction: 4,
+        }
     }
 }
 
@@ -37,21 +42,37 @@ impl ArchConfig {
             return Err(CoreError::config("arch.embedding_dim", 0, "at least 1"));
         }
         if self.hidden.is_empty() {
-            return Err(CoreError::config("arch.hidden", "[]", "at least one layer width"));
+            return Err(CoreError::config(
+                "arch.hidden",
+                "[]",
+                "at least one layer width",
+            ));
         }
         for (i, &w) in self.hidden.iter().enumerate() {
             if w == 0 {
-                return Err(CoreError::config(format!("arch.hidden[{i}]"), 0, "a width of at least 1"));
+                return Err(CoreError::config(
+                    format!("arch.hidden[{i}]"),
+                    0,
+                    "a width of at least 1",
+                ));
             }
         }
         for (i, &w) in self.head_hidden.iter().enumerate() {
             if w == 0 {
-                return Err(CoreError::config(format!("arch.head_hidden[{i}]"), 0, "a width of at least 1"));
+                return Err(CoreError::config(
+                    format!("arch.head_hidden[{i}]"),
+                    0,
+                    "a width of at least 1",
+                ));
             }
         }
         let last = *self.hidden.last().unwrap_or(&1);
         if self.se_reduction == 0 || self.se_reduction > last {
-            return Err(CoreError::config("arch.se_reduction", self.se_reduction, format!("in 1..={last} (the last backbone width)")));
+            return Err(CoreError::config(
+                "arch.se_reduction",
+                self.se_reduction,
+                format!("in 1..={last} (the last backbone width)"),
+            ));
         }
         Ok(())
     }
@@ -94,9 +115,15 @@ impl NetSpec {
         let input = self.emb_width + self.dense_width;
         let mut widths = vec![input];
         widths.extend(&self.arch.hidden);
-        let backbone = widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect();
+        let backbone = widths
+            .windows(2)
+            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+            .collect();
         let lhuc = if self.lhuc {
-            widths[..widths.len() - 1].iter().map(|&w| LinearConfig::new(self.emb_width, w).init(device)).collect()
+            widths[..widths.len() - 1]
+                .iter()
+                .map(|&w| LinearConfig::new(self.emb_width, w).init(device))
+                .collect()
         } else {
             Vec::new()
         };
@@ -106,7 +133,12 @@ impl NetSpec {
         head_widths.extend(&self.arch.head_hidden);
         head_widths.push(1);
         let heads = (0..self.n_heads)
-            .map(|_| Head { layers: head_widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect() })
+            .map(|_| Head {
+                layers: head_widths
+                    .windows(2)
+                    .map(|w| LinearConfig::new(w[0], w[1]).init(device))
+                    .collect(),
+            })
             .collect();
         Net {
             backbone,
@@ -152,7 +184,10 @@ impl Net {
             x = relu(layer.forward(x)); // [batch, hidden[l]]
         }
         // SE: squeeze, ReLU, excite, sigmoid, rescale channels.
-        let s = sigmoid(self.se_excite.forward(relu(self.se_squeeze.forward(x.clone())))); // [batch, last]
+        let s = sigmoid(
+            self.se_excite
+                .forward(relu(self.se_squeeze.forward(x.clone()))),
+        ); // [batch, last]
         let x = x * s;
         let logits: Vec<Tensor<2>> = self
             .heads

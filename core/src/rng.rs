@@ -126,7 +126,11 @@ mod tests {
         let a = [r.next_u64(), r.next_u64(), r.next_u64()];
         assert_eq!(a, [GOLDEN[0], GOLDEN[1], GOLDEN[2]], "got {a:?}");
     }
-    const GOLDEN: [u64; 3] = [13428980238395259875, 12344649075979143073, 16329084509209249483];
+    const GOLDEN: [u64; 3] = [
+        13428980238395259875,
+        12344649075979143073,
+        16329084509209249483,
+    ];
 
     #[test]
     fn matches_the_xoshiro256plusplus_reference() {
@@ -169,7 +173,12 @@ mod tests {
             f += z;
             f2 += z * z;
         }
-        assert!((f / n).abs() < 0.01 && (f2 / n - 1.0).abs() < 0.02, "{} {}", f / n, f2 / n);
+        assert!(
+            (f / n).abs() < 0.01 && (f2 / n - 1.0).abs() < 0.02,
+            "{} {}",
+            f / n,
+            f2 / n
+        );
     }
 
     #[test]

@@ -56,10 +56,18 @@ impl ScorerSpec {
         }
         for (i, h) in self.heads.iter().enumerate() {
             if h.trim().is_empty() {
-                return Err(CoreError::config(format!("heads[{i}]"), "\"\"", "a non-empty name"));
+                return Err(CoreError::config(
+                    format!("heads[{i}]"),
+                    "\"\"",
+                    "a non-empty name",
+                ));
             }
             if self.heads[..i].contains(h) {
-                return Err(CoreError::config(format!("heads[{i}]"), h, "a name not used by another head"));
+                return Err(CoreError::config(
+                    format!("heads[{i}]"),
+                    h,
+                    "a name not used by another head",
+                ));
             }
         }
         Ok(())
@@ -124,7 +132,12 @@ impl Scorer {
         device.seed(spec.seed);
         let net = spec.net_spec().init(device);
         let tables = Tables::new(&spec.vocab, spec.arch.embedding_dim, spec.seed);
-        Ok(Scorer { spec, tables, net, device: device.clone() })
+        Ok(Scorer {
+            spec,
+            tables,
+            net,
+            device: device.clone(),
+        })
     }
 
     fn check_input(&self, x: &InputView<'_>) -> Result<()> {
@@ -132,22 +145,42 @@ impl Scorer {
             return Err(CoreError::empty("input rows"));
         }
         let expect = self.spec.n_dense + self.spec.n_extra;
-        same_len("model input", "expected dense width", expect, "given dense width", x.width())?;
-        for (t, (ids, (table, size))) in x.ids.iter().zip([
-            ("user", self.spec.vocab.users),
-            ("item", self.spec.vocab.items),
-            ("author", self.spec.vocab.authors),
-        ])
-        .enumerate()
+        same_len(
+            "model input",
+            "expected dense width",
+            expect,
+            "given dense width",
+            x.width(),
+        )?;
+        for (t, (ids, (table, size))) in x
+            .ids
+            .iter()
+            .zip([
+                ("user", self.spec.vocab.users),
+                ("item", self.spec.vocab.items),
+                ("author", self.spec.vocab.authors),
+            ])
+            .enumerate()
         {
             let _ = t;
             same_len("model input", "rows", x.n, table, ids.len())?;
             if let Some(row) = ids.iter().position(|&id| id as usize >= size) {
-                return Err(CoreError::IdOutOfRange { table, id: ids[row], row, vocab: size });
+                return Err(CoreError::IdOutOfRange {
+                    table,
+                    id: ids[row],
+                    row,
+                    vocab: size,
+                });
             }
         }
         for (b, &(v, w)) in x.blocks.iter().enumerate() {
-            same_len("model input", &format!("rows x width of block {b}"), x.n * w, "values", v.len())?;
+            same_len(
+                "model input",
+                &format!("rows x width of block {b}"),
+                x.n * w,
+                "values",
+                v.len(),
+            )?;
             all_finite(&format!("model input block {b}"), v)?;
         }
         Ok(())
@@ -156,10 +189,24 @@ impl Scorer {
     /// Raw logits, `n x heads`, in batches.
     pub async fn logits_async(&self, x: &InputView<'_>, batch: usize) -> Result<Vec<f32>> {
         self.check_input(x)?;
-        self.logits_rows(&self.net, &self.tables, x, &(0..x.n).collect::<Vec<_>>(), batch).await
+        self.logits_rows(
+            &self.net,
+            &self.tables,
+            x,
+            &(0..x.n).collect::<Vec<_>>(),
+            batch,
+        )
+        .await
     }
 
-    async fn logits_rows(&self, net: &Net, tables: &Tables, x: &InputView<'_>, rows: &[usize], batch: usize) -> Result<Vec<f32>> {
+    async fn logits_rows(
+        &self,
+        net: &Net,
+        tables: &Tables,
+        x: &InputView<'_>,
+        rows: &[usize],
+        batch: usize,
+    ) -> Result<Vec<f32>> {
         let e = 3 * self.spec.arch.embedding_dim;
         let dw = x.width();
         let mut out = Vec::with_capacity(rows.len() * self.spec.heads.len());
@@ -169,7 +216,12 @@ impl Scorer {
             let emb = tensor2(std::mem::take(&mut ebuf), chunk.len(), e, &self.device);
             let dense = if dw > 0 {
                 x.gather_dense(chunk, &mut dbuf);
-                Some(tensor2(std::mem::take(&mut dbuf), chunk.len(), dw, &self.device))
+                Some(tensor2(
+                    std::mem::take(&mut dbuf),
+                    chunk.len(),
+                    dw,
+                    &self.device,
+                ))
             } else {
                 None
             };
@@ -200,18 +252,31 @@ impl Scorer {
         self.check_input(x)?;
         let h = self.spec.heads.len();
         if labels.heads != self.spec.heads {
-            return Err(CoreError::config("labels.heads", format!("{:?}", labels.heads), format!("the model's heads {:?}", self.spec.heads)));
+            return Err(CoreError::config(
+                "labels.heads",
+                format!("{:?}", labels.heads),
+                format!("the model's heads {:?}", self.spec.heads),
+            ));
         }
         same_len("fit", "feature rows", x.n, "label rows", labels.len())?;
         if let Some(w) = weights {
             same_len("fit", "rows x heads", x.n * h, "weights", w.len())?;
             all_finite("fit: weights", w)?;
             if let Some(index) = w.iter().position(|&v| v < 0.0) {
-                return Err(CoreError::OutOfRange { what: "fit: weights".into(), index, value: w[index] as f64, allowed: "[0, inf)".into() });
+                return Err(CoreError::OutOfRange {
+                    what: "fit: weights".into(),
+                    index,
+                    value: w[index] as f64,
+                    allowed: "[0, inf)".into(),
+                });
             }
         }
         let cell_w = |r: usize, k: usize| -> f32 {
-            if labels.mask[r * h + k] { weights.map_or(1.0, |w| w[r * h + k]) } else { 0.0 }
+            if labels.mask[r * h + k] {
+                weights.map_or(1.0, |w| w[r * h + k])
+            } else {
+                0.0
+            }
         };
         let mut base_logits = Vec::with_capacity(h);
         for (k, head) in self.spec.heads.iter().enumerate() {
@@ -225,24 +290,43 @@ impl Scorer {
                 }
             }
             if pos <= 0.0 {
-                return Err(CoreError::MissingClass { what: format!("training head `{head}`"), class: "positive", n });
+                return Err(CoreError::MissingClass {
+                    what: format!("training head `{head}`"),
+                    class: "positive",
+                    n,
+                });
             }
             let rate = (pos / sw).clamp(1e-6, 1.0 - 1e-6);
             base_logits.push((rate / (1.0 - rate)).ln() as f32);
         }
-        let mut rows: Vec<usize> = (0..x.n).filter(|&r| (0..h).any(|k| cell_w(r, k) > 0.0)).collect();
+        let mut rows: Vec<usize> = (0..x.n)
+            .filter(|&r| (0..h).any(|k| cell_w(r, k) > 0.0))
+            .collect();
         let mut rng = Rng::new(cfg.seed, 1);
         rng.shuffle(&mut rows);
-        let n_val = if cfg.val_fraction > 0.0 { ((rows.len() as f64 * cfg.val_fraction).round() as usize).min(rows.len() - 1) } else { 0 };
+        let n_val = if cfg.val_fraction > 0.0 {
+            ((rows.len() as f64 * cfg.val_fraction).round() as usize).min(rows.len() - 1)
+        } else {
+            0
+        };
         let val_rows: Vec<usize> = rows[..n_val].to_vec();
         let mut train_rows: Vec<usize> = rows[n_val..].to_vec();
         let steps_per_epoch = train_rows.len().div_ceil(cfg.batch_size);
-        progress(&TrainEvent::Started { train_rows: train_rows.len(), val_rows: n_val, steps_per_epoch, epochs: cfg.epochs });
+        progress(&TrainEvent::Started {
+            train_rows: train_rows.len(),
+            val_rows: n_val,
+            steps_per_epoch,
+            epochs: cfg.epochs,
+        });
 
         // Fresh weights on an autodiff device: training always starts from the seed.
         let ad = self.device.clone().autodiff();
         ad.seed(cfg.seed);
-        let mut net = self.spec.net_spec().init(&ad).with_head_biases(&base_logits, &ad);
+        let mut net = self
+            .spec
+            .net_spec()
+            .init(&ad)
+            .with_head_biases(&base_logits, &ad);
         let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
         let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
         let adam = AdamParams::default();
@@ -283,32 +367,54 @@ impl Scorer {
                     tensor2(std::mem::take(&mut dbuf), b, dw, &ad)
                 });
                 let logits = net.forward(emb.clone(), dense);
-                let loss = weighted_bce_sum(logits, tensor2(y, b, h, &ad), tensor2(w, b, h, &ad)).mul_scalar(1.0 / denom);
+                let loss = weighted_bce_sum(logits, tensor2(y, b, h, &ad), tensor2(w, b, h, &ad))
+                    .mul_scalar(1.0 / denom);
                 let grads = loss.backward();
                 let loss_v = read_f32(loss.inner().reshape([1, 1])).await?[0] as f64;
                 if !loss_v.is_finite() {
                     let step = global - (epoch - 1) * steps_per_epoch;
-                    return Err(CoreError::Diverged { epoch, step, global_step: global, loss: loss_v });
+                    return Err(CoreError::Diverged {
+                        epoch,
+                        step,
+                        global_step: global,
+                        loss: loss_v,
+                    });
                 }
-                let emb_grad = emb.grad(&grads).ok_or_else(|| CoreError::Backend("no gradient for the embedding input".into()))?;
+                let emb_grad = emb.grad(&grads).ok_or_else(|| {
+                    CoreError::Backend("no gradient for the embedding input".into())
+                })?;
                 let emb_grad = read_f32(emb_grad).await?;
                 let gp = GradientsParams::from_grads(grads, &net);
                 net = optim.step(cfg.learning_rate, net, gp);
-                tables.adam_step(x.ids, chunk, &emb_grad, cfg.embedding_learning_rate as f32, global as u64, adam);
+                tables.adam_step(
+                    x.ids,
+                    chunk,
+                    &emb_grad,
+                    cfg.embedding_learning_rate as f32,
+                    global as u64,
+                    adam,
+                );
                 loss_sum += loss_v;
                 seen += b;
-                progress(&TrainEvent::Step { epoch, global_step: global, loss: loss_v });
+                progress(&TrainEvent::Step {
+                    epoch,
+                    global_step: global,
+                    loss: loss_v,
+                });
             }
             let train_loss = loss_sum / steps_per_epoch.max(1) as f64;
             let val_loss = if n_val > 0 {
                 let valid = net.valid();
-                let logits = self.logits_rows(&valid, &tables, x, &val_rows, cfg.predict_batch_size).await?;
+                let logits = self
+                    .logits_rows(&valid, &tables, x, &val_rows, cfg.predict_batch_size)
+                    .await?;
                 let (mut s, mut sw) = (0.0, 0.0);
                 for (i, &r) in val_rows.iter().enumerate() {
                     for k in 0..h {
                         let cw = cell_w(r, k) as f64;
                         if cw > 0.0 {
-                            s += cw * bce_logit(logits[i * h + k] as f64, labels.y[r * h + k] as f64);
+                            s += cw
+                                * bce_logit(logits[i * h + k] as f64, labels.y[r * h + k] as f64);
                             sw += cw;
                         }
                     }
@@ -317,11 +423,17 @@ impl Scorer {
             } else {
                 None
             };
-            let stats = EpochStats { epoch, train_loss, val_loss };
+            let stats = EpochStats {
+                epoch,
+                train_loss,
+                val_loss,
+            };
             progress(&TrainEvent::Epoch(stats.clone()));
             history.push(stats);
             let score = val_loss.unwrap_or(f64::NEG_INFINITY);
-            let improved = best.as_ref().is_none_or(|(b, ..)| score < *b - 1e-7 * b.abs());
+            let improved = best
+                .as_ref()
+                .is_none_or(|(b, ..)| score < *b - 1e-7 * b.abs());
             if improved || val_loss.is_none() {
                 best = Some((score, epoch, net.clone(), tables.clone()));
                 bad = 0;
@@ -333,10 +445,18 @@ impl Scorer {
                 }
             }
         }
-        let (_, best_epoch, best_net, best_tables) = best.ok_or_else(|| CoreError::empty("training epochs"))?;
+        let (_, best_epoch, best_net, best_tables) =
+            best.ok_or_else(|| CoreError::empty("training epochs"))?;
         self.net = best_net.valid();
         self.tables = best_tables;
-        Ok(TrainReport { history, best_epoch, stopped_early, train_rows: train_rows.len(), val_rows: n_val, samples_seen: seen })
+        Ok(TrainReport {
+            history,
+            best_epoch,
+            stopped_early,
+            train_rows: train_rows.len(),
+            val_rows: n_val,
+            samples_seen: seen,
+        })
     }
 }
 
@@ -354,7 +474,8 @@ pub(crate) fn block_on<F: std::future::Future<Output = Result<T>>, T>(f: F) -> R
         match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(v) => v,
             Poll::Pending => Err(CoreError::Backend(
-                "this device reads results asynchronously (WebGPU): call the `_async` method".into(),
+                "this device reads results asynchronously (WebGPU): call the `_async` method"
+                    .into(),
             )),
         }
     }

@@ -21,7 +21,11 @@ pub struct AdamParams {
 
 impl Default for AdamParams {
     fn default() -> Self {
-        AdamParams { beta1: 0.9, beta2: 0.999, eps: 1e-8 }
+        AdamParams {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        }
     }
 }
 
@@ -35,8 +39,15 @@ struct Table {
 
 impl Table {
     fn new(rows: usize, dim: usize, rng: &mut Rng, std: f64) -> Table {
-        let w = (0..rows * dim).map(|_| (rng.normal() * std) as f32).collect();
-        Table { dim, w, m: vec![0.0; rows * dim], v: vec![0.0; rows * dim] }
+        let w = (0..rows * dim)
+            .map(|_| (rng.normal() * std) as f32)
+            .collect();
+        Table {
+            dim,
+            w,
+            m: vec![0.0; rows * dim],
+            v: vec![0.0; rows * dim],
+        }
     }
 }
 
@@ -71,9 +82,19 @@ impl Tables {
     pub fn from_weights(weights: [Vec<f32>; 3], dim: usize) -> Tables {
         let tables = weights.map(|w| {
             let n = w.len();
-            Table { dim, w, m: vec![0.0; n], v: vec![0.0; n] }
+            Table {
+                dim,
+                w,
+                m: vec![0.0; n],
+                v: vec![0.0; n],
+            }
         });
-        Tables { tables, dim, order: Vec::new(), acc: vec![0.0; dim] }
+        Tables {
+            tables,
+            dim,
+            order: Vec::new(),
+            acc: vec![0.0; dim],
+        }
     }
 
     /// Embedding size.
@@ -106,13 +127,25 @@ impl Tables {
 
     /// One lazy Adam step on the rows of a batch. `grad` is `[rows.len(), 3 * dim]`, `step`
     /// the global step from 1.
-    pub fn adam_step(&mut self, ids: [&[u32]; 3], rows: &[usize], grad: &[f32], lr: f32, step: u64, p: AdamParams) {
+    pub fn adam_step(
+        &mut self,
+        ids: [&[u32]; 3],
+        rows: &[usize],
+        grad: &[f32],
+        lr: f32,
+        step: u64,
+        p: AdamParams,
+    ) {
         let d = self.dim;
         let t = step as i32;
         let lr_t = lr * (1.0 - p.beta2.powi(t)).sqrt() / (1.0 - p.beta1.powi(t));
         for (ti, table) in self.tables.iter_mut().enumerate() {
             self.order.clear();
-            self.order.extend(rows.iter().enumerate().map(|(b, &r)| (ids[ti][r], b as u32)));
+            self.order.extend(
+                rows.iter()
+                    .enumerate()
+                    .map(|(b, &r)| (ids[ti][r], b as u32)),
+            );
             self.order.sort_unstable();
             let mut k = 0;
             while k < self.order.len() {
@@ -146,14 +179,25 @@ mod tests {
 
     #[test]
     fn only_touched_rows_move_and_duplicates_sum() {
-        let vocab = Vocab { users: 4, items: 3, authors: 2 };
+        let vocab = Vocab {
+            users: 4,
+            items: 3,
+            authors: 2,
+        };
         let mut t = Tables::new(&vocab, 2, 1);
         let before = t.clone();
         let user = [1u32, 1];
         let item = [0u32, 2];
         let author = [1u32, 1];
         let grad = vec![1.0f32; 2 * 6];
-        t.adam_step([&user, &item, &author], &[0, 1], &grad, 0.1, 1, AdamParams::default());
+        t.adam_step(
+            [&user, &item, &author],
+            &[0, 1],
+            &grad,
+            0.1,
+            1,
+            AdamParams::default(),
+        );
         // User 1 moved by lr (Adam's first step is lr * sign), the others did not.
         for u in 0..4 {
             let moved = t.weights(0)[u * 2] != before.weights(0)[u * 2];

@@ -65,15 +65,29 @@ impl TrainConfig {
             return Err(CoreError::config("train.batch_size", 0, "at least 1"));
         }
         if self.predict_batch_size == 0 {
-            return Err(CoreError::config("train.predict_batch_size", 0, "at least 1"));
+            return Err(CoreError::config(
+                "train.predict_batch_size",
+                0,
+                "at least 1",
+            ));
         }
-        for (name, v) in [("train.learning_rate", self.learning_rate), ("train.embedding_learning_rate", self.embedding_learning_rate)] {
+        for (name, v) in [
+            ("train.learning_rate", self.learning_rate),
+            (
+                "train.embedding_learning_rate",
+                self.embedding_learning_rate,
+            ),
+        ] {
             if !(v.is_finite() && v > 0.0 && v <= 10.0) {
                 return Err(CoreError::config(name, v, "a finite rate in (0, 10]"));
             }
         }
         if !(self.val_fraction.is_finite() && (0.0..=0.5).contains(&self.val_fraction)) {
-            return Err(CoreError::config("train.val_fraction", self.val_fraction, "a share in [0, 0.5]"));
+            return Err(CoreError::config(
+                "train.val_fraction",
+                self.val_fraction,
+                "a share in [0, 0.5]",
+            ));
         }
         Ok(())
     }

@@ -32,7 +32,13 @@ impl HeadDef {
                 .iter()
                 .position(|&i| i == other)
                 .map(HeadDef::Reason)
-                .ok_or_else(|| SimError::field("heads", other, &format!("dislike, inappropriate, or one of {}", ISSUES.join(", ")))),
+                .ok_or_else(|| {
+                    SimError::field(
+                        "heads",
+                        other,
+                        &format!("dislike, inappropriate, or one of {}", ISSUES.join(", ")),
+                    )
+                }),
         }
     }
 
@@ -137,16 +143,30 @@ pub struct FeatureSpec {
 impl FeatureSpec {
     /// For a simulated population.
     pub fn new(users: usize, items: usize, authors: usize, categories: usize) -> FeatureSpec {
-        FeatureSpec { vocab: Vocab { users, items, authors }, category_buckets: categories.clamp(1, MAX_CATEGORY_BUCKETS) }
+        FeatureSpec {
+            vocab: Vocab {
+                users,
+                items,
+                authors,
+            },
+            category_buckets: categories.clamp(1, MAX_CATEGORY_BUCKETS),
+        }
     }
 
     /// Inferred from logs: vocabularies are the largest ids plus one.
     pub fn from_records(recs: &[ExposureRecord]) -> Result<FeatureSpec> {
         if recs.is_empty() {
-            return Err(SimError::Experiment("no rows to infer the feature vocabularies from".into()));
+            return Err(SimError::Experiment(
+                "no rows to infer the feature vocabularies from".into(),
+            ));
         }
         let m = |f: fn(&ExposureRecord) -> u32| recs.iter().map(f).max().unwrap_or(0) as usize + 1;
-        Ok(FeatureSpec::new(m(|r| r.user_id), m(|r| r.item_id), m(|r| r.author_id), m(|r| r.item_category)))
+        Ok(FeatureSpec::new(
+            m(|r| r.user_id),
+            m(|r| r.item_id),
+            m(|r| r.author_id),
+            m(|r| r.item_category),
+        ))
     }
 
     /// Dense width: age one-hot, activity, category one-hot, popularity, quality, duration,
@@ -174,7 +194,10 @@ impl FeatureSpec {
 
     /// Features of a set of rows.
     pub fn features<'a>(&self, rows: impl IntoIterator<Item = &'a ExposureRecord>) -> Features {
-        let mut f = Features { n_dense: self.n_dense(), ..Features::default() };
+        let mut f = Features {
+            n_dense: self.n_dense(),
+            ..Features::default()
+        };
         for r in rows {
             f.user.push(r.user_id);
             f.item.push(r.item_id);
@@ -187,21 +210,46 @@ impl FeatureSpec {
 
 /// Posterior behaviour features, known only after the exposure: like, share, favourite,
 /// dislike, report, skip, watch fraction.
-pub const POSTERIOR: [&str; 7] = ["like", "share", "favorite", "dislike", "report", "skip", "watch_fraction"];
+pub const POSTERIOR: [&str; 7] = [
+    "like",
+    "share",
+    "favorite",
+    "dislike",
+    "report",
+    "skip",
+    "watch_fraction",
+];
 
 /// The teacher's posterior block for a set of rows.
 pub fn posterior<'a>(rows: impl IntoIterator<Item = &'a ExposureRecord>) -> Posterior {
     let mut values = Vec::new();
     for r in rows {
         let b = |x: bool| x as u8 as f32;
-        values.extend_from_slice(&[b(r.like), b(r.share), b(r.favorite), b(r.dislike), b(r.report), b(r.skip), r.watch_fraction]);
+        values.extend_from_slice(&[
+            b(r.like),
+            b(r.share),
+            b(r.favorite),
+            b(r.dislike),
+            b(r.report),
+            b(r.skip),
+            r.watch_fraction,
+        ]);
     }
-    Posterior { values, n_features: POSTERIOR.len() }
+    Posterior {
+        values,
+        n_features: POSTERIOR.len(),
+    }
 }
 
 /// Survey labels of submitted rows: each row labels the heads of the survey it answered.
-pub fn survey_labels<'a>(heads: &[HeadDef], rows: impl IntoIterator<Item = &'a ExposureRecord>) -> Labels {
-    let mut l = Labels { heads: heads.iter().map(HeadDef::name).collect(), ..Labels::default() };
+pub fn survey_labels<'a>(
+    heads: &[HeadDef],
+    rows: impl IntoIterator<Item = &'a ExposureRecord>,
+) -> Labels {
+    let mut l = Labels {
+        heads: heads.iter().map(HeadDef::name).collect(),
+        ..Labels::default()
+    };
     for r in rows {
         for h in heads {
             let on = r.submitted && r.survey == h.survey();
@@ -226,7 +274,10 @@ pub fn survey_index(kind: SurveyKind) -> Option<usize> {
 
 /// Submit labels of survey shows: 1 where submitted, masked to the type shown.
 pub fn submit_labels<'a>(rows: impl IntoIterator<Item = &'a ExposureRecord>) -> Labels {
-    let mut l = Labels { heads: SURVEY_TYPES.iter().map(|s| s.to_string()).collect(), ..Labels::default() };
+    let mut l = Labels {
+        heads: SURVEY_TYPES.iter().map(|s| s.to_string()).collect(),
+        ..Labels::default()
+    };
     for r in rows {
         let k = survey_index(r.survey);
         for t in 0..SURVEY_TYPES.len() {
@@ -248,8 +299,14 @@ mod tests {
 
     #[test]
     fn labels_follow_the_answered_survey() {
-        let heads = parse_heads(&["dislike".into(), "inappropriate".into(), "sexual".into()]).unwrap();
-        let sat = ExposureRecord { survey: SurveyKind::Satisfaction, submitted: true, answer: Answer::Dislike, ..Default::default() };
+        let heads =
+            parse_heads(&["dislike".into(), "inappropriate".into(), "sexual".into()]).unwrap();
+        let sat = ExposureRecord {
+            survey: SurveyKind::Satisfaction,
+            submitted: true,
+            answer: Answer::Dislike,
+            ..Default::default()
+        };
         let inapp = ExposureRecord {
             survey: SurveyKind::Inappropriate,
             submitted: true,
@@ -262,14 +319,28 @@ mod tests {
         assert_eq!(l.y, vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
         let s = submit_labels([&sat, &inapp]);
         assert_eq!(s.mask, vec![true, false, false, true]);
-        assert!(HeadDef::parse("sexy").unwrap_err().to_string().contains("heads"));
+        assert!(
+            HeadDef::parse("sexy")
+                .unwrap_err()
+                .to_string()
+                .contains("heads")
+        );
     }
 
     #[test]
     fn dense_encoding_has_the_declared_width() {
         let spec = FeatureSpec::new(10, 10, 10, 12);
         let mut out = Vec::new();
-        let d = DenseInput { age: 4, activity: 0.3, category: 13, log_popularity: -2.0, quality_signal: 0.5, log_duration: 3.4, risk_signal: 0.1, hour: 3 };
+        let d = DenseInput {
+            age: 4,
+            activity: 0.3,
+            category: 13,
+            log_popularity: -2.0,
+            quality_signal: 0.5,
+            log_duration: 3.4,
+            risk_signal: 0.1,
+            hour: 3,
+        };
         spec.encode(&d, &mut out);
         assert_eq!(out.len(), spec.n_dense());
         assert_eq!(out.iter().filter(|&&v| v == 1.0).count(), 3);

@@ -27,7 +27,12 @@ pub fn exp_f32(x: f32) -> f32 {
     // Cody–Waite reduction: g = x - n ln 2 in two steps, so large |x| keeps its precision.
     let g = (x - n * LN2_HI) - n * LN2_LO;
     // e^g, |g| <= 0.347, Taylor to degree 7.
-    let p = 1.0 + g * (1.0 + g * (0.5 + g * (1.0 / 6.0 + g * (1.0 / 24.0 + g * (1.0 / 120.0 + g * (1.0 / 720.0 + g * (1.0 / 5040.0)))))));
+    let p = 1.0
+        + g * (1.0
+            + g * (0.5
+                + g * (1.0 / 6.0
+                    + g * (1.0 / 24.0
+                        + g * (1.0 / 120.0 + g * (1.0 / 720.0 + g * (1.0 / 5040.0)))))));
     let scale = f32::from_bits(((ni + 127) as u32) << 23);
     p * scale
 }
@@ -99,7 +104,11 @@ impl Alias {
     #[inline]
     pub fn draw(&self, rng: &mut Rng) -> u32 {
         let i = rng.below(self.prob.len() as u64) as usize;
-        if rng.uniform() < self.prob[i] { i as u32 } else { self.alias[i] }
+        if rng.uniform() < self.prob[i] {
+            i as u32
+        } else {
+            self.alias[i]
+        }
     }
 
     /// One draw from 48 random bits: 32 pick the column (multiply-shift, bias below
@@ -108,7 +117,11 @@ impl Alias {
     pub fn draw_bits(&self, bits: u64) -> u32 {
         let i = (((bits & 0xFFFF_FFFF) * self.prob.len() as u64) >> 32) as usize;
         let coin = ((bits >> 32) & 0xFFFF) as f64 / 65_536.0;
-        if coin < self.prob[i] { i as u32 } else { self.alias[i] }
+        if coin < self.prob[i] {
+            i as u32
+        } else {
+            self.alias[i]
+        }
     }
 }
 
@@ -153,7 +166,10 @@ mod tests {
         let mut rng = Rng::new(2, 2);
         for lambda in [0.5, 3.0, 60.0] {
             let n = 50_000;
-            let m = (0..n).map(|_| poisson(&mut rng, lambda) as f64).sum::<f64>() / n as f64;
+            let m = (0..n)
+                .map(|_| poisson(&mut rng, lambda) as f64)
+                .sum::<f64>()
+                / n as f64;
             assert!((m - lambda).abs() < 0.05 * lambda.max(1.0), "{lambda}: {m}");
         }
     }

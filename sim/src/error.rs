@@ -79,11 +79,18 @@ pub type Result<T> = std::result::Result<T, SimError>;
 impl SimError {
     /// Shorthand for [`SimError::Field`].
     pub fn field(field: &str, value: impl std::fmt::Display, allowed: &str) -> Self {
-        SimError::Field { field: field.to_string(), value: value.to_string(), allowed: allowed.to_string() }
+        SimError::Field {
+            field: field.to_string(),
+            value: value.to_string(),
+            allowed: allowed.to_string(),
+        }
     }
 
     /// Shorthand for [`SimError::Io`].
     pub fn io(path: impl AsRef<std::path::Path>, e: impl std::fmt::Display) -> Self {
-        SimError::Io { path: path.as_ref().display().to_string(), message: e.to_string() }
+        SimError::Io {
+            path: path.as_ref().display().to_string(),
+            message: e.to_string(),
+        }
     }
 }

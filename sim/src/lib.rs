@@ -25,10 +25,10 @@
 
 pub mod datasets;
 pub mod dist;
-pub mod logs;
-pub mod output;
 pub mod error;
 pub mod experiment;
+pub mod logs;
+pub mod output;
 pub mod population;
 pub mod records;
 pub mod report;

@@ -37,63 +37,161 @@ pub struct Column {
 }
 
 const fn col(name: &'static str, kind: Kind, doc: &'static str) -> Column {
-    Column { name, kind, oracle: false, doc }
+    Column {
+        name,
+        kind,
+        oracle: false,
+        doc,
+    }
 }
 
 const fn ora(name: &'static str, kind: Kind, doc: &'static str) -> Column {
-    Column { name, kind, oracle: true, doc }
+    Column {
+        name,
+        kind,
+        oracle: true,
+        doc,
+    }
 }
 
 /// Every column, in file order.
 pub const COLUMNS: [Column; 43] = [
     col("exposure_id", Kind::Int, "unique exposure id"),
     col("day", Kind::Int, "day (round) of the exposure, from 0"),
-    col("request", Kind::Int, "the user's feed request within the day, from 0"),
+    col(
+        "request",
+        Kind::Int,
+        "the user's feed request within the day, from 0",
+    ),
     col("slot", Kind::Int, "position in the top-k, from 0"),
     col("hour", Kind::Int, "hour bucket of the request, 0..=3"),
     col("user_id", Kind::Int, "user id, 0..users"),
     col("item_id", Kind::Int, "video id, 0..items"),
     col("author_id", Kind::Int, "author id, 0..authors"),
     col("user_age", Kind::Int, "user age group, 0..=4"),
-    col("user_activity", Kind::Float, "observed user activity, log feed requests per day"),
-    col("user_history_submits", Kind::Int, "surveys the user submitted before this exposure"),
+    col(
+        "user_activity",
+        Kind::Float,
+        "observed user activity, log feed requests per day",
+    ),
+    col(
+        "user_history_submits",
+        Kind::Int,
+        "surveys the user submitted before this exposure",
+    ),
     col("item_category", Kind::Int, "video category"),
     col("item_log_popularity", Kind::Float, "video log popularity"),
-    col("item_quality_signal", Kind::Float, "video engagement-rate signal"),
+    col(
+        "item_quality_signal",
+        Kind::Float,
+        "video engagement-rate signal",
+    ),
     col("item_log_duration", Kind::Float, "video log duration"),
-    col("item_risk_signal", Kind::Float, "video risk score of a content classifier (noisy view of its issue level)"),
+    col(
+        "item_risk_signal",
+        Kind::Float,
+        "video risk score of a content classifier (noisy view of its issue level)",
+    ),
     col("like", Kind::Bool, "pressed like"),
     col("share", Kind::Bool, "shared"),
     col("favorite", Kind::Bool, "favourited"),
     col("dislike", Kind::Bool, "pressed dislike / not interested"),
     col("report", Kind::Bool, "reported"),
     col("skip", Kind::Bool, "skipped early"),
-    col("watch_fraction", Kind::Float, "share of the video watched, 0..=1"),
-    col("survey", Kind::Str, "survey shown: empty, satisfaction or inappropriate"),
-    col("panel", Kind::Bool, "the survey was a panel survey, always answered"),
+    col(
+        "watch_fraction",
+        Kind::Float,
+        "share of the video watched, 0..=1",
+    ),
+    col(
+        "survey",
+        Kind::Str,
+        "survey shown: empty, satisfaction or inappropriate",
+    ),
+    col(
+        "panel",
+        Kind::Bool,
+        "the survey was a panel survey, always answered",
+    ),
     col("submitted", Kind::Bool, "the survey was submitted"),
-    col("answer", Kind::Str, "submitted answer: like, neutral, dislike, suitable, adult_only, not_suitable, or empty"),
-    col("reasons", Kind::Str, "submitted reasons, ';'-separated: sexual, disgusting, hateful, violent, spam, uninteresting"),
+    col(
+        "answer",
+        Kind::Str,
+        "submitted answer: like, neutral, dislike, suitable, adult_only, not_suitable, or empty",
+    ),
+    col(
+        "reasons",
+        Kind::Str,
+        "submitted reasons, ';'-separated: sexual, disgusting, hateful, violent, spam, uninteresting",
+    ),
     ora("oracle_p_like", Kind::Float, "true P(answer like)"),
     ora("oracle_p_neutral", Kind::Float, "true P(answer neutral)"),
     ora("oracle_p_dislike", Kind::Float, "true P(answer don't like)"),
-    ora("oracle_p_inappropriate", Kind::Float, "true P(answer only 18+ or not suitable)"),
-    ora("oracle_p_sexual", Kind::Float, "true P(perceiving the issue sexual)"),
-    ora("oracle_p_disgusting", Kind::Float, "true P(perceiving disgusting)"),
-    ora("oracle_p_hateful", Kind::Float, "true P(perceiving hateful)"),
-    ora("oracle_p_violent", Kind::Float, "true P(perceiving violent)"),
+    ora(
+        "oracle_p_inappropriate",
+        Kind::Float,
+        "true P(answer only 18+ or not suitable)",
+    ),
+    ora(
+        "oracle_p_sexual",
+        Kind::Float,
+        "true P(perceiving the issue sexual)",
+    ),
+    ora(
+        "oracle_p_disgusting",
+        Kind::Float,
+        "true P(perceiving disgusting)",
+    ),
+    ora(
+        "oracle_p_hateful",
+        Kind::Float,
+        "true P(perceiving hateful)",
+    ),
+    ora(
+        "oracle_p_violent",
+        Kind::Float,
+        "true P(perceiving violent)",
+    ),
     ora("oracle_p_spam", Kind::Float, "true P(perceiving spam)"),
-    ora("oracle_p_uninteresting", Kind::Float, "true P(perceiving uninteresting)"),
-    ora("oracle_p_submit_satisfaction", Kind::Float, "true P(submit | satisfaction survey shown)"),
-    ora("oracle_p_submit_inappropriate", Kind::Float, "true P(submit | inappropriate survey shown)"),
-    ora("oracle_latent_satisfaction", Kind::Str, "the satisfaction answer this viewer would give"),
-    ora("oracle_latent_inappropriate", Kind::Str, "the inappropriate answer this viewer would give"),
-    ora("oracle_latent_reasons", Kind::Str, "the reasons this viewer would tick, ';'-separated"),
+    ora(
+        "oracle_p_uninteresting",
+        Kind::Float,
+        "true P(perceiving uninteresting)",
+    ),
+    ora(
+        "oracle_p_submit_satisfaction",
+        Kind::Float,
+        "true P(submit | satisfaction survey shown)",
+    ),
+    ora(
+        "oracle_p_submit_inappropriate",
+        Kind::Float,
+        "true P(submit | inappropriate survey shown)",
+    ),
+    ora(
+        "oracle_latent_satisfaction",
+        Kind::Str,
+        "the satisfaction answer this viewer would give",
+    ),
+    ora(
+        "oracle_latent_inappropriate",
+        Kind::Str,
+        "the inappropriate answer this viewer would give",
+    ),
+    ora(
+        "oracle_latent_reasons",
+        Kind::Str,
+        "the reasons this viewer would tick, ';'-separated",
+    ),
 ];
 
 /// All columns, with or without the oracle ones.
 pub fn columns(with_oracle: bool) -> Vec<Column> {
-    COLUMNS.iter().copied().filter(|c| with_oracle || !c.oracle).collect()
+    COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| with_oracle || !c.oracle)
+        .collect()
 }
 
 /// A cell value.
@@ -111,14 +209,21 @@ pub enum Cell {
 
 /// `;`-joined issue names of a bitmask.
 pub fn reasons_to_string(bits: u8) -> String {
-    (0..N_ISSUES).filter(|k| bits & (1 << k) != 0).map(|k| ISSUES[k]).collect::<Vec<_>>().join(";")
+    (0..N_ISSUES)
+        .filter(|k| bits & (1 << k) != 0)
+        .map(|k| ISSUES[k])
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// Parses `;`-joined issue names.
 pub fn reasons_from_str(s: &str) -> std::result::Result<u8, String> {
     let mut bits = 0u8;
     for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let k = ISSUES.iter().position(|&i| i == part).ok_or_else(|| format!("unknown reason `{part}` (known: {})", ISSUES.join(", ")))?;
+        let k = ISSUES
+            .iter()
+            .position(|&i| i == part)
+            .ok_or_else(|| format!("unknown reason `{part}` (known: {})", ISSUES.join(", ")))?;
         bits |= 1 << k;
     }
     Ok(bits)
@@ -171,7 +276,8 @@ pub fn get(r: &ExposureRecord, col: usize) -> Cell {
 }
 
 fn issue_column(name: &str) -> Option<usize> {
-    name.strip_prefix("oracle_p_").and_then(|i| ISSUES.iter().position(|&x| x == i))
+    name.strip_prefix("oracle_p_")
+        .and_then(|i| ISSUES.iter().position(|&x| x == i))
 }
 
 fn int<T: TryFrom<i64>>(c: &Cell) -> std::result::Result<T, String> {
@@ -257,7 +363,9 @@ pub fn set(r: &mut ExposureRecord, name: &str, c: &Cell) -> std::result::Result<
         }
         "survey" => {
             let s = text(c)?;
-            r.survey = SurveyKind::parse(s).ok_or_else(|| format!("unknown survey `{s}` (known: satisfaction, inappropriate, or empty)"))?;
+            r.survey = SurveyKind::parse(s).ok_or_else(|| {
+                format!("unknown survey `{s}` (known: satisfaction, inappropriate, or empty)")
+            })?;
         }
         "panel" => r.panel = boolean(c)?,
         "submitted" => r.submitted = boolean(c)?,
@@ -288,10 +396,20 @@ pub fn set(r: &mut ExposureRecord, name: &str, c: &Cell) -> std::result::Result<
 /// Checks what a row says as a whole, after each cell parsed.
 pub fn check_row(r: &ExposureRecord) -> std::result::Result<(), (&'static str, String)> {
     if r.survey == SurveyKind::None && (r.submitted || r.panel) {
-        return Err(("survey", "submitted or panel is true but no survey was shown".into()));
+        return Err((
+            "survey",
+            "submitted or panel is true but no survey was shown".into(),
+        ));
     }
     if r.submitted && r.answer.kind() != r.survey {
-        return Err(("answer", format!("answer `{}` does not belong to survey `{}`", r.answer.as_str(), r.survey.as_str())));
+        return Err((
+            "answer",
+            format!(
+                "answer `{}` does not belong to survey `{}`",
+                r.answer.as_str(),
+                r.survey.as_str()
+            ),
+        ));
     }
     if !r.submitted && r.answer != Answer::None {
         return Err(("answer", "an answer is given but submitted is false".into()));
@@ -335,7 +453,9 @@ enum WriterInner {
 impl LogWriter {
     /// Creates `path` and writes the header.
     pub fn create(path: &Path, format: Format, with_oracle: bool) -> Result<LogWriter> {
-        let cols: Vec<usize> = (0..COLUMNS.len()).filter(|&i| with_oracle || !COLUMNS[i].oracle).collect();
+        let cols: Vec<usize> = (0..COLUMNS.len())
+            .filter(|&i| with_oracle || !COLUMNS[i].oracle)
+            .collect();
         let file = std::fs::File::create(path).map_err(|e| SimError::io(path, e))?;
         let inner = match format {
             Format::Csv => {
@@ -345,11 +465,20 @@ impl LogWriter {
                 WriterInner::Csv(w)
             }
             #[cfg(not(target_arch = "wasm32"))]
-            Format::Parquet => WriterInner::Parquet(Box::new(parquet_io::ParquetSink::new(file, &cols).map_err(|e| SimError::io(path, e))?)),
+            Format::Parquet => WriterInner::Parquet(Box::new(
+                parquet_io::ParquetSink::new(file, &cols).map_err(|e| SimError::io(path, e))?,
+            )),
             #[cfg(target_arch = "wasm32")]
-            Format::Parquet => return Err(SimError::io(path, "Parquet is not available in this build")),
+            Format::Parquet => {
+                return Err(SimError::io(path, "Parquet is not available in this build"));
+            }
         };
-        Ok(LogWriter { path: path.to_path_buf(), cols, inner, rows: 0 })
+        Ok(LogWriter {
+            path: path.to_path_buf(),
+            cols,
+            inner,
+            rows: 0,
+        })
     }
 
     /// Appends rows.
@@ -373,7 +502,8 @@ impl LogWriter {
                         };
                     }
                     line.push('\n');
-                    w.write_all(line.as_bytes()).map_err(|e| SimError::io(&self.path, e))?;
+                    w.write_all(line.as_bytes())
+                        .map_err(|e| SimError::io(&self.path, e))?;
                 }
                 Ok(())
             }
@@ -409,36 +539,79 @@ fn required_columns(file: &str, header: &[String]) -> Result<(Vec<Option<usize>>
     let find = |name: &str| header.iter().position(|h| h.trim() == name);
     for c in all.iter().filter(|c| !c.oracle) {
         if find(c.name).is_none() {
-            return Err(SimError::Parse { origin: file.into(), message: format!("missing column `{}` ({})", c.name, c.doc) });
+            return Err(SimError::Parse {
+                origin: file.into(),
+                message: format!("missing column `{}` ({})", c.name, c.doc),
+            });
         }
     }
     let oracle: Vec<&Column> = all.iter().filter(|c| c.oracle).collect();
     let present = oracle.iter().filter(|c| find(c.name).is_some()).count();
     if present != 0 && present != oracle.len() {
-        let missing: Vec<&str> = oracle.iter().filter(|c| find(c.name).is_none()).map(|c| c.name).collect();
-        return Err(SimError::Parse { origin: file.into(), message: format!("has some oracle columns but not {}", missing.join(", ")) });
+        let missing: Vec<&str> = oracle
+            .iter()
+            .filter(|c| find(c.name).is_none())
+            .map(|c| c.name)
+            .collect();
+        return Err(SimError::Parse {
+            origin: file.into(),
+            message: format!("has some oracle columns but not {}", missing.join(", ")),
+        });
     }
     let with_oracle = present == oracle.len();
-    Ok((all.iter().map(|c| if c.oracle && !with_oracle { None } else { find(c.name) }).collect(), with_oracle))
+    Ok((
+        all.iter()
+            .map(|c| {
+                if c.oracle && !with_oracle {
+                    None
+                } else {
+                    find(c.name)
+                }
+            })
+            .collect(),
+        with_oracle,
+    ))
 }
 
 fn read_csv(path: &Path) -> Result<Vec<ExposureRecord>> {
     let file = path.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_path(path).map_err(|e| SimError::io(path, e))?;
-    let header: Vec<String> = rdr.headers().map_err(|e| SimError::io(path, e))?.iter().map(str::to_string).collect();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .map_err(|e| SimError::io(path, e))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| SimError::io(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
     let (idx, _) = required_columns(&file, &header)?;
     let cols = columns(true);
     let mut out = Vec::new();
     for (row, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| SimError::Parse { origin: file.clone(), message: format!("row {}: {e}", row + 1) })?;
+        let rec = rec.map_err(|e| SimError::Parse {
+            origin: file.clone(),
+            message: format!("row {}: {e}", row + 1),
+        })?;
         let mut r = ExposureRecord::default();
         for (c, i) in cols.iter().zip(&idx) {
             let Some(i) = *i else { continue };
             let raw = rec.get(i).unwrap_or("").trim();
-            let bad = |message: String| SimError::BadCell { file: file.clone(), row: row + 1, column: c.name.into(), message };
+            let bad = |message: String| SimError::BadCell {
+                file: file.clone(),
+                row: row + 1,
+                column: c.name.into(),
+                message,
+            };
             let cell = match c.kind {
-                Kind::Int => Cell::Int(raw.parse().map_err(|_| bad(format!("`{raw}` is not an integer")))?),
-                Kind::Float => Cell::Float(raw.parse().map_err(|_| bad(format!("`{raw}` is not a number")))?),
+                Kind::Int => Cell::Int(
+                    raw.parse()
+                        .map_err(|_| bad(format!("`{raw}` is not an integer")))?,
+                ),
+                Kind::Float => Cell::Float(
+                    raw.parse()
+                        .map_err(|_| bad(format!("`{raw}` is not a number")))?,
+                ),
                 Kind::Bool => Cell::Bool(match raw {
                     "true" | "1" => true,
                     "false" | "0" => false,
@@ -448,7 +621,12 @@ fn read_csv(path: &Path) -> Result<Vec<ExposureRecord>> {
             };
             set(&mut r, c.name, &cell).map_err(bad)?;
         }
-        check_row(&r).map_err(|(column, message)| SimError::BadCell { file: file.clone(), row: row + 1, column: column.into(), message })?;
+        check_row(&r).map_err(|(column, message)| SimError::BadCell {
+            file: file.clone(),
+            row: row + 1,
+            column: column.into(),
+            message,
+        })?;
         out.push(r);
     }
     Ok(out)
@@ -489,10 +667,19 @@ mod parquet_io {
                     Kind::Str => format!("REQUIRED BYTE_ARRAY {} (UTF8);", c.name),
                 })
                 .collect();
-            let schema = parse_message_type(&format!("message exposures {{ {} }}", fields.join(" "))).map_err(|e| e.to_string())?;
-            let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-            let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(|e| e.to_string())?;
-            Ok(ParquetSink { writer, cols: cols.to_vec(), pending: Vec::new() })
+            let schema =
+                parse_message_type(&format!("message exposures {{ {} }}", fields.join(" ")))
+                    .map_err(|e| e.to_string())?;
+            let props = WriterProperties::builder()
+                .set_compression(Compression::SNAPPY)
+                .build();
+            let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))
+                .map_err(|e| e.to_string())?;
+            Ok(ParquetSink {
+                writer,
+                cols: cols.to_vec(),
+                pending: Vec::new(),
+            })
         }
 
         pub fn write(&mut self, block: &[ExposureRecord]) -> std::result::Result<(), String> {
@@ -508,15 +695,22 @@ mod parquet_io {
         fn flush(&mut self, rows: &[ExposureRecord]) -> std::result::Result<(), String> {
             let mut rg = self.writer.next_row_group().map_err(|e| e.to_string())?;
             for &c in &self.cols {
-                let mut cw = rg.next_column().map_err(|e| e.to_string())?.ok_or("schema has fewer columns than the writer")?;
+                let mut cw = rg
+                    .next_column()
+                    .map_err(|e| e.to_string())?
+                    .ok_or("schema has fewer columns than the writer")?;
                 let cells = rows.iter().map(|r| get(r, c));
                 let res = match COLUMNS[c].kind {
                     Kind::Int => {
-                        let v: Vec<i64> = cells.map(|x| if let Cell::Int(v) = x { v } else { 0 }).collect();
+                        let v: Vec<i64> = cells
+                            .map(|x| if let Cell::Int(v) = x { v } else { 0 })
+                            .collect();
                         cw.typed::<Int64Type>().write_batch(&v, None, None)
                     }
                     Kind::Float => {
-                        let v: Vec<f32> = cells.map(|x| if let Cell::Float(v) = x { v } else { 0.0 }).collect();
+                        let v: Vec<f32> = cells
+                            .map(|x| if let Cell::Float(v) = x { v } else { 0.0 })
+                            .collect();
                         cw.typed::<FloatType>().write_batch(&v, None, None)
                     }
                     Kind::Bool => {
@@ -524,7 +718,15 @@ mod parquet_io {
                         cw.typed::<BoolType>().write_batch(&v, None, None)
                     }
                     Kind::Str => {
-                        let v: Vec<ByteArray> = cells.map(|x| if let Cell::Str(s) = x { ByteArray::from(s.as_str()) } else { ByteArray::from("") }).collect();
+                        let v: Vec<ByteArray> = cells
+                            .map(|x| {
+                                if let Cell::Str(s) = x {
+                                    ByteArray::from(s.as_str())
+                                } else {
+                                    ByteArray::from("")
+                                }
+                            })
+                            .collect();
                         cw.typed::<ByteArrayType>().write_batch(&v, None, None)
                     }
                 };
@@ -548,20 +750,40 @@ mod parquet_io {
     pub fn read(path: &Path) -> Result<Vec<ExposureRecord>> {
         let file = path.display().to_string();
         let f = std::fs::File::open(path).map_err(|e| SimError::io(path, e))?;
-        let reader = SerializedFileReader::new(f).map_err(|e| SimError::Parse { origin: file.clone(), message: e.to_string() })?;
-        let header: Vec<String> =
-            reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_string()).collect();
+        let reader = SerializedFileReader::new(f).map_err(|e| SimError::Parse {
+            origin: file.clone(),
+            message: e.to_string(),
+        })?;
+        let header: Vec<String> = reader
+            .metadata()
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
         let (idx, _) = required_columns(&file, &header)?;
         let cols = columns(true);
-        let iter = reader.get_row_iter(None).map_err(|e| SimError::Parse { origin: file.clone(), message: e.to_string() })?;
+        let iter = reader.get_row_iter(None).map_err(|e| SimError::Parse {
+            origin: file.clone(),
+            message: e.to_string(),
+        })?;
         let mut out = Vec::new();
         for (row, rec) in iter.enumerate() {
-            let rec = rec.map_err(|e| SimError::Parse { origin: file.clone(), message: format!("row {}: {e}", row + 1) })?;
+            let rec = rec.map_err(|e| SimError::Parse {
+                origin: file.clone(),
+                message: format!("row {}: {e}", row + 1),
+            })?;
             let fields: Vec<&Field> = rec.get_column_iter().map(|(_, f)| f).collect();
             let mut r = ExposureRecord::default();
             for (c, i) in cols.iter().zip(&idx) {
                 let Some(i) = *i else { continue };
-                let bad = |message: String| SimError::BadCell { file: file.clone(), row: row + 1, column: c.name.into(), message };
+                let bad = |message: String| SimError::BadCell {
+                    file: file.clone(),
+                    row: row + 1,
+                    column: c.name.into(),
+                    message,
+                };
                 let cell = match fields[i] {
                     Field::Long(v) => Cell::Int(*v),
                     Field::Int(v) => Cell::Int(*v as i64),
@@ -576,7 +798,12 @@ mod parquet_io {
                 };
                 set(&mut r, c.name, &cell).map_err(bad)?;
             }
-            check_row(&r).map_err(|(column, message)| SimError::BadCell { file: file.clone(), row: row + 1, column: column.into(), message })?;
+            check_row(&r).map_err(|(column, message)| SimError::BadCell {
+                file: file.clone(),
+                row: row + 1,
+                column: column.into(),
+                message,
+            })?;
             out.push(r);
         }
         Ok(out)

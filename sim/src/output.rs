@@ -15,7 +15,10 @@ pub struct Staging {
 impl Staging {
     /// Creates the staging folder beside `target`.
     pub fn new(target: &Path) -> Result<Staging> {
-        let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "out".into());
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -27,7 +30,11 @@ impl Staging {
         let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| SimError::io(&dir, e))?;
-        Ok(Staging { target: target.to_path_buf(), dir, done: false })
+        Ok(Staging {
+            target: target.to_path_buf(),
+            dir,
+            done: false,
+        })
     }
 
     /// Path of a file inside the staging folder.
@@ -49,7 +56,9 @@ impl Staging {
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         std::fs::create_dir_all(&self.target).map_err(|e| SimError::io(&self.target, e))?;
         let mut moved = Vec::new();
-        let entries: Vec<_> = std::fs::read_dir(&self.dir).map_err(|e| SimError::io(&self.dir, e))?.collect();
+        let entries: Vec<_> = std::fs::read_dir(&self.dir)
+            .map_err(|e| SimError::io(&self.dir, e))?
+            .collect();
         for entry in entries {
             let entry = entry.map_err(|e| SimError::io(&self.dir, e))?;
             let to = self.target.join(entry.file_name());

@@ -59,7 +59,11 @@ impl Author {
             *v = (s.content.author_issue_spread * (0.6 * general + 0.8 * rng.normal())) as f32;
         }
         let quality = (0.5 * s.content.quality_spread * rng.normal()) as f32;
-        Author { home, issue, quality }
+        Author {
+            home,
+            issue,
+            quality,
+        }
     }
 }
 
@@ -88,11 +92,21 @@ pub struct Item {
 
 impl Item {
     /// Draws a video given its popularity rank.
-    pub fn draw(s: &Scenario, authors: &[Author], cats: &[Category], pop_rank: u32, rng: &mut Rng) -> Item {
+    pub fn draw(
+        s: &Scenario,
+        authors: &[Author],
+        cats: &[Category],
+        pop_rank: u32,
+        rng: &mut Rng,
+    ) -> Item {
         let c = &s.content;
         let author = rng.below(authors.len() as u64) as u32;
         let a = &authors[author as usize];
-        let category = if rng.bernoulli(0.7) { a.home } else { rng.below(cats.len() as u64) as u32 };
+        let category = if rng.bernoulli(0.7) {
+            a.home
+        } else {
+            rng.below(cats.len() as u64) as u32
+        };
         let cat = &cats[category as usize];
         let mut topic = [0f32; MAX_TASTE_DIM];
         for (d, t) in topic.iter_mut().enumerate().take(s.population.taste_dim) {
@@ -106,9 +120,22 @@ impl Item {
         }
         let log_popularity = (-c.popularity_zipf * libm::log(pop_rank as f64 + 1.0)) as f32;
         let log_duration = (libm::log(30.0) + 0.5 * rng.normal()) as f32;
-        let mean_issue = issue[..crate::scenario::N_CONTENT_ISSUES].iter().sum::<f32>() / crate::scenario::N_CONTENT_ISSUES as f32;
+        let mean_issue = issue[..crate::scenario::N_CONTENT_ISSUES]
+            .iter()
+            .sum::<f32>()
+            / crate::scenario::N_CONTENT_ISSUES as f32;
         let risk_signal = mean_issue + (c.risk_signal_noise * rng.normal()) as f32;
-        Item { author, category, topic, quality, quality_signal, log_popularity, issue, log_duration, risk_signal }
+        Item {
+            author,
+            category,
+            topic,
+            quality,
+            quality_signal,
+            log_popularity,
+            issue,
+            log_duration,
+            risk_signal,
+        }
     }
 }
 
@@ -157,7 +184,9 @@ impl User {
         for v in sensitivity.iter_mut() {
             *v = (age_shift + p.sensitivity_spread * (0.7 * general + 0.714 * rng.normal())) as f32;
         }
-        let rest = (1.0 - w.corr_sensitivity.powi(2) - w.corr_activity.powi(2)).max(0.0).sqrt();
+        let rest = (1.0 - w.corr_sensitivity.powi(2) - w.corr_activity.powi(2))
+            .max(0.0)
+            .sqrt();
         let z = w.corr_sensitivity * general + w.corr_activity * activity_z + rest * rng.normal();
         let willingness = logit(w.mean) + w.spread * z;
         let se = p.engagement_spread;
@@ -225,17 +254,45 @@ impl Population {
     pub fn draw(s: &Scenario) -> Population {
         let seed = s.seed;
         let p = &s.population;
-        let categories = draw_all(p.categories, |i| Category::draw(s, &mut Rng::new(seed, STREAM_CATEGORY + i as u64)));
-        let authors = draw_all(p.authors, |i| Author::draw(s, &mut Rng::new(seed, STREAM_AUTHOR + i as u64)));
+        let categories = draw_all(p.categories, |i| {
+            Category::draw(s, &mut Rng::new(seed, STREAM_CATEGORY + i as u64))
+        });
+        let authors = draw_all(p.authors, |i| {
+            Author::draw(s, &mut Rng::new(seed, STREAM_AUTHOR + i as u64))
+        });
         let mut ranks: Vec<u32> = (0..p.items).collect();
         Rng::new(seed, STREAM_POPULARITY).shuffle(&mut ranks);
-        let items = draw_all(p.items, |i| Item::draw(s, &authors, &categories, ranks[i as usize], &mut Rng::new(seed, STREAM_ITEM + i as u64)));
-        let users = draw_all(p.users, |i| User::draw(s, &mut Rng::new(seed, STREAM_USER + i as u64)));
-        let weights: Vec<f64> = items.iter().map(|it| libm::exp(it.log_popularity as f64)).collect();
+        let items = draw_all(p.items, |i| {
+            Item::draw(
+                s,
+                &authors,
+                &categories,
+                ranks[i as usize],
+                &mut Rng::new(seed, STREAM_ITEM + i as u64),
+            )
+        });
+        let users = draw_all(p.users, |i| {
+            User::draw(s, &mut Rng::new(seed, STREAM_USER + i as u64))
+        });
+        let weights: Vec<f64> = items
+            .iter()
+            .map(|it| libm::exp(it.log_popularity as f64))
+            .collect();
         let rank_items = items
             .iter()
-            .map(|it| RankItem { topic: it.topic, log_popularity: it.log_popularity, quality_signal: it.quality_signal })
+            .map(|it| RankItem {
+                topic: it.topic,
+                log_popularity: it.log_popularity,
+                quality_signal: it.quality_signal,
+            })
             .collect();
-        Population { categories, authors, items, users, popularity: Alias::new(&weights), rank_items }
+        Population {
+            categories,
+            authors,
+            items,
+            users,
+            popularity: Alias::new(&weights),
+            rank_items,
+        }
     }
 }

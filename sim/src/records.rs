@@ -91,7 +91,10 @@ impl Answer {
 
     /// A negative answer: the kind people may be readier to give (answer-dependent response).
     pub fn is_negative(self) -> bool {
-        matches!(self, Answer::Dislike | Answer::AdultOnly | Answer::NotSuitable)
+        matches!(
+            self,
+            Answer::Dislike | Answer::AdultOnly | Answer::NotSuitable
+        )
     }
 
     /// The survey this answer belongs to.

@@ -43,71 +43,190 @@ fn verdict(h: Option<bool>) -> &'static str {
 pub fn text(res: &Results) -> String {
     let mut o = String::new();
     let heads = &res.config.heads;
-    let _ = writeln!(o, "== Table 1: AUC and calibration on labelled (submitted) samples, evaluation period ==");
-    let _ = writeln!(o, "{:<16} {:<26} {:>8} {:>8} {:>9} {:>9}", "head", "model", "AUC", "cal", "AUC(IPW)", "cal(IPW)");
+    let _ = writeln!(
+        o,
+        "== Table 1: AUC and calibration on labelled (submitted) samples, evaluation period =="
+    );
+    let _ = writeln!(
+        o,
+        "{:<16} {:<26} {:>8} {:>8} {:>9} {:>9}",
+        "head", "model", "AUC", "cal", "AUC(IPW)", "cal(IPW)"
+    );
     for h in heads {
         for (v, out) in &res.variants {
             let m = &out.heads[h];
-            let _ = writeln!(o, "{:<16} {:<26} {:>8} {:>8} {:>9} {:>9}", h, nice(v), f4(m.get("labeled_auc")), f4(m.get("labeled_calibration")), f4(m.get("labeled_auc_ipw")), f4(m.get("labeled_calibration_ipw")));
+            let _ = writeln!(
+                o,
+                "{:<16} {:<26} {:>8} {:>8} {:>9} {:>9}",
+                h,
+                nice(v),
+                f4(m.get("labeled_auc")),
+                f4(m.get("labeled_calibration")),
+                f4(m.get("labeled_auc_ipw")),
+                f4(m.get("labeled_calibration_ipw"))
+            );
         }
     }
-    let _ = writeln!(o, "\n== Table 2: by percentile band of the submit score (labelled samples) ==");
-    let _ = writeln!(o, "{:<16} {:<10} {:<26} {:>8} {:>8}", "head", "band", "model", "AUC", "cal");
+    let _ = writeln!(
+        o,
+        "\n== Table 2: by percentile band of the submit score (labelled samples) =="
+    );
+    let _ = writeln!(
+        o,
+        "{:<16} {:<10} {:<26} {:>8} {:>8}",
+        "head", "band", "model", "AUC", "cal"
+    );
     for h in heads {
         for band in ["p0_p25", "p25_p50"] {
             for v in ["baseline", "response_debias"] {
                 if let Some(out) = res.variants.get(v) {
                     let m = &out.heads[h];
-                    let _ = writeln!(o, "{:<16} {:<10} {:<26} {:>8} {:>8}", h, band, nice(v), f4(m.get(&format!("band_{band}_auc"))), f4(m.get(&format!("band_{band}_calibration"))));
+                    let _ = writeln!(
+                        o,
+                        "{:<16} {:<10} {:<26} {:>8} {:>8}",
+                        h,
+                        band,
+                        nice(v),
+                        f4(m.get(&format!("band_{band}_auc"))),
+                        f4(m.get(&format!("band_{band}_calibration")))
+                    );
                 }
             }
         }
     }
-    let _ = writeln!(o, "\n== Against the oracle (only a simulator knows): all survey shows, reluctant quarter, all exposures ==");
-    let _ = writeln!(o, "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}", "head", "model", "AUC shows", "cal shows", "AUC reluct", "AUC expo", "cal expo");
+    let _ = writeln!(
+        o,
+        "\n== Against the oracle (only a simulator knows): all survey shows, reluctant quarter, all exposures =="
+    );
+    let _ = writeln!(
+        o,
+        "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}",
+        "head", "model", "AUC shows", "cal shows", "AUC reluct", "AUC expo", "cal expo"
+    );
     for h in heads {
         for (v, out) in &res.variants {
             let m = &out.heads[h];
-            let _ = writeln!(o, "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}", h, nice(v), f4(m.get("oracle_auc_shown")), f4(m.get("oracle_calibration_shown")), f4(m.get("oracle_auc_reluctant")), f4(m.get("oracle_auc_exposed")), f4(m.get("oracle_calibration_exposed")));
+            let _ = writeln!(
+                o,
+                "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}",
+                h,
+                nice(v),
+                f4(m.get("oracle_auc_shown")),
+                f4(m.get("oracle_calibration_shown")),
+                f4(m.get("oracle_auc_reluctant")),
+                f4(m.get("oracle_auc_exposed")),
+                f4(m.get("oracle_calibration_exposed"))
+            );
         }
     }
     for (h, m) in &res.reference {
-        let _ = writeln!(o, "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}", h, "(true probabilities)", f4(m.get("oracle_auc_shown")), "", f4(m.get("oracle_auc_reluctant")), f4(m.get("oracle_auc_exposed")), "");
+        let _ = writeln!(
+            o,
+            "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}",
+            h,
+            "(true probabilities)",
+            f4(m.get("oracle_auc_shown")),
+            "",
+            f4(m.get("oracle_auc_reluctant")),
+            f4(m.get("oracle_auc_exposed")),
+            ""
+        );
     }
-    let _ = writeln!(o, "\n== Table 3: Nfb/Pfb UAUC (dislike head: Pfb; others: Nfb) ==");
+    let _ = writeln!(
+        o,
+        "\n== Table 3: Nfb/Pfb UAUC (dislike head: Pfb; others: Nfb) =="
+    );
     for h in heads {
-        let row: Vec<String> = res.variants.iter().map(|(v, out)| format!("{} {}", nice(v), f4(out.heads[h].get("uauc")).trim())).collect();
+        let row: Vec<String> = res
+            .variants
+            .iter()
+            .map(|(v, out)| format!("{} {}", nice(v), f4(out.heads[h].get("uauc")).trim()))
+            .collect();
         let ceiling = res.reference.get(h).and_then(|m| m.get("uauc"));
-        let _ = writeln!(o, "{:<16} {} | (true probabilities {})", h, row.join(" | "), f4(ceiling).trim());
+        let _ = writeln!(
+            o,
+            "{:<16} {} | (true probabilities {})",
+            h,
+            row.join(" | "),
+            f4(ceiling).trim()
+        );
     }
     let _ = writeln!(o, "\n== Survey rates (evaluation period) ==");
-    let _ = writeln!(o, "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}", "head", "true", "naive", "Eq. 13", "Eq.13 true p", "panel", "DR");
+    let _ = writeln!(
+        o,
+        "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}",
+        "head", "true", "naive", "Eq. 13", "Eq.13 true p", "panel", "DR"
+    );
     for (h, m) in &res.rates {
-        let _ = writeln!(o, "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}", h, f4(m.get("rate_true")), f4(m.get("rate_naive")), f4(m.get("rate_debiased")), f4(m.get("rate_debiased_true_propensity")), f4(m.get("rate_panel")), f4(m.get("rate_dr")));
+        let _ = writeln!(
+            o,
+            "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}",
+            h,
+            f4(m.get("rate_true")),
+            f4(m.get("rate_naive")),
+            f4(m.get("rate_debiased")),
+            f4(m.get("rate_debiased_true_propensity")),
+            f4(m.get("rate_panel")),
+            f4(m.get("rate_dr"))
+        );
     }
     let s = &res.submit_model;
-    let _ = writeln!(o, "\nsubmit model: AUC {} (true propensity would give {}), correlation with the true propensity {}", f4(s.get("auc")).trim(), f4(s.get("auc_true_propensity")).trim(), f4(s.get("corr_with_true_propensity")).trim());
+    let _ = writeln!(
+        o,
+        "\nsubmit model: AUC {} (true propensity would give {}), correlation with the true propensity {}",
+        f4(s.get("auc")).trim(),
+        f4(s.get("auc_true_propensity")).trim(),
+        f4(s.get("corr_with_true_propensity")).trim()
+    );
     if !res.ab.is_empty() {
-        let _ = writeln!(o, "\n== Closed-loop A/B: relative change against control, 95% interval ==");
-        let metrics: Vec<&String> = res.ab.values().next().map(|m| m.keys().collect()).unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "\n== Closed-loop A/B: relative change against control, 95% interval =="
+        );
+        let metrics: Vec<&String> = res
+            .ab
+            .values()
+            .next()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
         for m in metrics {
             let row: Vec<String> = res
                 .ab
                 .iter()
-                .filter_map(|(t, ms)| ms.get(m).map(|v| format!("{} {:+.2}% [{:+.2}, {:+.2}]", nice(t), 100.0 * v.rel_change, 100.0 * v.ci95[0], 100.0 * v.ci95[1])))
+                .filter_map(|(t, ms)| {
+                    ms.get(m).map(|v| {
+                        format!(
+                            "{} {:+.2}% [{:+.2}, {:+.2}]",
+                            nice(t),
+                            100.0 * v.rel_change,
+                            100.0 * v.ci95[0],
+                            100.0 * v.ci95[1]
+                        )
+                    })
+                })
                 .collect();
             let _ = writeln!(o, "{:<28} {}", m, row.join(" | "));
         }
     }
     let _ = writeln!(o, "\n== The paper's claims in this scenario ==");
     for c in &res.claims {
-        let _ = writeln!(o, "[{}] {}\n        {}", verdict(c.holds), c.statement, c.evidence);
+        let _ = writeln!(
+            o,
+            "[{}] {}\n        {}",
+            verdict(c.holds),
+            c.statement,
+            c.evidence
+        );
     }
     o
 }
 
 fn csv_escape(s: &str) -> String {
-    if s.contains(',') || s.contains('"') || s.contains('\n') { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains(',') || s.contains('"') || s.contains('\n') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn metric_rows(o: &mut String, prefix: &[&str], m: &Metrics) {
@@ -116,7 +235,11 @@ fn metric_rows(o: &mut String, prefix: &[&str], m: &Metrics) {
         let _ = writeln!(
             o,
             "{},{},{},{},{}",
-            prefix.iter().map(|p| csv_escape(p)).collect::<Vec<_>>().join(","),
+            prefix
+                .iter()
+                .map(|p| csv_escape(p))
+                .collect::<Vec<_>>()
+                .join(","),
             k,
             v.map_or(String::new(), |x| x.to_string()),
             ci.map_or(String::new(), |c| c[0].to_string()),
@@ -140,55 +263,173 @@ pub fn csv_tables(res: &Results) -> Vec<(String, String)> {
     let mut a = String::from("treatment,metric,control,treatment_value,rel_change,ci_lo,ci_hi\n");
     for (t, ms) in &res.ab {
         for (m, x) in ms {
-            let _ = writeln!(a, "{t},{m},{},{},{},{},{}", x.control, x.treatment, x.rel_change, x.ci95[0], x.ci95[1]);
+            let _ = writeln!(
+                a,
+                "{t},{m},{},{},{},{},{}",
+                x.control, x.treatment, x.rel_change, x.ci95[0], x.ci95[1]
+            );
         }
     }
     let mut c = String::from("claim,holds,evidence\n");
     for cl in &res.claims {
-        let _ = writeln!(c, "{},{},{}", cl.id, cl.holds.map_or("n/a".into(), |b| b.to_string()), csv_escape(&cl.evidence));
+        let _ = writeln!(
+            c,
+            "{},{},{}",
+            cl.id,
+            cl.holds.map_or("n/a".into(), |b| b.to_string()),
+            csv_escape(&cl.evidence)
+        );
     }
-    vec![("variants.csv".into(), v), ("rates.csv".into(), r), ("ab.csv".into(), a), ("claims.csv".into(), c)]
+    vec![
+        ("variants.csv".into(), v),
+        ("rates.csv".into(), r),
+        ("ab.csv".into(), a),
+        ("claims.csv".into(), c),
+    ]
 }
 
 /// SVG plots: name → contents.
 pub fn plots(res: &Results) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let heads: Vec<String> = res.rates.keys().cloned().collect();
-    let est = [("rate_true", "true"), ("rate_naive", "naive (Eq. 2)"), ("rate_debiased", "debiased (Eq. 13)"), ("rate_debiased_true_propensity", "Eq. 13, true propensity"), ("rate_dr", "doubly robust (panel)")];
+    let est = [
+        ("rate_true", "true"),
+        ("rate_naive", "naive (Eq. 2)"),
+        ("rate_debiased", "debiased (Eq. 13)"),
+        ("rate_debiased_true_propensity", "Eq. 13, true propensity"),
+        ("rate_dr", "doubly robust (panel)"),
+    ];
     let series: Vec<Series> = est
         .iter()
         .filter(|(k, _)| res.rates.values().any(|m| m.get(k).is_some()))
-        .map(|(k, name)| Series { name: name.to_string(), values: heads.iter().map(|h| res.rates[h].get(k).map(|v| (v, res.rates[h].ci95.get(*k).copied()))).collect() })
+        .map(|(k, name)| Series {
+            name: name.to_string(),
+            values: heads
+                .iter()
+                .map(|h| {
+                    res.rates[h]
+                        .get(k)
+                        .map(|v| (v, res.rates[h].ci95.get(*k).copied()))
+                })
+                .collect(),
+        })
         .collect();
-    out.push(("rates.svg".into(), bars("Survey issue rate: truth and estimates", &heads, &series, "rate", true)));
+    out.push((
+        "rates.svg".into(),
+        bars(
+            "Survey issue rate: truth and estimates",
+            &heads,
+            &series,
+            "rate",
+            true,
+        ),
+    ));
     for metric in ["oracle_auc_shown", "uauc"] {
         let series: Vec<Series> = res
             .variants
             .iter()
-            .map(|(v, o)| Series { name: nice(v).into(), values: heads.iter().map(|h| o.heads[h].get(metric).map(|x| (x, o.heads[h].ci95.get(metric).copied()))).collect() })
+            .map(|(v, o)| Series {
+                name: nice(v).into(),
+                values: heads
+                    .iter()
+                    .map(|h| {
+                        o.heads[h]
+                            .get(metric)
+                            .map(|x| (x, o.heads[h].ci95.get(metric).copied()))
+                    })
+                    .collect(),
+            })
             .collect();
-        let title = if metric == "uauc" { "Nfb/Pfb UAUC (Table 3)" } else { "AUC against the truth over all survey shows" };
-        out.push((format!("{metric}.svg"), bars(title, &heads, &series, metric, false)));
+        let title = if metric == "uauc" {
+            "Nfb/Pfb UAUC (Table 3)"
+        } else {
+            "AUC against the truth over all survey shows"
+        };
+        out.push((
+            format!("{metric}.svg"),
+            bars(title, &heads, &series, metric, false),
+        ));
     }
     for h in &heads {
         let mut ls: Vec<Line> = res
             .curves
             .iter()
-            .filter_map(|(v, c)| c.get(h).map(|c| Line { name: nice(v).into(), points: c.predicted.iter().copied().zip(c.truth.iter().copied()).collect(), dashed: false }))
+            .filter_map(|(v, c)| {
+                c.get(h).map(|c| Line {
+                    name: nice(v).into(),
+                    points: c
+                        .predicted
+                        .iter()
+                        .copied()
+                        .zip(c.truth.iter().copied())
+                        .collect(),
+                    dashed: false,
+                })
+            })
             .collect();
-        let hi = ls.iter().flat_map(|l| l.points.iter().map(|p| p.0.max(p.1))).fold(0.0, f64::max);
-        ls.push(Line { name: "perfect".into(), points: vec![(0.0, 0.0), (hi, hi)], dashed: true });
-        out.push((format!("calibration_{h}.svg"), lines(&format!("Calibration over all exposures: {h}"), "mean predicted", "mean true probability", &ls)));
+        let hi = ls
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0.max(p.1)))
+            .fold(0.0, f64::max);
+        ls.push(Line {
+            name: "perfect".into(),
+            points: vec![(0.0, 0.0), (hi, hi)],
+            dashed: true,
+        });
+        out.push((
+            format!("calibration_{h}.svg"),
+            lines(
+                &format!("Calibration over all exposures: {h}"),
+                "mean predicted",
+                "mean true probability",
+                &ls,
+            ),
+        ));
     }
     if !res.ab.is_empty() {
-        let metrics: Vec<String> = res.ab.values().next().map(|m| m.keys().filter(|k| !k.starts_with("exposures")).cloned().collect()).unwrap_or_default();
+        let metrics: Vec<String> = res
+            .ab
+            .values()
+            .next()
+            .map(|m| {
+                m.keys()
+                    .filter(|k| !k.starts_with("exposures"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
         let series: Vec<Series> = res
             .ab
             .iter()
-            .map(|(t, ms)| Series { name: nice(t).into(), values: metrics.iter().map(|m| ms.get(m).map(|x| (x.rel_change, Some(x.ci95)))).collect() })
+            .map(|(t, ms)| Series {
+                name: nice(t).into(),
+                values: metrics
+                    .iter()
+                    .map(|m| ms.get(m).map(|x| (x.rel_change, Some(x.ci95))))
+                    .collect(),
+            })
             .collect();
-        let short: Vec<String> = metrics.iter().map(|m| m.replace("_rate", "").replace("true_", "true ").replace("survey_", "survey ").replace("debiased_", "debiased ")).collect();
-        out.push(("ab.svg".into(), bars("Closed-loop A/B: relative change against control (95% CI)", &short, &series, "relative change", true).replace("width=\"760\"", "width=\"1200\"").replace("viewBox=\"0 0 760", "viewBox=\"0 0 760")));
+        let short: Vec<String> = metrics
+            .iter()
+            .map(|m| {
+                m.replace("_rate", "")
+                    .replace("true_", "true ")
+                    .replace("survey_", "survey ")
+                    .replace("debiased_", "debiased ")
+            })
+            .collect();
+        out.push((
+            "ab.svg".into(),
+            bars(
+                "Closed-loop A/B: relative change against control (95% CI)",
+                &short,
+                &series,
+                "relative change",
+                true,
+            )
+            .replace("width=\"760\"", "width=\"1200\"")
+            .replace("viewBox=\"0 0 760", "viewBox=\"0 0 760"),
+        ));
     }
     out
 }
@@ -197,13 +438,30 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
 pub fn html(res: &Results) -> String {
     let mut o = String::new();
     let s = &res.config.scenario;
-    let _ = write!(o, "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.inconclusive{{color:#8a6d00;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>", s.name);
-    let _ = write!(o, "<h1>usm: unbiased survey modeling, scenario <code>{}</code></h1>", s.name);
+    let _ = write!(
+        o,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.inconclusive{{color:#8a6d00;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>",
+        s.name
+    );
+    let _ = write!(
+        o,
+        "<h1>usm: unbiased survey modeling, scenario <code>{}</code></h1>",
+        s.name
+    );
     let _ = write!(
         o,
         "<p>Seeds {:?}; {} users, {} days, survey rate {}, willingness mean {} spread {} (correlation with sensitivity {}), answer dependence {}, panel rate {}. Models train on the first {} days and are evaluated on the last {}.</p>",
-        res.seeds, s.population.users, s.population.days, s.survey.rate, s.willingness.mean, s.willingness.spread, s.willingness.corr_sensitivity, s.willingness.answer_dependence, s.panel.rate,
-        s.population.days - res.config.eval_days, res.config.eval_days
+        res.seeds,
+        s.population.users,
+        s.population.days,
+        s.survey.rate,
+        s.willingness.mean,
+        s.willingness.spread,
+        s.willingness.corr_sensitivity,
+        s.willingness.answer_dependence,
+        s.panel.rate,
+        s.population.days - res.config.eval_days,
+        res.config.eval_days
     );
     o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>";
     for c in &res.claims {
@@ -212,17 +470,38 @@ pub fn html(res: &Results) -> String {
             Some(false) => "fails",
             None => "inconclusive",
         };
-        let _ = write!(o, "<tr><td>{}</td><td class=\"{class}\">{}</td><td style=\"text-align:left\">{}</td></tr>", c.statement, verdict(c.holds), c.evidence);
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=\"{class}\">{}</td><td style=\"text-align:left\">{}</td></tr>",
+            c.statement,
+            verdict(c.holds),
+            c.evidence
+        );
     }
     o += "</table>";
     let plots = plots(res);
-    let svg = |name: &str| plots.iter().find(|p| p.0 == name).map(|p| p.1.clone()).unwrap_or_default();
+    let svg = |name: &str| {
+        plots
+            .iter()
+            .find(|p| p.0 == name)
+            .map(|p| p.1.clone())
+            .unwrap_or_default()
+    };
     o += "<h2>Survey rates</h2>";
     o += &svg("rates.svg");
     o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>doubly robust</th></tr>";
     for (h, m) in &res.rates {
         let _ = write!(o, "<tr><td>{h}</td>");
-        for k in ["rate_true", "rate_true_exposed", "rate_naive", "rate_debiased", "rate_debiased_true_propensity", "rate_eq5_response_debias", "rate_panel", "rate_dr"] {
+        for k in [
+            "rate_true",
+            "rate_true_exposed",
+            "rate_naive",
+            "rate_debiased",
+            "rate_debiased_true_propensity",
+            "rate_eq5_response_debias",
+            "rate_panel",
+            "rate_dr",
+        ] {
             let _ = write!(o, "<td>{}</td>", with_ci(m, k));
         }
         o += "</tr>";
@@ -245,12 +524,52 @@ pub fn html(res: &Results) -> String {
         }
         *o += "</table>";
     };
-    table(&mut o, "Table 1: labelled samples (what a platform can measure)", &[("labeled_n", "n"), ("labeled_auc", "AUC"), ("labeled_calibration", "calibration"), ("labeled_auc_ipw", "AUC, IPW"), ("labeled_calibration_ipw", "calibration, IPW")]);
-    table(&mut o, "Table 2: by percentile band of the submit score", &[("band_p0_p25_auc", "[0,P25) AUC"), ("band_p0_p25_calibration", "[0,P25) cal"), ("band_p25_p50_auc", "[P25,P50) AUC"), ("band_p25_p50_calibration", "[P25,P50) cal"), ("band_p75_p100_auc", "[P75,P100] AUC")]);
+    table(
+        &mut o,
+        "Table 1: labelled samples (what a platform can measure)",
+        &[
+            ("labeled_n", "n"),
+            ("labeled_auc", "AUC"),
+            ("labeled_calibration", "calibration"),
+            ("labeled_auc_ipw", "AUC, IPW"),
+            ("labeled_calibration_ipw", "calibration, IPW"),
+        ],
+    );
+    table(
+        &mut o,
+        "Table 2: by percentile band of the submit score",
+        &[
+            ("band_p0_p25_auc", "[0,P25) AUC"),
+            ("band_p0_p25_calibration", "[0,P25) cal"),
+            ("band_p25_p50_auc", "[P25,P50) AUC"),
+            ("band_p25_p50_calibration", "[P25,P50) cal"),
+            ("band_p75_p100_auc", "[P75,P100] AUC"),
+        ],
+    );
     o += &svg("oracle_auc_shown.svg");
-    table(&mut o, "Against the oracle (what only a simulator knows)", &[("oracle_auc_shown", "AUC, all shows"), ("oracle_calibration_shown", "cal, all shows"), ("oracle_auc_reluctant", "AUC, reluctant quarter"), ("oracle_calibration_reluctant", "cal, reluctant"), ("oracle_auc_exposed", "AUC, all exposures"), ("oracle_calibration_exposed", "cal, all exposures")]);
+    table(
+        &mut o,
+        "Against the oracle (what only a simulator knows)",
+        &[
+            ("oracle_auc_shown", "AUC, all shows"),
+            ("oracle_calibration_shown", "cal, all shows"),
+            ("oracle_auc_reluctant", "AUC, reluctant quarter"),
+            ("oracle_calibration_reluctant", "cal, reluctant"),
+            ("oracle_auc_exposed", "AUC, all exposures"),
+            ("oracle_calibration_exposed", "cal, all exposures"),
+        ],
+    );
     o += &svg("uauc.svg");
-    table(&mut o, "Table 3: Nfb/Pfb UAUC", &[("uauc", "UAUC (paper's)"), ("uauc_users", "users"), ("uauc_nfb", "Nfb UAUC"), ("uauc_pfb", "Pfb UAUC")]);
+    table(
+        &mut o,
+        "Table 3: Nfb/Pfb UAUC",
+        &[
+            ("uauc", "UAUC (paper's)"),
+            ("uauc_users", "users"),
+            ("uauc_nfb", "Nfb UAUC"),
+            ("uauc_pfb", "Pfb UAUC"),
+        ],
+    );
     o += "<h2>Calibration curves over all exposures</h2>";
     for (n, p) in &plots {
         if n.starts_with("calibration_") {
@@ -260,7 +579,11 @@ pub fn html(res: &Results) -> String {
     if !res.ab.is_empty() {
         o += "<h2>Closed-loop A/B test (Eq. 3)</h2>";
         if let Some(d) = &res.ab_detail {
-            let _ = write!(o, "<p>{} users for {} days per arm, common random numbers; exposures per arm: {:?}.</p>", d.users, d.days, d.exposures);
+            let _ = write!(
+                o,
+                "<p>{} users for {} days per arm, common random numbers; exposures per arm: {:?}.</p>",
+                d.users, d.days, d.exposures
+            );
         }
         o += &svg("ab.svg");
         o += "<table><tr><th>metric</th>";
@@ -268,12 +591,23 @@ pub fn html(res: &Results) -> String {
             let _ = write!(o, "<th>{}</th>", nice(t));
         }
         o += "</tr>";
-        let metrics: Vec<&String> = res.ab.values().next().map(|m| m.keys().collect()).unwrap_or_default();
+        let metrics: Vec<&String> = res
+            .ab
+            .values()
+            .next()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
         for m in metrics {
             let _ = write!(o, "<tr><td>{m}</td>");
             for ms in res.ab.values() {
                 let _ = match ms.get(m) {
-                    Some(x) => write!(o, "<td>{:+.2}% [{:+.2}, {:+.2}]</td>", 100.0 * x.rel_change, 100.0 * x.ci95[0], 100.0 * x.ci95[1]),
+                    Some(x) => write!(
+                        o,
+                        "<td>{:+.2}% [{:+.2}, {:+.2}]</td>",
+                        100.0 * x.rel_change,
+                        100.0 * x.ci95[0],
+                        100.0 * x.ci95[1]
+                    ),
                     None => write!(o, "<td>n/a</td>"),
                 };
             }
@@ -282,14 +616,43 @@ pub fn html(res: &Results) -> String {
         o += "</table>";
     }
     let sm = &res.submit_model;
-    let _ = write!(o, "<h2>Survey-submit model</h2><p>AUC {} (the true propensity would reach {}); correlation with the true propensity {}; mean predicted {} vs true {}.</p>", with_ci(sm, "auc"), with_ci(sm, "auc_true_propensity"), with_ci(sm, "corr_with_true_propensity"), with_ci(sm, "mean_predicted"), with_ci(sm, "mean_true"));
+    let _ = write!(
+        o,
+        "<h2>Survey-submit model</h2><p>AUC {} (the true propensity would reach {}); correlation with the true propensity {}; mean predicted {} vs true {}.</p>",
+        with_ci(sm, "auc"),
+        with_ci(sm, "auc_true_propensity"),
+        with_ci(sm, "corr_with_true_propensity"),
+        with_ci(sm, "mean_predicted"),
+        with_ci(sm, "mean_true")
+    );
     o += "<h2>Data</h2><table><tr><th>replicate</th><th>train shows</th><th>train submits</th><th>train panel</th><th>pseudo rows</th><th>pseudo cells kept</th><th>eval shows</th><th>eval submits</th><th>eval exposures</th><th>seconds</th></tr>";
     for (i, d) in res.data.iter().enumerate() {
-        let _ = write!(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", i + 1, d.train_shows, d.train_submits, d.train_panel, d.pseudo_rows, d.pseudo_cells_kept, d.eval_shows, d.eval_submits, d.eval_exposures, res.seconds.get(i).map_or("".into(), |s| format!("{s:.1}")));
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            i + 1,
+            d.train_shows,
+            d.train_submits,
+            d.train_panel,
+            d.pseudo_rows,
+            d.pseudo_cells_kept,
+            d.eval_shows,
+            d.eval_submits,
+            d.eval_exposures,
+            res.seconds.get(i).map_or("".into(), |s| format!("{s:.1}"))
+        );
     }
     o += "</table>";
-    let _ = write!(o, "<h2>Simulation (first replicate)</h2><pre>{}</pre>", res.simulation.summary().replace('<', "&lt;"));
-    let _ = write!(o, "<h2>Resolved experiment</h2><pre>{}</pre>", res.config.to_toml().replace('<', "&lt;"));
+    let _ = write!(
+        o,
+        "<h2>Simulation (first replicate)</h2><pre>{}</pre>",
+        res.simulation.summary().replace('<', "&lt;")
+    );
+    let _ = write!(
+        o,
+        "<h2>Resolved experiment</h2><pre>{}</pre>",
+        res.config.to_toml().replace('<', "&lt;")
+    );
     o += "</body></html>";
     o
 }
@@ -297,7 +660,10 @@ pub fn html(res: &Results) -> String {
 /// Every file of a report: name → contents.
 pub fn files(res: &Results) -> Vec<(String, String)> {
     let mut out = vec![
-        ("results.json".to_string(), serde_json::to_string_pretty(res).expect("results serialise")),
+        (
+            "results.json".to_string(),
+            serde_json::to_string_pretty(res).expect("results serialise"),
+        ),
         ("scenario.toml".to_string(), res.config.scenario.to_toml()),
         ("experiment.toml".to_string(), res.config.to_toml()),
         ("report.html".to_string(), html(res)),

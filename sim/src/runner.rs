@@ -72,7 +72,9 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { block_users: 16_384 }
+        RunOptions {
+            block_users: 16_384,
+        }
     }
 }
 
@@ -88,7 +90,11 @@ fn plan_user(s: &Scenario, pop: &Population, user: u32, day: u32) -> DayPlan {
     let mut rng = Rng::new(mix(s.seed, STREAM_PLAN + user as u64), day as u64);
     let n = poisson(&mut rng, u.activity as f64) as usize;
     let c = f.candidates;
-    let mut plan = DayPlan { hours: Vec::with_capacity(n), items: Vec::with_capacity(n * c), scores: Vec::with_capacity(n * c) };
+    let mut plan = DayPlan {
+        hours: Vec::with_capacity(n),
+        items: Vec::with_capacity(n * c),
+        scores: Vec::with_capacity(n * c),
+    };
     let n_items = pop.items.len() as u64;
     let d = s.population.taste_dim;
     // `story::taste_match` on the packed arrays.
@@ -138,7 +144,14 @@ fn top_k(items: &[u32], scores: &[f32], k: usize, out: &mut Vec<(f32, u32)>) {
     }
 }
 
-fn run_user_day(s: &Scenario, pop: &Population, user: u32, day: u32, st: &mut UserState, plan: &DayPlan) -> Vec<ExposureRecord> {
+fn run_user_day(
+    s: &Scenario,
+    pop: &Population,
+    user: u32,
+    day: u32,
+    st: &mut UserState,
+    plan: &DayPlan,
+) -> Vec<ExposureRecord> {
     let c = s.feed.candidates;
     let mut out = Vec::with_capacity(plan.hours.len() * s.feed.k);
     let mut top = Vec::with_capacity(s.feed.k);
@@ -147,11 +160,24 @@ fn run_user_day(s: &Scenario, pop: &Population, user: u32, day: u32, st: &mut Us
         if !st.active {
             break;
         }
-        top_k(&plan.items[r * c..(r + 1) * c], &plan.scores[r * c..(r + 1) * c], s.feed.k, &mut top);
+        top_k(
+            &plan.items[r * c..(r + 1) * c],
+            &plan.scores[r * c..(r + 1) * c],
+            s.feed.k,
+            &mut top,
+        );
         let start = out.len();
         let probs = submit_probs(s, &pop.users[user as usize], hour);
         for (slot, &(_, item)) in top.iter().enumerate() {
-            out.push(expose(s, pop, user, st, item, (day, r as u32, slot as u8, hour), &probs));
+            out.push(expose(
+                s,
+                pop,
+                user,
+                st,
+                item,
+                (day, r as u32, slot as u8, hour),
+                &probs,
+            ));
         }
         st.requests += 1;
         let bad = out[start..].iter().filter(|e| is_bad(e)).count();
@@ -162,15 +188,26 @@ fn run_user_day(s: &Scenario, pop: &Population, user: u32, day: u32, st: &mut Us
     out
 }
 
-fn map_users<T: Send, S: Send>(states: &mut [S], f: impl Fn(usize, &mut S) -> T + Sync + Send) -> Vec<T> {
+fn map_users<T: Send, S: Send>(
+    states: &mut [S],
+    f: impl Fn(usize, &mut S) -> T + Sync + Send,
+) -> Vec<T> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        states.par_iter_mut().enumerate().map(|(i, s)| f(i, s)).collect()
+        states
+            .par_iter_mut()
+            .enumerate()
+            .map(|(i, s)| f(i, s))
+            .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        states.iter_mut().enumerate().map(|(i, s)| f(i, s)).collect()
+        states
+            .iter_mut()
+            .enumerate()
+            .map(|(i, s)| f(i, s))
+            .collect()
     }
 }
 
@@ -192,7 +229,15 @@ pub fn run(
             let end = (start + block).min(n_users);
             let chunk = &mut states[start..end];
             let mut plans = map_users(chunk, |i, st| {
-                if st.active { plan_user(s, pop, (start + i) as u32, day) } else { DayPlan { hours: vec![], items: vec![], scores: vec![] } }
+                if st.active {
+                    plan_user(s, pop, (start + i) as u32, day)
+                } else {
+                    DayPlan {
+                        hours: vec![],
+                        items: vec![],
+                        scores: vec![],
+                    }
+                }
             });
             if let Some(hook) = hook {
                 let rows: Vec<Candidate> = plans
@@ -200,7 +245,11 @@ pub fn run(
                     .enumerate()
                     .flat_map(|(i, p)| {
                         let c = s.feed.candidates;
-                        p.items.iter().enumerate().map(move |(j, &item)| Candidate { user: (start + i) as u32, item, hour: p.hours[j / c] })
+                        p.items.iter().enumerate().map(move |(j, &item)| Candidate {
+                            user: (start + i) as u32,
+                            item,
+                            hour: p.hours[j / c],
+                        })
                     })
                     .collect();
                 if !rows.is_empty() {
@@ -214,13 +263,20 @@ pub fn run(
                     }
                 }
             }
-            let recs: Vec<Vec<ExposureRecord>> =
-                map_users(chunk, |i, st| run_user_day(s, pop, (start + i) as u32, day, st, &plans[i]));
+            let recs: Vec<Vec<ExposureRecord>> = map_users(chunk, |i, st| {
+                run_user_day(s, pop, (start + i) as u32, day, st, &plans[i])
+            });
             for user_block in recs.iter().filter(|r| !r.is_empty()) {
                 stats.add(user_block);
                 sink.write(user_block)?;
             }
-            progress(&RunProgress { day, days: s.population.days, users_done: end as u32, users: n_users as u32, exposures: stats.exposures });
+            progress(&RunProgress {
+                day,
+                days: s.population.days,
+                users_done: end as u32,
+                users: n_users as u32,
+                exposures: stats.exposures,
+            });
         }
     }
     stats.finish(&states);

@@ -10,7 +10,14 @@ use crate::error::{Result, SimError};
 
 /// The six issues a viewer can perceive. The first five are content issues that make a video
 /// inappropriate; "uninteresting" only feeds dissatisfaction and the reasons list.
-pub const ISSUES: [&str; 6] = ["sexual", "disgusting", "hateful", "violent", "spam", "uninteresting"];
+pub const ISSUES: [&str; 6] = [
+    "sexual",
+    "disgusting",
+    "hateful",
+    "violent",
+    "spam",
+    "uninteresting",
+];
 /// Number of issues.
 pub const N_ISSUES: usize = 6;
 /// Content issues: the first five of [`ISSUES`].
@@ -167,7 +174,15 @@ pub struct FeedConfig {
 
 impl Default for FeedConfig {
     fn default() -> Self {
-        FeedConfig { k: 8, candidates: 48, explore: 0.2, personalization: 1.0, popularity_bias: 0.3, quality_weight: 0.5, noise: 0.6 }
+        FeedConfig {
+            k: 8,
+            candidates: 48,
+            explore: 0.2,
+            personalization: 1.0,
+            popularity_bias: 0.3,
+            quality_weight: 0.5,
+            noise: 0.6,
+        }
     }
 }
 
@@ -199,7 +214,13 @@ pub struct SurveyConfig {
 
 impl Default for SurveyConfig {
     fn default() -> Self {
-        SurveyConfig { rate: 8e-5, satisfaction_share: 0.5, targeting: Targeting::Uniform, cap_per_day: 1, history_shows: 12.0 }
+        SurveyConfig {
+            rate: 8e-5,
+            satisfaction_share: 0.5,
+            targeting: Targeting::Uniform,
+            cap_per_day: 1,
+            history_shows: 12.0,
+        }
     }
 }
 
@@ -306,7 +327,10 @@ pub struct RetentionConfig {
 
 impl Default for RetentionConfig {
     fn default() -> Self {
-        RetentionConfig { base_leave: 0.002, leave_per_bad: 0.003 }
+        RetentionConfig {
+            base_leave: 0.002,
+            leave_per_bad: 0.003,
+        }
     }
 }
 
@@ -329,18 +353,39 @@ impl Default for Scenario {
 
 /// The presets, with one line on each.
 pub const PRESETS: [(&str, &str); 6] = [
-    ("paper", "the paper's setting: rare surveys, users differ in willingness, which tracks sensitivity"),
-    ("no-bias", "everyone answers every survey and surveys are uniform: the naive estimates are unbiased"),
-    ("strong-response-bias", "willingness varies widely and tracks sensitivity closely"),
-    ("answer-dependent", "people answer more readily when the answer is negative (missing not at random), with a panel"),
-    ("extreme-rarity", "surveys ten times rarer than the paper's setting"),
-    ("experiment", "the paper's setting at laptop scale (the default of `usm run`): 80k users, surveys dense enough to train on in minutes, about one per user"),
+    (
+        "paper",
+        "the paper's setting: rare surveys, users differ in willingness, which tracks sensitivity",
+    ),
+    (
+        "no-bias",
+        "everyone answers every survey and surveys are uniform: the naive estimates are unbiased",
+    ),
+    (
+        "strong-response-bias",
+        "willingness varies widely and tracks sensitivity closely",
+    ),
+    (
+        "answer-dependent",
+        "people answer more readily when the answer is negative (missing not at random), with a panel",
+    ),
+    (
+        "extreme-rarity",
+        "surveys ten times rarer than the paper's setting",
+    ),
+    (
+        "experiment",
+        "the paper's setting at laptop scale (the default of `usm run`): 80k users, surveys dense enough to train on in minutes, about one per user",
+    ),
 ];
 
 impl Scenario {
     /// A preset by name; see [`PRESETS`].
     pub fn preset(name: &str) -> Result<Scenario> {
-        let mut s = Scenario { name: name.to_string(), ..Scenario::default() };
+        let mut s = Scenario {
+            name: name.to_string(),
+            ..Scenario::default()
+        };
         match name {
             "paper" => {}
             "no-bias" => {
@@ -375,7 +420,10 @@ impl Scenario {
             }
             other => {
                 let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
-                return Err(SimError::UnknownPreset { name: other.to_string(), known: names.join(", ") });
+                return Err(SimError::UnknownPreset {
+                    name: other.to_string(),
+                    known: names.join(", "),
+                });
             }
         }
         Ok(s)
@@ -383,7 +431,10 @@ impl Scenario {
 
     /// Reads a scenario from TOML text; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario> {
-        toml::from_str(text).map_err(|e| SimError::Parse { origin: origin.to_string(), message: e.to_string() })
+        toml::from_str(text).map_err(|e| SimError::Parse {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
     }
 
     /// The scenario as TOML.
@@ -396,7 +447,9 @@ impl Scenario {
     pub fn set(&mut self, assignment: &str) -> Result<()> {
         let (key, raw) = assignment
             .split_once('=')
-            .ok_or_else(|| SimError::BadAssignment { given: assignment.to_string() })?;
+            .ok_or_else(|| SimError::BadAssignment {
+                given: assignment.to_string(),
+            })?;
         let key = key.trim();
         let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {}", raw.trim()))
             .ok()
@@ -406,10 +459,16 @@ impl Scenario {
         let mut node = &mut root;
         let parts: Vec<&str> = key.split('.').collect();
         for (i, part) in parts.iter().enumerate() {
-            let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey { key: key.to_string(), known: String::new() })?;
+            let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey {
+                key: key.to_string(),
+                known: String::new(),
+            })?;
             if !table.contains_key(*part) {
                 let known: Vec<String> = table.keys().cloned().collect();
-                return Err(SimError::UnknownKey { key: key.to_string(), known: known.join(", ") });
+                return Err(SimError::UnknownKey {
+                    key: key.to_string(),
+                    known: known.join(", "),
+                });
             }
             if i + 1 == parts.len() {
                 let old = &table[*part];
@@ -421,7 +480,10 @@ impl Scenario {
         }
         let updated: Scenario = root
             .try_into()
-            .map_err(|e: toml::de::Error| SimError::Parse { origin: format!("--set {assignment}"), message: e.to_string() })?;
+            .map_err(|e: toml::de::Error| SimError::Parse {
+                origin: format!("--set {assignment}"),
+                message: e.to_string(),
+            })?;
         *self = updated;
         Ok(())
     }
@@ -433,26 +495,71 @@ impl Scenario {
         int_in("population.items", p.items as f64, 2.0, 10_000_000.0)?;
         int_in("population.authors", p.authors as f64, 1.0, p.items as f64)?;
         int_in("population.categories", p.categories as f64, 1.0, 1000.0)?;
-        int_in("population.taste_dim", p.taste_dim as f64, 1.0, MAX_TASTE_DIM as f64)?;
+        int_in(
+            "population.taste_dim",
+            p.taste_dim as f64,
+            1.0,
+            MAX_TASTE_DIM as f64,
+        )?;
         int_in("population.days", p.days as f64, 1.0, 10_000.0)?;
-        num_in("population.requests_per_day", p.requests_per_day, 0.01, 1000.0)?;
+        num_in(
+            "population.requests_per_day",
+            p.requests_per_day,
+            0.01,
+            1000.0,
+        )?;
         num_in("population.activity_spread", p.activity_spread, 0.0, 3.0)?;
-        num_in("population.sensitivity_spread", p.sensitivity_spread, 0.0, 5.0)?;
+        num_in(
+            "population.sensitivity_spread",
+            p.sensitivity_spread,
+            0.0,
+            5.0,
+        )?;
         num_in("population.age_sensitivity", p.age_sensitivity, -2.0, 2.0)?;
-        num_in("population.engagement_spread", p.engagement_spread, 0.0, 3.0)?;
+        num_in(
+            "population.engagement_spread",
+            p.engagement_spread,
+            0.0,
+            3.0,
+        )?;
         let c = &self.content;
         for (k, &b) in c.issue_base.iter().enumerate() {
-            num_in(&format!("content.issue_base[{k}] ({})", ISSUES[k]), b, -15.0, 5.0)?;
+            num_in(
+                &format!("content.issue_base[{k}] ({})", ISSUES[k]),
+                b,
+                -15.0,
+                5.0,
+            )?;
         }
-        num_in("content.author_issue_spread", c.author_issue_spread, 0.0, 5.0)?;
+        num_in(
+            "content.author_issue_spread",
+            c.author_issue_spread,
+            0.0,
+            5.0,
+        )?;
         num_in("content.item_issue_spread", c.item_issue_spread, 0.0, 5.0)?;
-        num_in("content.category_issue_spread", c.category_issue_spread, 0.0, 5.0)?;
+        num_in(
+            "content.category_issue_spread",
+            c.category_issue_spread,
+            0.0,
+            5.0,
+        )?;
         num_in("content.quality_spread", c.quality_spread, 0.0, 5.0)?;
         num_in("content.popularity_zipf", c.popularity_zipf, 0.0, 3.0)?;
         num_in("content.taste_weight", c.taste_weight, 0.0, 10.0)?;
         num_in("content.issue_penalty", c.issue_penalty, 0.0, 100.0)?;
-        num_in("content.dislike_threshold", c.dislike_threshold, -20.0, 20.0)?;
-        num_in("content.like_threshold", c.like_threshold, c.dislike_threshold, 20.0)?;
+        num_in(
+            "content.dislike_threshold",
+            c.dislike_threshold,
+            -20.0,
+            20.0,
+        )?;
+        num_in(
+            "content.like_threshold",
+            c.like_threshold,
+            c.dislike_threshold,
+            20.0,
+        )?;
         num_in("content.adult_only_share", c.adult_only_share, 0.0, 1.0)?;
         num_in("content.risk_signal_noise", c.risk_signal_noise, 0.0, 100.0)?;
         let f = &self.feed;
@@ -475,7 +582,12 @@ impl Scenario {
             return Err(SimError::field("willingness.mean", w.mean, "(0, 1]"));
         }
         num_in("willingness.spread", w.spread, 0.0, 5.0)?;
-        num_in("willingness.corr_sensitivity", w.corr_sensitivity, -1.0, 1.0)?;
+        num_in(
+            "willingness.corr_sensitivity",
+            w.corr_sensitivity,
+            -1.0,
+            1.0,
+        )?;
         num_in("willingness.corr_activity", w.corr_activity, -1.0, 1.0)?;
         let r2 = w.corr_sensitivity * w.corr_sensitivity + w.corr_activity * w.corr_activity;
         if r2 > 1.0 + 1e-12 {
@@ -485,14 +597,31 @@ impl Scenario {
                 &format!("|corr| with corr_sensitivity^2 + corr_activity^2 <= 1 (now {r2:.3})"),
             ));
         }
-        num_in("willingness.answer_dependence", w.answer_dependence, -10.0, 10.0)?;
-        num_in("willingness.inappropriate_offset", w.inappropriate_offset, -10.0, 10.0)?;
+        num_in(
+            "willingness.answer_dependence",
+            w.answer_dependence,
+            -10.0,
+            10.0,
+        )?;
+        num_in(
+            "willingness.inappropriate_offset",
+            w.inappropriate_offset,
+            -10.0,
+            10.0,
+        )?;
         for (h, &e) in w.hour_effect.iter().enumerate() {
             num_in(&format!("willingness.hour_effect[{h}]"), e, -10.0, 10.0)?;
         }
         num_in("panel.rate", self.panel.rate, 0.0, 1.0)?;
         if s.rate + self.panel.rate > 1.0 {
-            return Err(SimError::field("panel.rate", self.panel.rate, &format!("[0, {}] so that survey.rate + panel.rate <= 1", 1.0 - s.rate)));
+            return Err(SimError::field(
+                "panel.rate",
+                self.panel.rate,
+                &format!(
+                    "[0, {}] so that survey.rate + panel.rate <= 1",
+                    1.0 - s.rate
+                ),
+            ));
         }
         let b = &self.behaviour;
         for (name, v) in [
@@ -550,7 +679,12 @@ mod tests {
             let back = Scenario::from_toml(&s.to_toml(), name).unwrap();
             assert_eq!(s, back, "{name}");
         }
-        assert!(Scenario::preset("nope").unwrap_err().to_string().contains("paper"));
+        assert!(
+            Scenario::preset("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("paper")
+        );
     }
 
     #[test]
@@ -581,15 +715,30 @@ mod tests {
         let mut s = Scenario::default();
         s.survey.rate = 0.0;
         let e = s.validate().unwrap_err().to_string();
-        assert!(e.contains("survey.rate") && e.contains("0") && e.contains("(0, 1]"), "{e}");
+        assert!(
+            e.contains("survey.rate") && e.contains("0") && e.contains("(0, 1]"),
+            "{e}"
+        );
         let mut s = Scenario::default();
         s.willingness.corr_sensitivity = 0.9;
         s.willingness.corr_activity = 0.9;
-        assert!(s.validate().unwrap_err().to_string().contains("corr_activity"));
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("corr_activity")
+        );
         let mut s = Scenario::default();
         s.feed.candidates = 2;
-        assert!(s.validate().unwrap_err().to_string().contains("feed.candidates"));
-        let e = Scenario::from_toml("[survey]\nrat = 1", "x.toml").unwrap_err().to_string();
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("feed.candidates")
+        );
+        let e = Scenario::from_toml("[survey]\nrat = 1", "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.toml") && e.contains("rat"), "{e}");
     }
 }

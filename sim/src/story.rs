@@ -56,7 +56,12 @@ pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
     let p_inappropriate = 1.0 - none;
     let v = c.taste_weight * taste_match(s, u, it) + it.quality as f64
         - c.issue_penalty * (p_inappropriate + p_issue[N_ISSUES - 1]);
-    Truth { p_issue, p_inappropriate, p_like: sigmoid(v - c.like_threshold), p_dislike: sigmoid(c.dislike_threshold - v) }
+    Truth {
+        p_issue,
+        p_inappropriate,
+        p_like: sigmoid(v - c.like_threshold),
+        p_dislike: sigmoid(c.dislike_threshold - v),
+    }
 }
 
 /// A user's running state.
@@ -77,14 +82,24 @@ pub struct UserState {
 impl UserState {
     /// The state at the start of the period.
     pub fn new(u: &User) -> UserState {
-        UserState { active: true, submits: u.history_submits, surveys_today: 0, exposures: 0, requests: 0 }
+        UserState {
+            active: true,
+            submits: u.history_submits,
+            surveys_today: 0,
+            exposures: 0,
+            requests: 0,
+        }
     }
 }
 
 /// Log-odds of submitting a shown survey of `kind`, before any answer effect.
 pub fn submit_logit(s: &Scenario, u: &User, kind: SurveyKind, hour: u8) -> f64 {
     let w = &s.willingness;
-    let offset = if kind == SurveyKind::Inappropriate { w.inappropriate_offset } else { 0.0 };
+    let offset = if kind == SurveyKind::Inappropriate {
+        w.inappropriate_offset
+    } else {
+        0.0
+    };
     u.willingness as f64 + offset + w.hour_effect[hour as usize]
 }
 
@@ -92,7 +107,9 @@ pub fn submit_logit(s: &Scenario, u: &User, kind: SurveyKind, hour: u8) -> f64 {
 pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
     match s.survey.targeting {
         Targeting::Uniform => s.survey.rate,
-        Targeting::ByActivity => (s.survey.rate * s.population.requests_per_day / u.activity as f64).min(1.0),
+        Targeting::ByActivity => {
+            (s.survey.rate * s.population.requests_per_day / u.activity as f64).min(1.0)
+        }
     }
 }
 
@@ -104,7 +121,14 @@ pub fn submit_probs(s: &Scenario, u: &User, hour: u8) -> SubmitProbs {
     let ad = s.willingness.answer_dependence;
     [SurveyKind::Satisfaction, SurveyKind::Inappropriate].map(|k| {
         let b = submit_logit(s, u, k, hour);
-        [sigmoid(b), if ad == 0.0 { sigmoid(b) } else { sigmoid(b + ad) }]
+        [
+            sigmoid(b),
+            if ad == 0.0 {
+                sigmoid(b)
+            } else {
+                sigmoid(b + ad)
+            },
+        ]
     })
 }
 
@@ -156,7 +180,14 @@ pub fn expose(
     let liked = latent_sat == Answer::Like;
     let disliked = latent_sat == Answer::Dislike;
     let issue = content != 0;
-    let like = rng.bernoulli((e * if liked { b.like_if_liked } else { b.like_otherwise }).min(1.0));
+    let like = rng.bernoulli(
+        (e * if liked {
+            b.like_if_liked
+        } else {
+            b.like_otherwise
+        })
+        .min(1.0),
+    );
     let share = liked && rng.bernoulli((e * b.share_if_liked).min(1.0));
     let favorite = liked && rng.bernoulli((e * b.favorite_if_liked).min(1.0));
     let p_dislike_button = if disliked {
@@ -167,7 +198,14 @@ pub fn expose(
         b.dislike_otherwise
     };
     let dislike = rng.bernoulli((e * p_dislike_button).min(1.0));
-    let report = rng.bernoulli((e * if issue { b.report_if_issue } else { b.report_otherwise }).min(1.0));
+    let report = rng.bernoulli(
+        (e * if issue {
+            b.report_if_issue
+        } else {
+            b.report_otherwise
+        })
+        .min(1.0),
+    );
     let base_watch = match latent_sat {
         Answer::Like => 0.75,
         Answer::Neutral => 0.5,
@@ -187,7 +225,11 @@ pub fn expose(
     let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
     let history = st.submits;
     if regular || panel {
-        rec_kind = if kind_draw { SurveyKind::Satisfaction } else { SurveyKind::Inappropriate };
+        rec_kind = if kind_draw {
+            SurveyKind::Satisfaction
+        } else {
+            SurveyKind::Inappropriate
+        };
         let latent = if kind_draw { latent_sat } else { latent_inapp };
         let p = probs[if kind_draw { 0 } else { 1 }][latent.is_negative() as usize];
         submitted = panel || response_draw < p;
@@ -211,7 +253,10 @@ pub fn expose(
         p_dislike: t.p_dislike as f32,
         p_inappropriate: t.p_inappropriate as f32,
         p_issue: t.p_issue.map(|p| p as f32),
-        p_submit: [marginal(probs[0], t.p_dislike) as f32, marginal(probs[1], t.p_inappropriate) as f32],
+        p_submit: [
+            marginal(probs[0], t.p_dislike) as f32,
+            marginal(probs[1], t.p_inappropriate) as f32,
+        ],
         latent_satisfaction: latent_sat,
         latent_inappropriate: latent_inapp,
         latent_reasons,
@@ -253,12 +298,17 @@ pub fn expose(
 
 /// Whether an exposure was a bad experience (disliked, or a content issue perceived).
 pub fn is_bad(rec: &ExposureRecord) -> bool {
-    rec.oracle.is_some_and(|o| o.latent_satisfaction == Answer::Dislike || o.latent_inappropriate != Answer::Suitable)
+    rec.oracle.is_some_and(|o| {
+        o.latent_satisfaction == Answer::Dislike || o.latent_inappropriate != Answer::Suitable
+    })
 }
 
 /// After a request: does the user leave? Common random numbers per (user, day, request).
 pub fn leaves(s: &Scenario, user_id: u32, day: u32, request: u32, bad: usize) -> bool {
     let p = s.retention.base_leave + s.retention.leave_per_bad * bad as f64;
-    let mut rng = Rng::new(mix(s.seed, STREAM_CHURN + user_id as u64), ((day as u64) << 20) | request as u64);
+    let mut rng = Rng::new(
+        mix(s.seed, STREAM_CHURN + user_id as u64),
+        ((day as u64) << 20) | request as u64,
+    );
     rng.uniform() < p
 }

@@ -52,7 +52,10 @@ pub struct RunStats {
 impl RunStats {
     /// Empty totals for a population.
     pub fn new(users: usize) -> RunStats {
-        RunStats { users: users as u64, ..RunStats::default() }
+        RunStats {
+            users: users as u64,
+            ..RunStats::default()
+        }
     }
 
     /// Adds a block of exposures.
@@ -62,21 +65,30 @@ impl RunStats {
             if e.slot == 0 {
                 self.requests += 1;
             }
-            for (k, b) in [e.like, e.share, e.favorite, e.dislike, e.report, e.skip].into_iter().enumerate() {
+            for (k, b) in [e.like, e.share, e.favorite, e.dislike, e.report, e.skip]
+                .into_iter()
+                .enumerate()
+            {
                 self.behaviour[k] += b as u64;
             }
             if let Some(o) = e.oracle {
                 self.sum_p_dislike += o.p_dislike as f64;
                 self.sum_p_inappropriate += o.p_inappropriate as f64;
                 self.sum_p_sexual += o.p_issue[0] as f64;
-                if o.latent_satisfaction == Answer::Dislike || o.latent_inappropriate != Answer::Suitable {
+                if o.latent_satisfaction == Answer::Dislike
+                    || o.latent_inappropriate != Answer::Suitable
+                {
                     self.bad_exposures += 1;
                 }
                 if e.survey != SurveyKind::None && !e.panel {
                     match e.survey {
-                        SurveyKind::Satisfaction => self.shown_latent_dislike += (o.latent_satisfaction == Answer::Dislike) as u64,
+                        SurveyKind::Satisfaction => {
+                            self.shown_latent_dislike +=
+                                (o.latent_satisfaction == Answer::Dislike) as u64
+                        }
                         _ => {
-                            self.shown_latent_inappropriate += (o.latent_inappropriate != Answer::Suitable) as u64;
+                            self.shown_latent_inappropriate +=
+                                (o.latent_inappropriate != Answer::Suitable) as u64;
                             self.shown_latent_sexual += (o.latent_reasons & 1) as u64;
                         }
                     }
@@ -95,7 +107,8 @@ impl RunStats {
             if e.submitted {
                 self.submits[k] += 1;
                 self.answers_dislike += (e.answer == Answer::Dislike) as u64;
-                self.answers_inappropriate += matches!(e.answer, Answer::AdultOnly | Answer::NotSuitable) as u64;
+                self.answers_inappropriate +=
+                    matches!(e.answer, Answer::AdultOnly | Answer::NotSuitable) as u64;
                 self.answers_sexual += (e.reasons & 1) as u64;
             }
         }
@@ -109,8 +122,20 @@ impl RunStats {
 
     /// The one-screen summary.
     pub fn summary(&self) -> String {
-        let ratio = |a: u64, b: u64| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
-        let pct = |x: f64| if x.is_nan() { "     n/a".to_string() } else { format!("{:7.3}%", 100.0 * x) };
+        let ratio = |a: u64, b: u64| {
+            if b == 0 {
+                f64::NAN
+            } else {
+                a as f64 / b as f64
+            }
+        };
+        let pct = |x: f64| {
+            if x.is_nan() {
+                "     n/a".to_string()
+            } else {
+                format!("{:7.3}%", 100.0 * x)
+            }
+        };
         let n = self.exposures.max(1) as f64;
         let mut s = String::new();
         s += &format!(
@@ -136,11 +161,37 @@ impl RunStats {
         );
         s += "issue          true (all exposures)   true (shown)   observed (submits, Eq. 2)\n";
         for (name, truth, shown, shown_n, obs, obs_n) in [
-            ("dislike", self.sum_p_dislike / n, self.shown_latent_dislike, self.shows[0], self.answers_dislike, self.submits[0]),
-            ("inappropriate", self.sum_p_inappropriate / n, self.shown_latent_inappropriate, self.shows[1], self.answers_inappropriate, self.submits[1]),
-            ("sexual", self.sum_p_sexual / n, self.shown_latent_sexual, self.shows[1], self.answers_sexual, self.submits[1]),
+            (
+                "dislike",
+                self.sum_p_dislike / n,
+                self.shown_latent_dislike,
+                self.shows[0],
+                self.answers_dislike,
+                self.submits[0],
+            ),
+            (
+                "inappropriate",
+                self.sum_p_inappropriate / n,
+                self.shown_latent_inappropriate,
+                self.shows[1],
+                self.answers_inappropriate,
+                self.submits[1],
+            ),
+            (
+                "sexual",
+                self.sum_p_sexual / n,
+                self.shown_latent_sexual,
+                self.shows[1],
+                self.answers_sexual,
+                self.submits[1],
+            ),
         ] {
-            s += &format!("{name:<14} {:>20}   {:>12}   {:>12}\n", pct(truth), pct(ratio(shown, shown_n)), pct(ratio(obs, obs_n)));
+            s += &format!(
+                "{name:<14} {:>20}   {:>12}   {:>12}\n",
+                pct(truth),
+                pct(ratio(shown, shown_n)),
+                pct(ratio(obs, obs_n))
+            );
         }
         let b = &self.behaviour;
         s += &format!(

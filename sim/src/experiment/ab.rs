@@ -28,7 +28,10 @@ pub struct ModelHook<'a> {
 
 impl RankHook for ModelHook<'_> {
     fn scores(&self, pop: &Population, rows: &[Candidate]) -> Result<Vec<f32>> {
-        let mut x = usm_core::data::Features { n_dense: self.spec.n_dense(), ..Default::default() };
+        let mut x = usm_core::data::Features {
+            n_dense: self.spec.n_dense(),
+            ..Default::default()
+        };
         for c in rows {
             let u = &pop.users[c.user as usize];
             let it = &pop.items[c.item as usize];
@@ -49,7 +52,9 @@ impl RankHook for ModelHook<'_> {
         }
         let p = self.model.predict(&x)?;
         let h = self.weights.len();
-        Ok((0..rows.len()).map(|i| (0..h).map(|k| self.weights[k] * p.p[i * h + k]).sum()).collect())
+        Ok((0..rows.len())
+            .map(|i| (0..h).map(|k| self.weights[k] * p.p[i * h + k]).sum())
+            .collect())
     }
 }
 
@@ -122,7 +127,10 @@ fn simulate_arm(
             for (k, h) in heads.iter().enumerate() {
                 t.truth[u][k] += h.truth(&o) as f64;
             }
-            for (k, b) in [r.dislike, r.report, r.like, r.share].into_iter().enumerate() {
+            for (k, b) in [r.dislike, r.report, r.like, r.share]
+                .into_iter()
+                .enumerate()
+            {
                 t.buttons[u][k] += b as u8 as f64;
             }
             if r.submitted && !r.panel {
@@ -162,13 +170,25 @@ fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(Str
     for (k, h) in heads.iter().enumerate() {
         let name = h.name();
         out.push((format!("true_rate_{name}"), sum(&|u| t.truth[u][k]) / expo));
-        out.push((format!("survey_rate_{name}"), sum(&|u| t.survey_num[u][k]) / sum(&|u| t.survey_den[u][k])));
-        out.push((format!("debiased_rate_{name}"), sum(&|u| t.debiased_num[u][k]) / sum(&|u| t.debiased_den[u][k])));
+        out.push((
+            format!("survey_rate_{name}"),
+            sum(&|u| t.survey_num[u][k]) / sum(&|u| t.survey_den[u][k]),
+        ));
+        out.push((
+            format!("debiased_rate_{name}"),
+            sum(&|u| t.debiased_num[u][k]) / sum(&|u| t.debiased_den[u][k]),
+        ));
     }
-    for (k, b) in ["dislike_rate", "report_rate", "like_rate", "share_rate"].iter().enumerate() {
+    for (k, b) in ["dislike_rate", "report_rate", "like_rate", "share_rate"]
+        .iter()
+        .enumerate()
+    {
         out.push((b.to_string(), sum(&|u| t.buttons[u][k]) / expo));
     }
-    out.push(("retention".into(), sum(&|u| t.retained[u]) / users.len() as f64));
+    out.push((
+        "retention".into(),
+        sum(&|u| t.retained[u]) / users.len() as f64,
+    ));
     out.push(("exposures_per_user".into(), expo / users.len() as f64));
     out
 }
@@ -192,15 +212,34 @@ pub fn run_ab(
     s.population.users = ab.users;
     let mut sub = pop.clone();
     sub.users.truncate(ab.users as usize);
-    report(Event::Stage { name: format!("A/B test: control + {} treatments, {} users x {} days", treatments.len(), ab.users, ab.days), total: treatments.len() as u64 + 1 });
+    report(Event::Stage {
+        name: format!(
+            "A/B test: control + {} treatments, {} users x {} days",
+            treatments.len(),
+            ab.users,
+            ab.days
+        ),
+        total: treatments.len() as u64 + 1,
+    });
     let (control, ce) = simulate_arm(&s, &sub, spec, heads, submit, None, cfg.ipw.clip)?;
-    report(Event::Progress { pos: 1, msg: "control".into() });
-    let mut out = AbResult { users: ab.users, days: ab.days, ..AbResult::default() };
+    report(Event::Progress {
+        pos: 1,
+        msg: "control".into(),
+    });
+    let mut out = AbResult {
+        users: ab.users,
+        days: ab.days,
+        ..AbResult::default()
+    };
     out.exposures.insert("control".into(), ce);
     let all: Vec<usize> = (0..sub.users.len()).collect();
     let base = metric_values(&control, &all, heads);
     for (i, (name, model)) in treatments.iter().enumerate() {
-        let hook = ModelHook { model, spec: *spec, weights: ab.weights.iter().map(|&w| w as f32).collect() };
+        let hook = ModelHook {
+            model,
+            spec: *spec,
+            weights: ab.weights.iter().map(|&w| w as f32).collect(),
+        };
         let (arm, te) = simulate_arm(&s, &sub, spec, heads, submit, Some(&hook), cfg.ipw.clip)?;
         out.exposures.insert(name.to_string(), te);
         let point = metric_values(&arm, &all, heads);
@@ -230,14 +269,28 @@ pub fn run_ab(
             let mut d = std::mem::take(&mut draws[m]);
             d.sort_by(f64::total_cmp);
             let ci = if d.len() >= 20 {
-                [d[(d.len() as f64 * 0.025) as usize], d[((d.len() as f64 * 0.975) as usize).min(d.len() - 1)]]
+                [
+                    d[(d.len() as f64 * 0.025) as usize],
+                    d[((d.len() as f64 * 0.975) as usize).min(d.len() - 1)],
+                ]
             } else {
                 [f64::NAN, f64::NAN]
             };
-            metrics_out.insert(key.clone(), AbMetric { control: *cv, treatment: *tv, rel_change: rel, ci95: ci });
+            metrics_out.insert(
+                key.clone(),
+                AbMetric {
+                    control: *cv,
+                    treatment: *tv,
+                    rel_change: rel,
+                    ci95: ci,
+                },
+            );
         }
         out.treatments.insert(name.to_string(), metrics_out);
-        report(Event::Progress { pos: i as u64 + 2, msg: name.to_string() });
+        report(Event::Progress {
+            pos: i as u64 + 2,
+            msg: name.to_string(),
+        });
     }
     if out.treatments.is_empty() {
         return Err(SimError::Experiment("the A/B test has no treatment".into()));

@@ -53,10 +53,17 @@ pub fn collect(
     progress: &mut dyn FnMut(&RunProgress),
 ) -> Result<Collected> {
     let train_days = s.population.days - eval_days;
-    let expected = pop.users.iter().map(|u| u.activity as f64).sum::<f64>() * train_days as f64 * s.feed.k as f64;
+    let expected = pop.users.iter().map(|u| u.activity as f64).sum::<f64>()
+        * train_days as f64
+        * s.feed.k as f64;
     let pseudo_rate = (pseudo_rows as f64 / expected.max(1.0)).min(1.0);
     let mut c = Collected {
-        spec: FeatureSpec::new(pop.users.len(), pop.items.len(), pop.authors.len(), pop.categories.len()),
+        spec: FeatureSpec::new(
+            pop.users.len(),
+            pop.items.len(),
+            pop.authors.len(),
+            pop.categories.len(),
+        ),
         ..Collected::default()
     };
     let mut sink = |block: &[ExposureRecord]| -> Result<()> {
@@ -70,7 +77,11 @@ pub fn collect(
                 (false, true, true) => c.eval_panel.push(r.clone()),
                 _ => {}
             }
-            if train && !shown && c.pseudo.len() < pseudo_rows && hash_unit(s.seed ^ 0x95E0, r.exposure_id) < pseudo_rate * 1.05 {
+            if train
+                && !shown
+                && c.pseudo.len() < pseudo_rows
+                && hash_unit(s.seed ^ 0x95E0, r.exposure_id) < pseudo_rate * 1.05
+            {
                 c.pseudo.push(r.clone());
             }
             if !train && is_eval_user(s.seed, r.user_id, eval_user_share) {

@@ -28,7 +28,13 @@ pub struct AbConfig {
 
 impl Default for AbConfig {
     fn default() -> Self {
-        AbConfig { enabled: true, users: 8_000, days: 3, weights: vec![-2.0, -8.0, -8.0], bootstrap: 200 }
+        AbConfig {
+            enabled: true,
+            users: 8_000,
+            days: 3,
+            weights: vec![-2.0, -8.0, -8.0],
+            bootstrap: 200,
+        }
     }
 }
 
@@ -71,7 +77,12 @@ impl Default for ExperimentConfig {
             eval_days: 3,
             eval_user_share: 0.1,
             pseudo_rows: 150_000,
-            arch: ArchConfig { embedding_dim: 16, hidden: vec![128, 64, 32], head_hidden: vec![32, 16], se_reduction: 4 },
+            arch: ArchConfig {
+                embedding_dim: 16,
+                hidden: vec![128, 64, 32],
+                head_hidden: vec![32, 16],
+                se_reduction: 4,
+            },
             train: TrainConfig {
                 epochs: 8,
                 batch_size: 512,
@@ -81,7 +92,14 @@ impl Default for ExperimentConfig {
                 loss_norm: LossNorm::SelfNormalized,
                 ..TrainConfig::default()
             },
-            submit_train: TrainConfig { epochs: 4, batch_size: 1024, learning_rate: 2e-3, embedding_learning_rate: 1e-3, patience: 1, ..TrainConfig::default() },
+            submit_train: TrainConfig {
+                epochs: 4,
+                batch_size: 1024,
+                learning_rate: 2e-3,
+                embedding_learning_rate: 1e-3,
+                patience: 1,
+                ..TrainConfig::default()
+            },
             ipw: IpwConfig::default(),
             distill: DistillConfig::default(),
             replicates: 3,
@@ -97,17 +115,29 @@ impl ExperimentConfig {
         parse_heads(&self.heads)?;
         let days = self.scenario.population.days;
         if self.eval_days == 0 || self.eval_days >= days {
-            return Err(SimError::field("eval_days", self.eval_days, &format!("1..={} (fewer than population.days = {days})", days - 1)));
+            return Err(SimError::field(
+                "eval_days",
+                self.eval_days,
+                &format!("1..={} (fewer than population.days = {days})", days - 1),
+            ));
         }
         if !(self.eval_user_share > 0.0 && self.eval_user_share <= 1.0) {
-            return Err(SimError::field("eval_user_share", self.eval_user_share, "(0, 1]"));
+            return Err(SimError::field(
+                "eval_user_share",
+                self.eval_user_share,
+                "(0, 1]",
+            ));
         }
         if self.pseudo_rows == 0 {
             return Err(SimError::field("pseudo_rows", 0, "at least 1"));
         }
         self.arch.validate()?;
-        self.train.validate().map_err(|e| SimError::Experiment(format!("train: {e}")))?;
-        self.submit_train.validate().map_err(|e| SimError::Experiment(format!("submit_train: {e}")))?;
+        self.train
+            .validate()
+            .map_err(|e| SimError::Experiment(format!("train: {e}")))?;
+        self.submit_train
+            .validate()
+            .map_err(|e| SimError::Experiment(format!("submit_train: {e}")))?;
         self.ipw.validate()?;
         self.distill.validate()?;
         if self.replicates == 0 || self.replicates > 1000 {
@@ -116,13 +146,21 @@ impl ExperimentConfig {
         let ab = &self.ab;
         if ab.enabled {
             if ab.users == 0 || ab.users > self.scenario.population.users {
-                return Err(SimError::field("ab.users", ab.users, &format!("1..={} (population.users)", self.scenario.population.users)));
+                return Err(SimError::field(
+                    "ab.users",
+                    ab.users,
+                    &format!("1..={} (population.users)", self.scenario.population.users),
+                ));
             }
             if ab.days == 0 || ab.days > 1000 {
                 return Err(SimError::field("ab.days", ab.days, "1..=1000"));
             }
             if ab.weights.len() != self.heads.len() {
-                return Err(SimError::field("ab.weights", format!("{:?}", ab.weights), &format!("one weight per head ({} heads)", self.heads.len())));
+                return Err(SimError::field(
+                    "ab.weights",
+                    format!("{:?}", ab.weights),
+                    &format!("one weight per head ({} heads)", self.heads.len()),
+                ));
             }
             if let Some(w) = ab.weights.iter().find(|w| !w.is_finite()) {
                 return Err(SimError::field("ab.weights", w, "finite numbers"));
@@ -136,7 +174,10 @@ impl ExperimentConfig {
 
     /// Reads an experiment from TOML.
     pub fn from_toml(text: &str, origin: &str) -> Result<ExperimentConfig> {
-        toml::from_str(text).map_err(|e| SimError::Parse { origin: origin.to_string(), message: e.to_string() })
+        toml::from_str(text).map_err(|e| SimError::Parse {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
     }
 
     /// The experiment as TOML.
@@ -147,16 +188,38 @@ impl ExperimentConfig {
     /// Sets a field by dotted path: `scenario.survey.rate=0.01`, `train.epochs=3`. A key that
     /// does not start with an experiment field is taken as a scenario key (`survey.rate=0.01`).
     pub fn set(&mut self, assignment: &str) -> Result<()> {
-        let key = assignment.split_once('=').map(|(k, _)| k.trim()).unwrap_or(assignment);
+        let key = assignment
+            .split_once('=')
+            .map(|(k, _)| k.trim())
+            .unwrap_or(assignment);
         let first = key.split('.').next().unwrap_or("");
-        let own = ["scenario", "heads", "eval_days", "eval_user_share", "pseudo_rows", "arch", "train", "submit_train", "ipw", "distill", "replicates", "ab"];
+        let own = [
+            "scenario",
+            "heads",
+            "eval_days",
+            "eval_user_share",
+            "pseudo_rows",
+            "arch",
+            "train",
+            "submit_train",
+            "ipw",
+            "distill",
+            "replicates",
+            "ab",
+        ];
         if first == "scenario" {
-            return self.scenario.set(assignment.trim_start().trim_start_matches("scenario."));
+            return self
+                .scenario
+                .set(assignment.trim_start().trim_start_matches("scenario."));
         }
         if !own.contains(&first) {
             return self.scenario.set(assignment);
         }
-        let (_, raw) = assignment.split_once('=').ok_or_else(|| SimError::BadAssignment { given: assignment.to_string() })?;
+        let (_, raw) = assignment
+            .split_once('=')
+            .ok_or_else(|| SimError::BadAssignment {
+                given: assignment.to_string(),
+            })?;
         let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {}", raw.trim()))
             .ok()
             .and_then(|mut t| t.remove("v"))
@@ -165,14 +228,22 @@ impl ExperimentConfig {
         let mut node = &mut root;
         let parts: Vec<&str> = key.split('.').collect();
         for (i, part) in parts.iter().enumerate() {
-            let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey { key: key.into(), known: String::new() })?;
+            let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey {
+                key: key.into(),
+                known: String::new(),
+            })?;
             if !table.contains_key(*part) {
                 let known: Vec<String> = table.keys().cloned().collect();
-                return Err(SimError::UnknownKey { key: key.into(), known: known.join(", ") });
+                return Err(SimError::UnknownKey {
+                    key: key.into(),
+                    known: known.join(", "),
+                });
             }
             if i + 1 == parts.len() {
                 let value = match (&table[*part], value.clone()) {
-                    (toml::Value::Float(_), toml::Value::Integer(v)) => toml::Value::Float(v as f64),
+                    (toml::Value::Float(_), toml::Value::Integer(v)) => {
+                        toml::Value::Float(v as f64)
+                    }
                     (_, v) => v,
                 };
                 table.insert(part.to_string(), value);
@@ -180,7 +251,12 @@ impl ExperimentConfig {
             }
             node = table.get_mut(*part).expect("checked");
         }
-        *self = root.try_into().map_err(|e: toml::de::Error| SimError::Parse { origin: format!("--set {assignment}"), message: e.to_string() })?;
+        *self = root
+            .try_into()
+            .map_err(|e: toml::de::Error| SimError::Parse {
+                origin: format!("--set {assignment}"),
+                message: e.to_string(),
+            })?;
         Ok(())
     }
 }
@@ -199,7 +275,12 @@ mod tests {
         assert_eq!(c.scenario.survey.rate, 0.02);
         c.set("scenario.willingness.spread=0.5").unwrap();
         assert_eq!(c.scenario.willingness.spread, 0.5);
-        assert!(c.set("train.epoch=3").unwrap_err().to_string().contains("train.epoch"));
+        assert!(
+            c.set("train.epoch=3")
+                .unwrap_err()
+                .to_string()
+                .contains("train.epoch")
+        );
         c.ab.weights = vec![1.0];
         assert!(c.validate().unwrap_err().to_string().contains("ab.weights"));
         let mut c = ExperimentConfig::default();

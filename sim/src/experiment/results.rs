@@ -106,15 +106,27 @@ pub struct Results {
 /// Two-sided 95% t quantile.
 fn t975(df: usize) -> f64 {
     const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110,
-        2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
     ];
-    if df == 0 { f64::NAN } else if df <= 30 { T[df - 1] } else { 1.96 }
+    if df == 0 {
+        f64::NAN
+    } else if df <= 30 {
+        T[df - 1]
+    } else {
+        1.96
+    }
 }
 
 /// Mean and 95% t-interval of the defined values.
 pub fn mean_ci(values: &[Option<f64>]) -> (Option<f64>, Option<[f64; 2]>) {
-    let v: Vec<f64> = values.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+    let v: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     if v.is_empty() {
         return (None, None);
     }
@@ -148,7 +160,11 @@ fn aggregate(maps: &[&MetricMap]) -> Metrics {
 }
 
 /// Aggregates replicates and checks the claims.
-pub fn aggregate_replicates(cfg: &ExperimentConfig, reps: &[Replicate], seconds: Vec<f64>) -> Results {
+pub fn aggregate_replicates(
+    cfg: &ExperimentConfig,
+    reps: &[Replicate],
+    seconds: Vec<f64>,
+) -> Results {
     let mut variants = BTreeMap::new();
     for v in VARIANTS {
         if !reps.iter().any(|r| r.variants.contains_key(v)) {
@@ -156,7 +172,10 @@ pub fn aggregate_replicates(cfg: &ExperimentConfig, reps: &[Replicate], seconds:
         }
         let mut heads = BTreeMap::new();
         for h in &cfg.heads {
-            let maps: Vec<&MetricMap> = reps.iter().filter_map(|r| r.variants.get(v).and_then(|m| m.get(h))).collect();
+            let maps: Vec<&MetricMap> = reps
+                .iter()
+                .filter_map(|r| r.variants.get(v).and_then(|m| m.get(h)))
+                .collect();
             heads.insert(h.clone(), aggregate(&maps));
         }
         variants.insert(v.to_string(), VariantOut { heads });
@@ -180,7 +199,10 @@ pub fn aggregate_replicates(cfg: &ExperimentConfig, reps: &[Replicate], seconds:
         for (t, metrics) in &first.treatments {
             let mut out = BTreeMap::new();
             for (m, first_m) in metrics {
-                let vals: Vec<&super::ab::AbMetric> = abs.iter().filter_map(|a| a.treatments.get(t).and_then(|x| x.get(m))).collect();
+                let vals: Vec<&super::ab::AbMetric> = abs
+                    .iter()
+                    .filter_map(|a| a.treatments.get(t).and_then(|x| x.get(m)))
+                    .collect();
                 let rel: Vec<Option<f64>> = vals.iter().map(|v| Some(v.rel_change)).collect();
                 let (mean, ci) = mean_ci(&rel);
                 let n = vals.len() as f64;
@@ -188,7 +210,11 @@ pub fn aggregate_replicates(cfg: &ExperimentConfig, reps: &[Replicate], seconds:
                     m.clone(),
                     AbOut {
                         rel_change: mean.unwrap_or(first_m.rel_change),
-                        ci95: if vals.len() >= 2 { ci.unwrap_or(first_m.ci95) } else { first_m.ci95 },
+                        ci95: if vals.len() >= 2 {
+                            ci.unwrap_or(first_m.ci95)
+                        } else {
+                            first_m.ci95
+                        },
                         control: vals.iter().map(|v| v.control).sum::<f64>() / n,
                         treatment: vals.iter().map(|v| v.treatment).sum::<f64>() / n,
                     },
@@ -248,7 +274,13 @@ impl Paired {
 
     fn show(&self, scale: f64, unit: &str) -> String {
         match (self.mean, self.ci) {
-            (Some(m), Some([a, b])) => format!("{:+.4}{unit} [{:+.4}, {:+.4}] over {} replicates", m * scale, a * scale, b * scale, self.n),
+            (Some(m), Some([a, b])) => format!(
+                "{:+.4}{unit} [{:+.4}, {:+.4}] over {} replicates",
+                m * scale,
+                a * scale,
+                b * scale,
+                self.n
+            ),
             (Some(m), None) => format!("{:+.4}{unit} (one replicate, no interval)", m * scale),
             _ => "n/a".into(),
         }
@@ -258,27 +290,37 @@ impl Paired {
 /// Per-replicate values of a metric, or the mean alone when there is one replicate.
 fn series(m: Option<&Metrics>, k: &str, reps: usize) -> Vec<Option<f64>> {
     match m {
-        Some(m) => m.replicates.get(k).cloned().unwrap_or_else(|| vec![m.get(k)]),
+        Some(m) => m
+            .replicates
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| vec![m.get(k)]),
         None => vec![None; reps.max(1)],
     }
 }
 
 fn zip_with(a: &[Option<f64>], b: &[Option<f64>], f: impl Fn(f64, f64) -> f64) -> Vec<Option<f64>> {
-    a.iter().zip(b).map(|(x, y)| match (x, y) {
-        (Some(x), Some(y)) => Some(f(*x, *y)),
-        _ => None,
-    }).collect()
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| match (x, y) {
+            (Some(x), Some(y)) => Some(f(*x, *y)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Mean over heads of a per-replicate series.
 fn over_heads(res: &Results, variant: &str, k: &str, f: impl Fn(f64) -> f64) -> Vec<Option<f64>> {
     let reps = res.seeds.len();
-    let Some(v) = res.variants.get(variant) else { return vec![None; reps] };
+    let Some(v) = res.variants.get(variant) else {
+        return vec![None; reps];
+    };
     let per: Vec<Vec<Option<f64>>> = v.heads.values().map(|m| series(Some(m), k, reps)).collect();
     (0..per.first().map_or(0, |p| p.len()))
         .map(|r| {
             let xs: Vec<f64> = per.iter().filter_map(|p| p[r]).map(&f).collect();
-            (xs.len() == per.len() && !xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+            (xs.len() == per.len() && !xs.is_empty())
+                .then(|| xs.iter().sum::<f64>() / xs.len() as f64)
         })
         .collect()
 }
@@ -317,18 +359,36 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         let n = series(Some(m), "rate_naive", reps);
         let d = series(Some(m), "rate_debiased", reps);
         let bias = Paired::of(zip_with(&n, &t, |n, t| ((n - t) / t).abs()));
-        let gain = Paired::of(zip_with(&zip_with(&n, &t, |n, t| (n - t).abs()), &zip_with(&d, &t, |d, t| (d - t).abs()), |a, b| a - b));
+        let gain = Paired::of(zip_with(
+            &zip_with(&n, &t, |n, t| (n - t).abs()),
+            &zip_with(&d, &t, |d, t| (d - t).abs()),
+            |a, b| a - b,
+        ));
         // Biased: the naive rate's relative error exceeds 5% (with an interval, all of it does).
         let b = Paired::of(zip_with(&n, &t, |n, t| ((n - t) / t).abs() - 0.05));
         v1.push(b.verdict());
         v2.push(gain.verdict());
-        ev1.push(format!("{h}: true {:.4}, naive {:.4}, relative error {}", m.get("rate_true").unwrap_or(f64::NAN), m.get("rate_naive").unwrap_or(f64::NAN), bias.show(100.0, "%")));
-        ev2.push(format!("{h}: |naive - true| - |Eq.13 - true| = {}", gain.show(1.0, "")));
+        ev1.push(format!(
+            "{h}: true {:.4}, naive {:.4}, relative error {}",
+            m.get("rate_true").unwrap_or(f64::NAN),
+            m.get("rate_naive").unwrap_or(f64::NAN),
+            bias.show(100.0, "%")
+        ));
+        ev2.push(format!(
+            "{h}: |naive - true| - |Eq.13 - true| = {}",
+            gain.show(1.0, "")
+        ));
     }
     claims.push(Claim {
         id: "naive_rate_biased".into(),
-        statement: "The naive survey issue rate (Eq. 2) is off the true rate by more than 5% for some head".into(),
-        holds: if v1.contains(&Some(true)) { Some(true) } else { all_of(&v1) },
+        statement:
+            "The naive survey issue rate (Eq. 2) is off the true rate by more than 5% for some head"
+                .into(),
+        holds: if v1.contains(&Some(true)) {
+            Some(true)
+        } else {
+            all_of(&v1)
+        },
         evidence: ev1.join("; "),
     });
     claims.push(Claim {
@@ -338,8 +398,16 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         evidence: ev2.join("; ") + &why_ad,
     });
     // 3 and 4: response debias.
-    let gain_auc = Paired::of(zip_with(&over_heads(res, "response_debias", "oracle_auc_shown", |x| x), &over_heads(res, "baseline", "oracle_auc_shown", |x| x), |a, b| a - b));
-    let gain_cal = Paired::of(zip_with(&over_heads(res, "baseline", "oracle_calibration_shown", f64::abs), &over_heads(res, "response_debias", "oracle_calibration_shown", f64::abs), |a, b| a - b));
+    let gain_auc = Paired::of(zip_with(
+        &over_heads(res, "response_debias", "oracle_auc_shown", |x| x),
+        &over_heads(res, "baseline", "oracle_auc_shown", |x| x),
+        |a, b| a - b,
+    ));
+    let gain_cal = Paired::of(zip_with(
+        &over_heads(res, "baseline", "oracle_calibration_shown", f64::abs),
+        &over_heads(res, "response_debias", "oracle_calibration_shown", f64::abs),
+        |a, b| a - b,
+    ));
     claims.push(Claim {
         id: "response_debias_improves_oracle_auc".into(),
         statement: "Response debias ranks all survey shows (answerers and non-answerers) better than the baseline".into(),
@@ -348,12 +416,24 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
     });
     claims.push(Claim {
         id: "response_debias_improves_oracle_calibration".into(),
-        statement: "Response debias is better calibrated against the truth over all survey shows".into(),
+        statement: "Response debias is better calibrated against the truth over all survey shows"
+            .into(),
         holds: gain_cal.verdict(),
-        evidence: format!("mean |calibration| over shows, baseline minus response debias: {}.{why_ad}", gain_cal.show(1.0, "")),
+        evidence: format!(
+            "mean |calibration| over shows, baseline minus response debias: {}.{why_ad}",
+            gain_cal.show(1.0, "")
+        ),
     });
-    let rel = zip_with(&over_heads(res, "response_debias", "oracle_auc_reluctant", |x| x), &over_heads(res, "baseline", "oracle_auc_reluctant", |x| x), |a, b| a - b);
-    let wil = zip_with(&over_heads(res, "response_debias", "oracle_auc_willing", |x| x), &over_heads(res, "baseline", "oracle_auc_willing", |x| x), |a, b| a - b);
+    let rel = zip_with(
+        &over_heads(res, "response_debias", "oracle_auc_reluctant", |x| x),
+        &over_heads(res, "baseline", "oracle_auc_reluctant", |x| x),
+        |a, b| a - b,
+    );
+    let wil = zip_with(
+        &over_heads(res, "response_debias", "oracle_auc_willing", |x| x),
+        &over_heads(res, "baseline", "oracle_auc_willing", |x| x),
+        |a, b| a - b,
+    );
     let most = Paired::of(zip_with(&rel, &wil, |r, w| r - w));
     claims.push(Claim {
         id: "response_debias_most_for_reluctant".into(),
@@ -366,9 +446,13 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
     let d_uauc = Paired::of(zip_with(&u("distillation"), &u("baseline"), |a, b| a - b));
     claims.push(Claim {
         id: "distillation_improves_uauc".into(),
-        statement: "Pseudo-label distillation improves Nfb/Pfb UAUC over the baseline (Table 3)".into(),
+        statement: "Pseudo-label distillation improves Nfb/Pfb UAUC over the baseline (Table 3)"
+            .into(),
         holds: d_uauc.verdict(),
-        evidence: format!("mean UAUC over heads, distillation minus baseline: {}", d_uauc.show(1.0, "")),
+        evidence: format!(
+            "mean UAUC over heads, distillation minus baseline: {}",
+            d_uauc.show(1.0, "")
+        ),
     });
     let combo = u("distillation_response_debias");
     let mut vs = Vec::new();
@@ -385,12 +469,27 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         evidence: format!("mean UAUC over heads, distillation + response debias minus: {}", ev.join("; ")),
     });
     // 7: A/B.
-    if let Some(t) = res.ab.get("distillation_response_debias").or_else(|| res.ab.values().next()) {
+    if let Some(t) = res
+        .ab
+        .get("distillation_response_debias")
+        .or_else(|| res.ab.values().next())
+    {
         let mut vs = Vec::new();
         let mut ev = Vec::new();
         for (m, v) in t.iter().filter(|(m, _)| m.starts_with("true_rate_")) {
-            vs.push(if v.ci95[1] < 0.0 { Some(true) } else if v.ci95[0] > 0.0 { Some(false) } else { None });
-            ev.push(format!("{m} {:+.2}% [{:+.2}%, {:+.2}%]", 100.0 * v.rel_change, 100.0 * v.ci95[0], 100.0 * v.ci95[1]));
+            vs.push(if v.ci95[1] < 0.0 {
+                Some(true)
+            } else if v.ci95[0] > 0.0 {
+                Some(false)
+            } else {
+                None
+            });
+            ev.push(format!(
+                "{m} {:+.2}% [{:+.2}%, {:+.2}%]",
+                100.0 * v.rel_change,
+                100.0 * v.ci95[0],
+                100.0 * v.ci95[1]
+            ));
         }
         claims.push(Claim {
             id: "ab_lowers_true_bad_exposures".into(),
@@ -400,7 +499,11 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         });
     }
     // 8: the panel extension.
-    let with_dr: Vec<(&String, &Metrics)> = res.rates.iter().filter(|(_, m)| m.get("rate_dr").is_some()).collect();
+    let with_dr: Vec<(&String, &Metrics)> = res
+        .rates
+        .iter()
+        .filter(|(_, m)| m.get("rate_dr").is_some())
+        .collect();
     if !with_dr.is_empty() {
         let mut vs = Vec::new();
         let mut ev = Vec::new();
@@ -408,7 +511,11 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
             let t = series(Some(m), "rate_true", reps);
             let d = series(Some(m), "rate_debiased", reps);
             let dr = series(Some(m), "rate_dr", reps);
-            let p = Paired::of(zip_with(&zip_with(&d, &t, |d, t| (d - t).abs()), &zip_with(&dr, &t, |x, t| (x - t).abs()), |a, b| a - b));
+            let p = Paired::of(zip_with(
+                &zip_with(&d, &t, |d, t| (d - t).abs()),
+                &zip_with(&dr, &t, |x, t| (x - t).abs()),
+                |a, b| a - b,
+            ));
             vs.push(p.verdict());
             ev.push(format!(
                 "{h}: true {:.4}, Eq. 13 {:.4}, doubly robust {:.4}; |Eq.13 - true| - |DR - true| = {}",
@@ -424,8 +531,16 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
             holds: all_of(&vs),
             evidence: ev.join("; "),
         });
-        let p = Paired::of(zip_with(&over_heads(res, "panel_debias", "oracle_auc_shown", |x| x), &over_heads(res, "response_debias", "oracle_auc_shown", |x| x), |a, b| a - b));
-        let c = Paired::of(zip_with(&over_heads(res, "response_debias", "oracle_calibration_shown", f64::abs), &over_heads(res, "panel_debias", "oracle_calibration_shown", f64::abs), |a, b| a - b));
+        let p = Paired::of(zip_with(
+            &over_heads(res, "panel_debias", "oracle_auc_shown", |x| x),
+            &over_heads(res, "response_debias", "oracle_auc_shown", |x| x),
+            |a, b| a - b,
+        ));
+        let c = Paired::of(zip_with(
+            &over_heads(res, "response_debias", "oracle_calibration_shown", f64::abs),
+            &over_heads(res, "panel_debias", "oracle_calibration_shown", f64::abs),
+            |a, b| a - b,
+        ));
         claims.push(Claim {
             id: "panel_variant_better_calibrated".into(),
             statement: "The panel-weighted model is better calibrated against the truth over all shows than the response-debias model".into(),

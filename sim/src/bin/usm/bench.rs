@@ -13,7 +13,9 @@ fn random_features(n: usize, vocab: Vocab, n_dense: usize, seed: u64) -> Feature
     Features {
         user: (0..n).map(|_| r.below(vocab.users as u64) as u32).collect(),
         item: (0..n).map(|_| r.below(vocab.items as u64) as u32).collect(),
-        author: (0..n).map(|_| r.below(vocab.authors as u64) as u32).collect(),
+        author: (0..n)
+            .map(|_| r.below(vocab.authors as u64) as u32)
+            .collect(),
         dense: (0..n * n_dense).map(|_| r.normal() as f32).collect(),
         n_dense,
     }
@@ -21,11 +23,22 @@ fn random_features(n: usize, vocab: Vocab, n_dense: usize, seed: u64) -> Feature
 
 pub fn bench(quick: bool, device: Device, only: &[String]) -> Result<()> {
     for o in only {
-        anyhow::ensure!(["sim", "model", "metrics"].contains(&o.as_str()), "--only takes sim, model or metrics, not `{o}`");
+        anyhow::ensure!(
+            ["sim", "model", "metrics"].contains(&o.as_str()),
+            "--only takes sim, model or metrics, not `{o}`"
+        );
     }
     let want = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
     let threads = rayon::current_num_threads();
-    println!("usm bench ({}, {threads} threads{})\n", if quick { "quick" } else { "full" }, if quick { "" } else { "; `--quick` for a short run" });
+    println!(
+        "usm bench ({}, {threads} threads{})\n",
+        if quick { "quick" } else { "full" },
+        if quick {
+            ""
+        } else {
+            "; `--quick` for a short run"
+        }
+    );
 
     if want("sim") {
         bench_sim(quick)?;
@@ -49,11 +62,25 @@ fn bench_sim(quick: bool) -> Result<()> {
     let pop = Population::draw(&s);
     let t_pop = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let stats = run(&s, &pop, None, RunOptions::default(), &mut |_: &[ExposureRecord]| Ok(()), &mut |_| {})?;
+    let stats = run(
+        &s,
+        &pop,
+        None,
+        RunOptions::default(),
+        &mut |_: &[ExposureRecord]| Ok(()),
+        &mut |_| {},
+    )?;
     let secs = t.elapsed().as_secs_f64();
     println!(
         "simulate   {:>10} exposures ({} users x {} days, top-{} of {} candidates): {:.2} M exposures/s ({:.1} s; population {:.2} s)",
-        stats.exposures, s.population.users, s.population.days, s.feed.k, s.feed.candidates, stats.exposures as f64 / secs / 1e6, secs, t_pop
+        stats.exposures,
+        s.population.users,
+        s.population.days,
+        s.feed.k,
+        s.feed.candidates,
+        stats.exposures as f64 / secs / 1e6,
+        secs,
+        t_pop
     );
 
     Ok(())
@@ -61,20 +88,42 @@ fn bench_sim(quick: bool) -> Result<()> {
 
 fn bench_model(quick: bool, device: &Device) -> Result<()> {
     // The paper's architecture at batch 1024.
-    let vocab = Vocab { users: 100_000, items: 50_000, authors: 10_000 };
+    let vocab = Vocab {
+        users: 100_000,
+        items: 50_000,
+        authors: 10_000,
+    };
     let n_dense = 64;
-    let heads: Vec<String> = ["satisfaction", "sexual", "inappropriate"].iter().map(|s| s.to_string()).collect();
+    let heads: Vec<String> = ["satisfaction", "sexual", "inappropriate"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let cfg = SurveyModelConfig::new(heads.clone(), vocab, n_dense);
     let steps = if quick { 12 } else { 60 };
     let n = 1024 * steps;
     let x = random_features(n, vocab, n_dense, 1);
     let mut r = Rng::new(2, 0);
-    let y = Labels::new(heads.clone(), (0..n * 3).map(|_| r.bernoulli(0.2) as u8 as f32).collect(), vec![true; n * 3])?;
+    let y = Labels::new(
+        heads.clone(),
+        (0..n * 3).map(|_| r.bernoulli(0.2) as u8 as f32).collect(),
+        vec![true; n * 3],
+    )?;
     let mut model = SurveyModel::new(&cfg, device)?;
-    let tc = TrainConfig { epochs: 1, batch_size: 1024, val_fraction: 0.0, ..TrainConfig::default() };
+    let tc = TrainConfig {
+        epochs: 1,
+        batch_size: 1024,
+        val_fraction: 0.0,
+        ..TrainConfig::default()
+    };
     // Warm-up epoch on a slice, then the timed one.
     let warm = x.select(&(0..4096).collect::<Vec<_>>());
-    model.fit(&warm, &y.select(&(0..4096).collect::<Vec<_>>()), None, &tc, &mut |_| {})?;
+    model.fit(
+        &warm,
+        &y.select(&(0..4096).collect::<Vec<_>>()),
+        None,
+        &tc,
+        &mut |_| {},
+    )?;
     let t = Instant::now();
     model.fit(&x, &y, None, &tc, &mut |_| {})?;
     let train = n as f64 / t.elapsed().as_secs_f64();
@@ -85,7 +134,11 @@ fn bench_model(quick: bool, device: &Device) -> Result<()> {
         "train      paper model (vocab 100k/50k/10k, emb 32, 64 dense, 512-256-128, 3 heads), batch 1024: {:.0} samples/s   (PyTorch 2.15 reference here: ~24k)",
         train
     );
-    println!("infer      same model, batch 1024: {:.0} samples/s   (PyTorch reference: ~180k); {} predictions", infer, p.len());
+    println!(
+        "infer      same model, batch 1024: {:.0} samples/s   (PyTorch reference: ~180k); {} predictions",
+        infer,
+        p.len()
+    );
 
     Ok(())
 }
@@ -95,7 +148,10 @@ fn bench_metrics(quick: bool) -> Result<()> {
     let m = if quick { 1_000_000 } else { 10_000_000 };
     let mut r = Rng::new(3, 0);
     let scores: Vec<f32> = (0..m).map(|_| r.uniform() as f32).collect();
-    let labels: Vec<bool> = scores.iter().map(|&s| r.bernoulli(0.1 + 0.3 * s as f64)).collect();
+    let labels: Vec<bool> = scores
+        .iter()
+        .map(|&s| r.bernoulli(0.1 + 0.3 * s as f64))
+        .collect();
     let users: Vec<u32> = (0..m).map(|_| r.below(100_000) as u32).collect();
     let t = Instant::now();
     let a = metrics::auc(&scores, &labels)?;
@@ -103,6 +159,9 @@ fn bench_metrics(quick: bool) -> Result<()> {
     let t = Instant::now();
     let u = metrics::uauc(&users, &scores, &labels)?;
     let t_uauc = t.elapsed().as_secs_f64();
-    println!("metrics    AUC over {m} scores: {t_auc:.2} s ({a:.4}); UAUC over {m} scores, 100k users: {t_uauc:.2} s ({:.4}, {} users)", u.uauc, u.users_counted);
+    println!(
+        "metrics    AUC over {m} scores: {t_auc:.2} s ({a:.4}); UAUC over {m} scores, 100k users: {t_uauc:.2} s ({:.4}, {} users)",
+        u.uauc, u.users_counted
+    );
     Ok(())
 }

@@ -10,14 +10,18 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use usm_sim::experiment::{Event, ExperimentConfig, Results, run_experiment};
 use usm_sim::logs::{Format, LogWriter};
 use usm_sim::output::Staging;
 use usm_sim::prelude::*;
-use usm_sim::experiment::{Event, ExperimentConfig, Results, run_experiment};
 use usm_sim::scenario::PRESETS;
 
 #[derive(Parser)]
-#[command(name = "usm", version, about = "Unbiased survey modeling: simulate, debias, measure")]
+#[command(
+    name = "usm",
+    version,
+    about = "Unbiased survey modeling: simulate, debias, measure"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -168,7 +172,8 @@ enum FormatArg {
 fn resolve(args: &ScenarioArgs) -> Result<Scenario> {
     let path = PathBuf::from(&args.scenario);
     let mut s = if args.scenario.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading scenario file {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading scenario file {}", path.display()))?;
         Scenario::from_toml(&text, &path.display().to_string())?
     } else {
         Scenario::preset(&args.scenario)?
@@ -186,9 +191,11 @@ fn resolve(args: &ScenarioArgs) -> Result<Scenario> {
 fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
-        ProgressStyle::with_template(&format!("{{spinner}} {what:<10} [{{bar:36}}] {{pos}}/{{len}} {{msg}} ({{elapsed}}, eta {{eta}})"))
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {what:<10} [{{bar:36}}] {{pos}}/{{len}} {{msg}} ({{elapsed}}, eta {{eta}})"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     pb
 }
@@ -206,7 +213,13 @@ fn simulate(args: &ScenarioArgs, out: &PathBuf, format: FormatArg, no_oracle: bo
     };
     let mut writers = formats
         .iter()
-        .map(|f| LogWriter::create(&staging.path(&format!("exposures.{}", f.ext())), *f, !no_oracle))
+        .map(|f| {
+            LogWriter::create(
+                &staging.path(&format!("exposures.{}", f.ext())),
+                *f,
+                !no_oracle,
+            )
+        })
         .collect::<usm_sim::error::Result<Vec<_>>>()?;
     let total = s.population.days as u64 * s.population.users as u64;
     let pb = bar(total, "simulate");
@@ -216,10 +229,22 @@ fn simulate(args: &ScenarioArgs, out: &PathBuf, format: FormatArg, no_oracle: bo
         }
         Ok(())
     };
-    let stats = run(&s, &pop, None, RunOptions::default(), &mut sink, &mut |p: &RunProgress| {
-        pb.set_position(p.day as u64 * p.users as u64 + p.users_done as u64);
-        pb.set_message(format!("day {}/{}, {} exposures", p.day + 1, p.days, p.exposures));
-    })?;
+    let stats = run(
+        &s,
+        &pop,
+        None,
+        RunOptions::default(),
+        &mut sink,
+        &mut |p: &RunProgress| {
+            pb.set_position(p.day as u64 * p.users as u64 + p.users_done as u64);
+            pb.set_message(format!(
+                "day {}/{}, {} exposures",
+                p.day + 1,
+                p.days,
+                p.exposures
+            ));
+        },
+    )?;
     pb.finish_and_clear();
     for w in writers {
         w.finish()?;
@@ -227,7 +252,13 @@ fn simulate(args: &ScenarioArgs, out: &PathBuf, format: FormatArg, no_oracle: bo
     staging.write("summary.json", serde_json::to_string_pretty(&stats)?)?;
     let files = staging.commit()?;
     let secs = t0.elapsed().as_secs_f64();
-    println!("scenario `{}` (seed {}), {:.1} s, {:.2} M exposures/s including writing\n", s.name, s.seed, secs, stats.exposures as f64 / secs / 1e6);
+    println!(
+        "scenario `{}` (seed {}), {:.1} s, {:.2} M exposures/s including writing\n",
+        s.name,
+        s.seed,
+        secs,
+        stats.exposures as f64 / secs / 1e6
+    );
     print!("{}", stats.summary());
     println!("\nwrote:");
     for f in files {
@@ -239,14 +270,19 @@ fn simulate(args: &ScenarioArgs, out: &PathBuf, format: FormatArg, no_oracle: bo
 fn experiment_config(a: &RunArgs) -> Result<ExperimentConfig> {
     let mut cfg = match &a.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading experiment file {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading experiment file {}", path.display()))?;
             ExperimentConfig::from_toml(&text, &path.display().to_string())?
         }
         None => ExperimentConfig::default(),
     };
     let explicit = a.config.is_none() || a.scenario != "experiment";
     if explicit {
-        cfg.scenario = resolve(&ScenarioArgs { scenario: a.scenario.clone(), set: vec![], seed: None })?;
+        cfg.scenario = resolve(&ScenarioArgs {
+            scenario: a.scenario.clone(),
+            set: vec![],
+            seed: None,
+        })?;
     }
     for s in &a.set {
         cfg.set(s)?;
@@ -276,9 +312,11 @@ impl Bars {
                 let pb = bar(total.max(1), "");
                 pb.set_prefix(name.clone());
                 pb.set_style(
-                    ProgressStyle::with_template("{spinner} {prefix:<44} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-                        .expect("valid template")
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{spinner} {prefix:<44} [{bar:30}] {pos}/{len} {msg} ({elapsed})",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
                 );
                 self.pb = Some(pb);
             }
@@ -314,7 +352,16 @@ fn describe(cfg: &ExperimentConfig) -> String {
     let s = &cfg.scenario;
     format!(
         "scenario `{}`: {} users x {} days, survey rate {:.0e} (the paper's is under 1e-4; see `usm presets`), willingness mean {} spread {} corr(sensitivity) {}, answer dependence {}, panel rate {}; {} replicate(s)",
-        s.name, s.population.users, s.population.days, s.survey.rate, s.willingness.mean, s.willingness.spread, s.willingness.corr_sensitivity, s.willingness.answer_dependence, s.panel.rate, cfg.replicates
+        s.name,
+        s.population.users,
+        s.population.days,
+        s.survey.rate,
+        s.willingness.mean,
+        s.willingness.spread,
+        s.willingness.corr_sensitivity,
+        s.willingness.answer_dependence,
+        s.panel.rate,
+        cfg.replicates
     )
 }
 
@@ -324,7 +371,9 @@ fn run_cmd(a: &RunArgs, ab_only: bool) -> Result<()> {
     let dev = device(a.device);
     let t0 = Instant::now();
     let mut bars = Bars { pb: None };
-    let res = run_experiment(&cfg, &dev, &mut |e| bars.on(e), &|| t0.elapsed().as_secs_f64())?;
+    let res = run_experiment(&cfg, &dev, &mut |e| bars.on(e), &|| {
+        t0.elapsed().as_secs_f64()
+    })?;
     bars.done();
     let text = usm_sim::report::text(&res);
     if ab_only {
@@ -334,8 +383,14 @@ fn run_cmd(a: &RunArgs, ab_only: bool) -> Result<()> {
         print!("{text}");
     }
     let files = write_report(&a.out, &res)?;
-    println!("
-finished in {:.1} s; wrote {} files to {} (open {})", t0.elapsed().as_secs_f64(), files.len(), a.out.display(), a.out.join("report.html").display());
+    println!(
+        "
+finished in {:.1} s; wrote {} files to {} (open {})",
+        t0.elapsed().as_secs_f64(),
+        files.len(),
+        a.out.display(),
+        a.out.join("report.html").display()
+    );
     Ok(())
 }
 
@@ -343,7 +398,12 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Run(a)) => run_cmd(&a, false),
-        Some(Command::Ab { mut run, users, days, weights }) => (|| {
+        Some(Command::Ab {
+            mut run,
+            users,
+            days,
+            weights,
+        }) => (|| {
             run.set.push("ab.enabled=true".into());
             if let Some(u) = users {
                 run.set.push(format!("ab.users={u}"));
@@ -352,24 +412,59 @@ fn main() {
                 run.set.push(format!("ab.days={d}"));
             }
             if !weights.is_empty() {
-                run.set.push(format!("ab.weights=[{}]", weights.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",")));
+                run.set.push(format!(
+                    "ab.weights=[{}]",
+                    weights
+                        .iter()
+                        .map(|w| w.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ));
             }
             run_cmd(&run, true)
         })(),
-        Some(Command::Sweep { run, param, values, param2, values2, with_ab }) => sweep::sweep(&run, &param, &values, param2.as_deref(), &values2, with_ab),
-        Some(Command::Bench { quick, device: d, only }) => bench::bench(quick, device(d), &only),
-        Some(Command::Simulate { scenario, out, format, no_oracle }) => simulate(&scenario, &out, format, no_oracle),
+        Some(Command::Sweep {
+            run,
+            param,
+            values,
+            param2,
+            values2,
+            with_ab,
+        }) => sweep::sweep(&run, &param, &values, param2.as_deref(), &values2, with_ab),
+        Some(Command::Bench {
+            quick,
+            device: d,
+            only,
+        }) => bench::bench(quick, device(d), &only),
+        Some(Command::Simulate {
+            scenario,
+            out,
+            format,
+            no_oracle,
+        }) => simulate(&scenario, &out, format, no_oracle),
         Some(Command::Presets) => {
             for (name, what) in PRESETS {
                 println!("{name:<22} {what}");
             }
             Ok(())
         }
-        Some(Command::Scenario { scenario, print, out }) => (|| {
+        Some(Command::Scenario {
+            scenario,
+            print,
+            out,
+        }) => (|| {
             let s = resolve(&scenario)?;
             if let Some(path) = &out {
-                let staging = Staging::new(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")))?;
-                let name = path.file_name().context("--out needs a file name")?.to_string_lossy().to_string();
+                let staging = Staging::new(
+                    path.parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .unwrap_or(std::path::Path::new(".")),
+                )?;
+                let name = path
+                    .file_name()
+                    .context("--out needs a file name")?
+                    .to_string_lossy()
+                    .to_string();
                 staging.write(&name, s.to_toml())?;
                 staging.commit()?;
                 println!("wrote {}", path.display());

@@ -1,0 +1,7 @@
+//! Workspace integration tests: one binary, one module per concern.
+
+mod common;
+mod core_models;
+mod determinism;
+mod directions;
+mod logs;
