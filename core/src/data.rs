@@ -161,7 +161,7 @@ impl Posterior {
         if n_features == 0 {
             return Err(CoreError::config("posterior.n_features", 0, "at least 1"));
         }
-        if values.len() % n_features != 0 {
+        if !values.len().is_multiple_of(n_features) {
             return Err(CoreError::config(
                 "posterior.values",
                 values.len(),
@@ -208,7 +208,7 @@ impl Labels {
         if heads.is_empty() {
             return Err(CoreError::empty("labels.heads"));
         }
-        if y.len() % heads.len() != 0 {
+        if !y.len().is_multiple_of(heads.len()) {
             return Err(CoreError::config(
                 "labels.y",
                 y.len(),

@@ -373,7 +373,9 @@ pub fn by_submit_band<S: Copy + Into<f64>, P: Copy + Into<f64>>(
     )?;
     all_finite("by_submit_band: submit_scores", submit_scores)?;
     if edges.len() < 2
-        || edges.windows(2).any(|w| !(w[0] < w[1]))
+        || edges
+            .windows(2)
+            .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
         || edges[0] < 0.0
         || edges[edges.len() - 1] > 1.0
     {

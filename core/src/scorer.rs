@@ -328,7 +328,13 @@ impl Scorer {
             .init(&ad)
             .with_head_biases(&base_logits, &ad);
         let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
-        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+        let mut adam_cfg = AdamConfig::new().with_epsilon(1e-8);
+        if cfg.weight_decay > 0.0 {
+            adam_cfg = adam_cfg.with_weight_decay(Some(
+                burn::optim::decay::WeightDecayConfig::new(cfg.weight_decay as f32),
+            ));
+        }
+        let mut optim = adam_cfg.init();
         let adam = AdamParams::default();
         let e = 3 * self.spec.arch.embedding_dim;
         let dw = x.width();
@@ -392,6 +398,7 @@ impl Scorer {
                     &emb_grad,
                     cfg.embedding_learning_rate as f32,
                     global as u64,
+                    cfg.embedding_weight_decay as f32,
                     adam,
                 );
                 loss_sum += loss_v;

@@ -126,7 +126,7 @@ impl Tables {
     }
 
     /// One lazy Adam step on the rows of a batch. `grad` is `[rows.len(), 3 * dim]`, `step`
-    /// the global step from 1.
+    /// the global step from 1, `decay` a decoupled weight decay (AdamW) on the rows touched.
     pub fn adam_step(
         &mut self,
         ids: [&[u32]; 3],
@@ -134,6 +134,7 @@ impl Tables {
         grad: &[f32],
         lr: f32,
         step: u64,
+        decay: f32,
         p: AdamParams,
     ) {
         let d = self.dim;
@@ -166,7 +167,8 @@ impl Tables {
                     let v = &mut table.v[base + j];
                     *m = p.beta1 * *m + (1.0 - p.beta1) * g;
                     *v = p.beta2 * *v + (1.0 - p.beta2) * g * g;
-                    table.w[base + j] -= lr_t * *m / (v.sqrt() + p.eps);
+                    let w = &mut table.w[base + j];
+                    *w -= lr_t * *m / (v.sqrt() + p.eps) + lr * decay * *w;
                 }
             }
         }
@@ -196,6 +198,7 @@ mod tests {
             &grad,
             0.1,
             1,
+            0.0,
             AdamParams::default(),
         );
         // User 1 moved by lr (Adam's first step is lr * sign), the others did not.

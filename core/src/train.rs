@@ -27,6 +27,11 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     /// Adam learning rate of the id embeddings.
     pub embedding_learning_rate: f64,
+    /// L2 penalty of the dense layers (Adam's coupled weight decay). 0: none.
+    pub weight_decay: f64,
+    /// Decoupled weight decay of the id embeddings, applied to the rows a batch touches. Ids seen
+    /// a handful of times memorise their labels without it.
+    pub embedding_weight_decay: f64,
     /// Share of labelled rows held out for validation and early stopping (0 disables both).
     pub val_fraction: f64,
     /// Epochs without a better validation loss before stopping.
@@ -46,6 +51,8 @@ impl Default for TrainConfig {
             batch_size: 1024,
             learning_rate: 1e-3,
             embedding_learning_rate: 1e-2,
+            weight_decay: 0.0,
+            embedding_weight_decay: 0.0,
             val_fraction: 0.1,
             patience: 1,
             seed: 0,
@@ -80,6 +87,14 @@ impl TrainConfig {
         ] {
             if !(v.is_finite() && v > 0.0 && v <= 10.0) {
                 return Err(CoreError::config(name, v, "a finite rate in (0, 10]"));
+            }
+        }
+        for (name, v) in [
+            ("train.weight_decay", self.weight_decay),
+            ("train.embedding_weight_decay", self.embedding_weight_decay),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(CoreError::config(name, v, "a decay in [0, 1]"));
             }
         }
         if !(self.val_fraction.is_finite() && (0.0..=0.5).contains(&self.val_fraction)) {

@@ -82,3 +82,23 @@ impl Drop for Staging {
         }
     }
 }
+
+/// Writes one file whole: into a hidden sibling first, then renamed over `path`.
+pub fn write_file_atomic(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| SimError::io(path, "not a file path"))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.partial-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(SimError::io(path, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        SimError::io(path, e)
+    })
+}

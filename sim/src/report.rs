@@ -100,18 +100,19 @@ pub fn text(res: &Results) -> String {
     );
     let _ = writeln!(
         o,
-        "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}",
-        "head", "model", "AUC shows", "cal shows", "AUC reluct", "AUC expo", "cal expo"
+        "{:<16} {:<26} {:>9} {:>9} {:>9} {:>10} {:>9} {:>9}",
+        "head", "model", "AUC shows", "regAUC", "cal shows", "AUC reluct", "AUC expo", "cal expo"
     );
     for h in heads {
         for (v, out) in &res.variants {
             let m = &out.heads[h];
             let _ = writeln!(
                 o,
-                "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}",
+                "{:<16} {:<26} {:>9} {:>9} {:>9} {:>10} {:>9} {:>9}",
                 h,
                 nice(v),
                 f4(m.get("oracle_auc_shown")),
+                f4(m.get("oracle_regauc_shown")),
                 f4(m.get("oracle_calibration_shown")),
                 f4(m.get("oracle_auc_reluctant")),
                 f4(m.get("oracle_auc_exposed")),
@@ -122,10 +123,11 @@ pub fn text(res: &Results) -> String {
     for (h, m) in &res.reference {
         let _ = writeln!(
             o,
-            "{:<16} {:<26} {:>9} {:>9} {:>10} {:>9} {:>9}",
+            "{:<16} {:<26} {:>9} {:>9} {:>9} {:>10} {:>9} {:>9}",
             h,
             "(true probabilities)",
             f4(m.get("oracle_auc_shown")),
+            "1",
             "",
             f4(m.get("oracle_auc_reluctant")),
             f4(m.get("oracle_auc_exposed")),
@@ -322,6 +324,7 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
             &series,
             "rate",
             true,
+            760.0,
         ),
     ));
     for metric in ["oracle_auc_shown", "uauc"] {
@@ -347,7 +350,7 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
         };
         out.push((
             format!("{metric}.svg"),
-            bars(title, &heads, &series, metric, false),
+            bars(title, &heads, &series, metric, false, 760.0),
         ));
     }
     for h in &heads {
@@ -426,9 +429,8 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
                 &series,
                 "relative change",
                 true,
-            )
-            .replace("width=\"760\"", "width=\"1200\"")
-            .replace("viewBox=\"0 0 760", "viewBox=\"0 0 760"),
+                1200.0,
+            ),
         ));
     }
     out
@@ -552,9 +554,11 @@ pub fn html(res: &Results) -> String {
         "Against the oracle (what only a simulator knows)",
         &[
             ("oracle_auc_shown", "AUC, all shows"),
+            ("oracle_regauc_shown", "regAUC vs truth, all shows"),
             ("oracle_calibration_shown", "cal, all shows"),
             ("oracle_auc_reluctant", "AUC, reluctant quarter"),
             ("oracle_calibration_reluctant", "cal, reluctant"),
+            ("oracle_calibration_willing", "cal, the rest"),
             ("oracle_auc_exposed", "AUC, all exposures"),
             ("oracle_calibration_exposed", "cal, all exposures"),
         ],

@@ -47,10 +47,10 @@ pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
     let c = &s.content;
     let mut p_issue = [0f64; N_ISSUES];
     let mut none = 1.0;
-    for k in 0..N_ISSUES {
-        p_issue[k] = sigmoid(c.issue_base[k] + it.issue[k] as f64 + u.sensitivity[k] as f64);
+    for (k, p) in p_issue.iter_mut().enumerate() {
+        *p = sigmoid(c.issue_base[k] + it.issue[k] as f64 + u.sensitivity[k] as f64);
         if k < N_CONTENT_ISSUES {
-            none *= 1.0 - p_issue[k];
+            none *= 1.0 - *p;
         }
     }
     let p_inappropriate = 1.0 - none;

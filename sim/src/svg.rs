@@ -31,15 +31,16 @@ fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// Grouped bar chart. `zero` forces the axis to include zero.
+/// Grouped bar chart, `w` pixels wide; the value axis always includes zero.
 pub fn bars(
     title: &str,
     groups: &[String],
     series: &[Series],
     y_label: &str,
     percent: bool,
+    w: f64,
 ) -> String {
-    let (w, h) = (760.0, 320.0);
+    let h = 320.0;
     let (left, right, top, bottom) = (70.0, 170.0, 34.0, 60.0);
     let mut lo = 0f64;
     let mut hi = 0f64;
@@ -123,8 +124,11 @@ pub fn bars(
                 COLORS[si % 8],
                 esc(&s.name)
             );
-            if let Some([a, b]) = ci {
-                if a.is_finite() && b.is_finite() {
+            if let Some([a, b]) = ci
+                && a.is_finite()
+                && b.is_finite()
+            {
+                {
                     let cx = x + bw * 0.46;
                     let _ = write!(
                         o,

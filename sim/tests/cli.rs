@@ -22,7 +22,7 @@ fn temp(name: &str) -> PathBuf {
     d
 }
 
-fn no_partial_files(out: &PathBuf) {
+fn no_partial_files(out: &std::path::Path) {
     assert!(
         !out.exists(),
         "{} should not exist after a failure",

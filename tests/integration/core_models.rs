@@ -39,7 +39,7 @@ fn planted(n: usize, seed: u64) -> (Features, Labels, Posterior) {
         let d0 = r.normal() as f32;
         x.dense.extend_from_slice(&[d0, r.normal() as f32]);
         let y0 = r.bernoulli(1.0 / (1.0 + (-2.5 * d0 as f64).exp()));
-        let y1 = r.bernoulli(if item % 2 == 0 { 0.7 } else { 0.1 });
+        let y1 = r.bernoulli(if item.is_multiple_of(2) { 0.7 } else { 0.1 });
         y.extend_from_slice(&[y0 as u8 as f32, y1 as u8 as f32]);
         let first = r.bernoulli(0.5);
         mask.extend_from_slice(&[first, !first]);

@@ -303,6 +303,8 @@ fn head_metrics(
         "oracle_calibration_shown".into(),
         ok(metrics::calibration(&sp, &st, None)),
     );
+    // Against the true probability: no answer-draw noise, so differences show with fewer rows.
+    m.insert("oracle_regauc_shown".into(), ok(metrics::reg_auc(&sp, &st)));
     // Reluctant answerers: the lowest quarter of predicted willingness among these shows.
     let sprop: Vec<f64> = sidx.iter().map(|&i| sets.show_p[i] as f64).collect();
     if let Ok(bands) = metrics::by_submit_band(&sprop, &sp, &sy, None, &[0.0, 0.25, 1.0]) {
@@ -313,13 +315,18 @@ fn head_metrics(
     order.sort_by(|&a, &b| sprop[a].total_cmp(&sprop[b]));
     let q = order.len() / 4;
     if q > 0 {
-        let low = &order[..q];
-        let lp: Vec<f64> = low.iter().map(|&i| sp[i]).collect();
-        let lt: Vec<f64> = low.iter().map(|&i| st[i]).collect();
-        m.insert(
-            "oracle_calibration_reluctant".into(),
-            ok(metrics::calibration(&lp, &lt, None)),
-        );
+        for (name, part) in [("reluctant", &order[..q]), ("willing", &order[q..])] {
+            let lp: Vec<f64> = part.iter().map(|&i| sp[i]).collect();
+            let lt: Vec<f64> = part.iter().map(|&i| st[i]).collect();
+            m.insert(
+                format!("oracle_calibration_{name}"),
+                ok(metrics::calibration(&lp, &lt, None)),
+            );
+            m.insert(
+                format!("oracle_regauc_{name}"),
+                ok(metrics::reg_auc(&lp, &lt)),
+            );
+        }
     }
     // Every exposure of the evaluation users.
     let ep: Vec<f64> = (0..sets.exposures.len())

@@ -329,7 +329,7 @@ fn all_of(verdicts: &[Option<bool>]) -> Option<bool> {
     if verdicts.is_empty() {
         return None;
     }
-    if verdicts.iter().any(|v| *v == Some(false)) {
+    if verdicts.contains(&Some(false)) {
         Some(false)
     } else if verdicts.iter().all(|v| *v == Some(true)) {
         Some(true)
@@ -399,8 +399,8 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
     });
     // 3 and 4: response debias.
     let gain_auc = Paired::of(zip_with(
-        &over_heads(res, "response_debias", "oracle_auc_shown", |x| x),
-        &over_heads(res, "baseline", "oracle_auc_shown", |x| x),
+        &over_heads(res, "response_debias", "oracle_regauc_shown", |x| x),
+        &over_heads(res, "baseline", "oracle_regauc_shown", |x| x),
         |a, b| a - b,
     ));
     let gain_cal = Paired::of(zip_with(
@@ -412,7 +412,7 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         id: "response_debias_improves_oracle_auc".into(),
         statement: "Response debias ranks all survey shows (answerers and non-answerers) better than the baseline".into(),
         holds: gain_auc.verdict(),
-        evidence: format!("mean oracle AUC over shows, response debias minus baseline: {}.{why_ad}", gain_auc.show(1.0, "")),
+        evidence: format!("mean regAUC against the true probability over all shows, response debias minus baseline: {}.{why_ad}", gain_auc.show(1.0, "")),
     });
     claims.push(Claim {
         id: "response_debias_improves_oracle_calibration".into(),
@@ -425,21 +425,21 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         ),
     });
     let rel = zip_with(
-        &over_heads(res, "response_debias", "oracle_auc_reluctant", |x| x),
-        &over_heads(res, "baseline", "oracle_auc_reluctant", |x| x),
+        &over_heads(res, "response_debias", "oracle_regauc_reluctant", |x| x),
+        &over_heads(res, "baseline", "oracle_regauc_reluctant", |x| x),
         |a, b| a - b,
     );
     let wil = zip_with(
-        &over_heads(res, "response_debias", "oracle_auc_willing", |x| x),
-        &over_heads(res, "baseline", "oracle_auc_willing", |x| x),
+        &over_heads(res, "response_debias", "oracle_regauc_willing", |x| x),
+        &over_heads(res, "baseline", "oracle_regauc_willing", |x| x),
         |a, b| a - b,
     );
     let most = Paired::of(zip_with(&rel, &wil, |r, w| r - w));
     claims.push(Claim {
         id: "response_debias_most_for_reluctant".into(),
-        statement: "The AUC gain from response debias is larger for reluctant answerers (lowest quarter of submit score) than for the rest, as in Table 2".into(),
+        statement: "Response debias improves ranking against the truth more for reluctant answerers (lowest quarter of submit score) than for the rest, as in Table 2".into(),
         holds: most.verdict(),
-        evidence: format!("gain in the reluctant quarter {}; gain in the rest {}; difference {}", Paired::of(rel.clone()).show(1.0, ""), Paired::of(wil.clone()).show(1.0, ""), most.show(1.0, "")),
+        evidence: format!("regAUC gain against the truth, reluctant quarter {}; the rest {}; difference {}", Paired::of(rel.clone()).show(1.0, ""), Paired::of(wil.clone()).show(1.0, ""), most.show(1.0, "")),
     });
     // 5 and 6: distillation.
     let u = |v: &str| over_heads(res, v, "uauc", |x| x);
@@ -532,8 +532,8 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
             evidence: ev.join("; "),
         });
         let p = Paired::of(zip_with(
-            &over_heads(res, "panel_debias", "oracle_auc_shown", |x| x),
-            &over_heads(res, "response_debias", "oracle_auc_shown", |x| x),
+            &over_heads(res, "panel_debias", "oracle_regauc_shown", |x| x),
+            &over_heads(res, "response_debias", "oracle_regauc_shown", |x| x),
             |a, b| a - b,
         ));
         let c = Paired::of(zip_with(
@@ -545,7 +545,7 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
             id: "panel_variant_better_calibrated".into(),
             statement: "The panel-weighted model is better calibrated against the truth over all shows than the response-debias model".into(),
             holds: c.verdict(),
-            evidence: format!("mean |calibration|, response debias minus panel debias: {}; oracle AUC over shows, panel minus response debias: {}", c.show(1.0, ""), p.show(1.0, "")),
+            evidence: format!("mean |calibration|, response debias minus panel debias: {}; regAUC against the truth over shows, panel minus response debias: {}", c.show(1.0, ""), p.show(1.0, "")),
         });
     }
     claims

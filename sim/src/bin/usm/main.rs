@@ -1,6 +1,6 @@
 //! `usm`: simulate feeds with in-feed surveys, run the paper's experiments, benchmark.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod bench;
@@ -200,7 +200,7 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-fn simulate(args: &ScenarioArgs, out: &PathBuf, format: FormatArg, no_oracle: bool) -> Result<()> {
+fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: bool) -> Result<()> {
     let s = resolve(args)?;
     let staging = Staging::new(out)?;
     staging.write("scenario.toml", s.to_toml())?;
@@ -340,7 +340,7 @@ impl Bars {
     }
 }
 
-fn write_report(out: &PathBuf, res: &Results) -> Result<Vec<PathBuf>> {
+fn write_report(out: &Path, res: &Results) -> Result<Vec<PathBuf>> {
     let staging = Staging::new(out)?;
     for (name, text) in usm_sim::report::files(res) {
         staging.write(&name, text)?;
@@ -394,35 +394,43 @@ finished in {:.1} s; wrote {} files to {} (open {})",
     Ok(())
 }
 
+fn ab_cmd(mut run: RunArgs, users: Option<u32>, days: Option<u32>, weights: &[f64]) -> Result<()> {
+    run.set.push("ab.enabled=true".into());
+    if let Some(u) = users {
+        run.set.push(format!("ab.users={u}"));
+    }
+    if let Some(d) = days {
+        run.set.push(format!("ab.days={d}"));
+    }
+    if !weights.is_empty() {
+        let list: Vec<String> = weights.iter().map(|w| w.to_string()).collect();
+        run.set.push(format!("ab.weights=[{}]", list.join(",")));
+    }
+    run_cmd(&run, true)
+}
+
+fn scenario_cmd(scenario: &ScenarioArgs, print: bool, out: Option<&Path>) -> Result<()> {
+    let s = resolve(scenario)?;
+    if let Some(path) = out {
+        usm_sim::output::write_file_atomic(path, s.to_toml())?;
+        println!("wrote {}", path.display());
+    }
+    if print || out.is_none() {
+        print!("{}", s.to_toml());
+    }
+    Ok(())
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Run(a)) => run_cmd(&a, false),
         Some(Command::Ab {
-            mut run,
+            run,
             users,
             days,
             weights,
-        }) => (|| {
-            run.set.push("ab.enabled=true".into());
-            if let Some(u) = users {
-                run.set.push(format!("ab.users={u}"));
-            }
-            if let Some(d) = days {
-                run.set.push(format!("ab.days={d}"));
-            }
-            if !weights.is_empty() {
-                run.set.push(format!(
-                    "ab.weights=[{}]",
-                    weights
-                        .iter()
-                        .map(|w| w.to_string())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ));
-            }
-            run_cmd(&run, true)
-        })(),
+        }) => ab_cmd(run, users, days, &weights),
         Some(Command::Sweep {
             run,
             param,
@@ -452,28 +460,7 @@ fn main() {
             scenario,
             print,
             out,
-        }) => (|| {
-            let s = resolve(&scenario)?;
-            if let Some(path) = &out {
-                let staging = Staging::new(
-                    path.parent()
-                        .filter(|p| !p.as_os_str().is_empty())
-                        .unwrap_or(std::path::Path::new(".")),
-                )?;
-                let name = path
-                    .file_name()
-                    .context("--out needs a file name")?
-                    .to_string_lossy()
-                    .to_string();
-                staging.write(&name, s.to_toml())?;
-                staging.commit()?;
-                println!("wrote {}", path.display());
-            }
-            if print || out.is_none() {
-                print!("{}", s.to_toml());
-            }
-            Ok(())
-        })(),
+        }) => scenario_cmd(&scenario, print, out.as_deref()),
         None => run_cmd(
             &RunArgs {
                 scenario: "experiment".into(),
