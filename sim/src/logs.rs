@@ -3,6 +3,7 @@
 //! One table, one row per exposure. The simulator writes it with the `oracle_*` columns; real logs
 //! have the same columns without them. A reader names the file, row and column of a bad cell.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -204,7 +205,7 @@ pub enum Cell {
     /// Boolean.
     Bool(bool),
     /// Text.
-    Str(String),
+    Str(Cow<'static, str>),
 }
 
 /// `;`-joined issue names of a bitmask.
@@ -214,6 +215,11 @@ pub fn reasons_to_string(bits: u8) -> String {
         .map(|k| ISSUES[k])
         .collect::<Vec<_>>()
         .join(";")
+}
+
+/// Reasons as text, without allocating when there are none (most rows).
+fn reasons_cow(bits: u8) -> Cow<'static, str> {
+    if bits == 0 { Cow::Borrowed("") } else { Cow::Owned(reasons_to_string(bits)) }
 }
 
 /// Parses `;`-joined issue names.
@@ -231,7 +237,18 @@ pub fn reasons_from_str(s: &str) -> std::result::Result<u8, String> {
 
 /// The value of column `name` of a record.
 pub fn get(r: &ExposureRecord, col: usize) -> Cell {
-    let o = r.oracle.unwrap_or_default();
+    const NONE: Oracle = Oracle {
+        p_like: 0.0,
+        p_neutral: 0.0,
+        p_dislike: 0.0,
+        p_inappropriate: 0.0,
+        p_issue: [0.0; 6],
+        p_submit: [0.0; 2],
+        latent_satisfaction: Answer::None,
+        latent_inappropriate: Answer::None,
+        latent_reasons: 0,
+    };
+    let o = r.oracle.as_ref().unwrap_or(&NONE);
     match col {
         0 => Cell::Int(r.exposure_id as i64),
         1 => Cell::Int(r.day as i64),
@@ -256,20 +273,20 @@ pub fn get(r: &ExposureRecord, col: usize) -> Cell {
         20 => Cell::Bool(r.report),
         21 => Cell::Bool(r.skip),
         22 => Cell::Float(r.watch_fraction),
-        23 => Cell::Str(r.survey.as_str().into()),
+        23 => Cell::Str(Cow::Borrowed(r.survey.as_str())),
         24 => Cell::Bool(r.panel),
         25 => Cell::Bool(r.submitted),
-        26 => Cell::Str(r.answer.as_str().into()),
-        27 => Cell::Str(reasons_to_string(r.reasons)),
+        26 => Cell::Str(Cow::Borrowed(r.answer.as_str())),
+        27 => Cell::Str(reasons_cow(r.reasons)),
         28 => Cell::Float(o.p_like),
         29 => Cell::Float(o.p_neutral),
         30 => Cell::Float(o.p_dislike),
         31 => Cell::Float(o.p_inappropriate),
         38 => Cell::Float(o.p_submit[0]),
         39 => Cell::Float(o.p_submit[1]),
-        40 => Cell::Str(o.latent_satisfaction.as_str().into()),
-        41 => Cell::Str(o.latent_inappropriate.as_str().into()),
-        42 => Cell::Str(reasons_to_string(o.latent_reasons)),
+        40 => Cell::Str(Cow::Borrowed(o.latent_satisfaction.as_str())),
+        41 => Cell::Str(Cow::Borrowed(o.latent_inappropriate.as_str())),
+        42 => Cell::Str(reasons_cow(o.latent_reasons)),
         32..=37 => Cell::Float(o.p_issue[col - 32]),
         _ => panic!("column index {col} is outside the schema"),
     }
@@ -307,7 +324,7 @@ fn boolean(c: &Cell) -> std::result::Result<bool, String> {
 
 fn text(c: &Cell) -> std::result::Result<&str, String> {
     match c {
-        Cell::Str(s) => Ok(s),
+        Cell::Str(s) => Ok(s.as_ref()),
         other => Err(format!("expected text, found {other:?}")),
     }
 }
@@ -617,7 +634,7 @@ fn read_csv(path: &Path) -> Result<Vec<ExposureRecord>> {
                     "false" | "0" => false,
                     _ => return Err(bad(format!("`{raw}` is not true/false"))),
                 }),
-                Kind::Str => Cell::Str(raw.to_string()),
+                Kind::Str => Cell::Str(Cow::Owned(raw.to_string())),
             };
             set(&mut r, c.name, &cell).map_err(bad)?;
         }
@@ -638,7 +655,8 @@ mod parquet_io {
 
     use parquet::basic::Compression;
     use parquet::data_type::{BoolType, ByteArray, ByteArrayType, FloatType, Int64Type};
-    use parquet::file::properties::WriterProperties;
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+    use parquet::schema::types::ColumnPath;
     use parquet::file::reader::FileReader;
     use parquet::file::serialized_reader::SerializedFileReader;
     use parquet::file::writer::SerializedFileWriter;
@@ -649,10 +667,19 @@ mod parquet_io {
 
     const ROW_GROUP: usize = 1 << 20;
 
+    /// Column buffers of the row group being filled: rows are transposed as they arrive.
+    enum Buf {
+        Int(Vec<i64>),
+        Float(Vec<f32>),
+        Bool(Vec<bool>),
+        Str(Vec<ByteArray>),
+    }
+
     pub struct ParquetSink {
         writer: SerializedFileWriter<std::fs::File>,
         cols: Vec<usize>,
-        pending: Vec<ExposureRecord>,
+        bufs: Vec<Buf>,
+        rows: usize,
     }
 
     impl ParquetSink {
@@ -670,78 +697,89 @@ mod parquet_io {
             let schema =
                 parse_message_type(&format!("message exposures {{ {} }}", fields.join(" ")))
                     .map_err(|e| e.to_string())?;
-            let props = WriterProperties::builder()
-                .set_compression(Compression::SNAPPY)
-                .build();
-            let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))
-                .map_err(|e| e.to_string())?;
-            Ok(ParquetSink {
-                writer,
-                cols: cols.to_vec(),
-                pending: Vec::new(),
-            })
+            // No dictionaries for the per-exposure floats (watch fraction, true probabilities):
+            // nearly every value is distinct, so they would fill a dictionary only to abandon it.
+            // User and video attributes repeat and keep theirs. Min/max statistics of text say
+            // little and cost a comparison per value.
+            let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
+            for &i in cols.iter() {
+                let c = COLUMNS[i];
+                let path = ColumnPath::from(c.name);
+                let per_exposure = c.name == "watch_fraction"
+                    || (c.name.starts_with("oracle_p_") && !c.name.starts_with("oracle_p_submit"));
+                if c.kind == Kind::Float && per_exposure {
+                    props = props.set_column_dictionary_enabled(path.clone(), false);
+                }
+                if c.kind == Kind::Str {
+                    props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
+                }
+            }
+            let writer =
+                SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props.build()))
+                    .map_err(|e| e.to_string())?;
+            let bufs = cols
+                .iter()
+                .map(|&i| match COLUMNS[i].kind {
+                    Kind::Int => Buf::Int(Vec::new()),
+                    Kind::Float => Buf::Float(Vec::new()),
+                    Kind::Bool => Buf::Bool(Vec::new()),
+                    Kind::Str => Buf::Str(Vec::new()),
+                })
+                .collect();
+            Ok(ParquetSink { writer, cols: cols.to_vec(), bufs, rows: 0 })
         }
 
         pub fn write(&mut self, block: &[ExposureRecord]) -> std::result::Result<(), String> {
-            self.pending.extend_from_slice(block);
-            while self.pending.len() >= ROW_GROUP {
-                let rest = self.pending.split_off(ROW_GROUP);
-                let group = std::mem::replace(&mut self.pending, rest);
-                self.flush(&group)?;
+            for r in block {
+                for (&c, buf) in self.cols.iter().zip(self.bufs.iter_mut()) {
+                    match (buf, get(r, c)) {
+                        (Buf::Int(v), Cell::Int(x)) => v.push(x),
+                        (Buf::Float(v), Cell::Float(x)) => v.push(x),
+                        (Buf::Bool(v), Cell::Bool(x)) => v.push(x),
+                        (Buf::Str(v), Cell::Str(x)) => v.push(ByteArray::from(x.as_ref())),
+                        _ => return Err(format!("column `{}` has a cell of another type", COLUMNS[c].name)),
+                    }
+                }
+                self.rows += 1;
+                if self.rows >= ROW_GROUP {
+                    self.flush()?;
+                }
             }
             Ok(())
         }
 
-        fn flush(&mut self, rows: &[ExposureRecord]) -> std::result::Result<(), String> {
+        fn flush(&mut self) -> std::result::Result<(), String> {
+            if self.rows == 0 {
+                return Ok(());
+            }
             let mut rg = self.writer.next_row_group().map_err(|e| e.to_string())?;
-            for &c in &self.cols {
+            for buf in self.bufs.iter_mut() {
                 let mut cw = rg
                     .next_column()
                     .map_err(|e| e.to_string())?
                     .ok_or("schema has fewer columns than the writer")?;
-                let cells = rows.iter().map(|r| get(r, c));
-                let res = match COLUMNS[c].kind {
-                    Kind::Int => {
-                        let v: Vec<i64> = cells
-                            .map(|x| if let Cell::Int(v) = x { v } else { 0 })
-                            .collect();
-                        cw.typed::<Int64Type>().write_batch(&v, None, None)
-                    }
-                    Kind::Float => {
-                        let v: Vec<f32> = cells
-                            .map(|x| if let Cell::Float(v) = x { v } else { 0.0 })
-                            .collect();
-                        cw.typed::<FloatType>().write_batch(&v, None, None)
-                    }
-                    Kind::Bool => {
-                        let v: Vec<bool> = cells.map(|x| matches!(x, Cell::Bool(true))).collect();
-                        cw.typed::<BoolType>().write_batch(&v, None, None)
-                    }
-                    Kind::Str => {
-                        let v: Vec<ByteArray> = cells
-                            .map(|x| {
-                                if let Cell::Str(s) = x {
-                                    ByteArray::from(s.as_str())
-                                } else {
-                                    ByteArray::from("")
-                                }
-                            })
-                            .collect();
-                        cw.typed::<ByteArrayType>().write_batch(&v, None, None)
-                    }
+                let res = match buf {
+                    Buf::Int(v) => cw.typed::<Int64Type>().write_batch(v, None, None),
+                    Buf::Float(v) => cw.typed::<FloatType>().write_batch(v, None, None),
+                    Buf::Bool(v) => cw.typed::<BoolType>().write_batch(v, None, None),
+                    Buf::Str(v) => cw.typed::<ByteArrayType>().write_batch(v, None, None),
                 };
                 res.map_err(|e| e.to_string())?;
                 cw.close().map_err(|e| e.to_string())?;
+                match buf {
+                    Buf::Int(v) => v.clear(),
+                    Buf::Float(v) => v.clear(),
+                    Buf::Bool(v) => v.clear(),
+                    Buf::Str(v) => v.clear(),
+                }
             }
             rg.close().map_err(|e| e.to_string())?;
+            self.rows = 0;
             Ok(())
         }
 
         pub fn finish(mut self) -> std::result::Result<(), String> {
-            let rest = std::mem::take(&mut self.pending);
-            if !rest.is_empty() {
-                self.flush(&rest)?;
-            }
+            self.flush()?;
             self.writer.close().map_err(|e| e.to_string())?;
             Ok(())
         }
@@ -792,8 +830,8 @@ mod parquet_io {
                     Field::Float(v) => Cell::Float(*v),
                     Field::Double(v) => Cell::Float(*v as f32),
                     Field::Bool(v) => Cell::Bool(*v),
-                    Field::Str(s) => Cell::Str(s.clone()),
-                    Field::Null => Cell::Str(String::new()),
+                    Field::Str(s) => Cell::Str(Cow::Owned(s.clone())),
+                    Field::Null => Cell::Str(Cow::Borrowed("")),
                     other => return Err(bad(format!("unsupported value {other:?}"))),
                 };
                 set(&mut r, c.name, &cell).map_err(bad)?;

@@ -351,7 +351,7 @@ fn write_report(out: &Path, res: &Results) -> Result<Vec<PathBuf>> {
 fn describe(cfg: &ExperimentConfig) -> String {
     let s = &cfg.scenario;
     format!(
-        "scenario `{}`: {} users x {} days, survey rate {:.0e} (the paper's is under 1e-4; see `usm presets`), willingness mean {} spread {} corr(sensitivity) {}, answer dependence {}, panel rate {}; {} replicate(s)",
+        "scenario `{}`: {} users x {} days, survey rate {} (the paper's is under 1e-4; see `usm presets`), willingness mean {} spread {} corr(sensitivity) {}, answer dependence {}, panel rate {}; {} replicate(s)",
         s.name,
         s.population.users,
         s.population.days,
