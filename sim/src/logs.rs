@@ -219,7 +219,11 @@ pub fn reasons_to_string(bits: u8) -> String {
 
 /// Reasons as text, without allocating when there are none (most rows).
 fn reasons_cow(bits: u8) -> Cow<'static, str> {
-    if bits == 0 { Cow::Borrowed("") } else { Cow::Owned(reasons_to_string(bits)) }
+    if bits == 0 {
+        Cow::Borrowed("")
+    } else {
+        Cow::Owned(reasons_to_string(bits))
+    }
 }
 
 /// Parses `;`-joined issue names.
@@ -656,12 +660,12 @@ mod parquet_io {
     use parquet::basic::Compression;
     use parquet::data_type::{BoolType, ByteArray, ByteArrayType, FloatType, Int64Type};
     use parquet::file::properties::{EnabledStatistics, WriterProperties};
-    use parquet::schema::types::ColumnPath;
     use parquet::file::reader::FileReader;
     use parquet::file::serialized_reader::SerializedFileReader;
     use parquet::file::writer::SerializedFileWriter;
     use parquet::record::Field;
     use parquet::schema::parser::parse_message_type;
+    use parquet::schema::types::ColumnPath;
 
     use super::*;
 
@@ -714,9 +718,8 @@ mod parquet_io {
                     props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
                 }
             }
-            let writer =
-                SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props.build()))
-                    .map_err(|e| e.to_string())?;
+            let writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props.build()))
+                .map_err(|e| e.to_string())?;
             let bufs = cols
                 .iter()
                 .map(|&i| match COLUMNS[i].kind {
@@ -726,7 +729,12 @@ mod parquet_io {
                     Kind::Str => Buf::Str(Vec::new()),
                 })
                 .collect();
-            Ok(ParquetSink { writer, cols: cols.to_vec(), bufs, rows: 0 })
+            Ok(ParquetSink {
+                writer,
+                cols: cols.to_vec(),
+                bufs,
+                rows: 0,
+            })
         }
 
         pub fn write(&mut self, block: &[ExposureRecord]) -> std::result::Result<(), String> {
@@ -737,7 +745,12 @@ mod parquet_io {
                         (Buf::Float(v), Cell::Float(x)) => v.push(x),
                         (Buf::Bool(v), Cell::Bool(x)) => v.push(x),
                         (Buf::Str(v), Cell::Str(x)) => v.push(ByteArray::from(x.as_ref())),
-                        _ => return Err(format!("column `{}` has a cell of another type", COLUMNS[c].name)),
+                        _ => {
+                            return Err(format!(
+                                "column `{}` has a cell of another type",
+                                COLUMNS[c].name
+                            ));
+                        }
                     }
                 }
                 self.rows += 1;

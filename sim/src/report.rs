@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use crate::experiment::Results;
 use crate::experiment::results::Metrics;
-use crate::svg::{Line, Series, bars, lines};
+use crate::experiment::results::mean_ci;
+use crate::svg::{Line, Series, bars, hbars, lines};
 
 const NICE: [(&str, &str); 5] = [
     ("baseline", "Baseline"),
@@ -290,12 +291,32 @@ pub fn csv_tables(res: &Results) -> Vec<(String, String)> {
     ]
 }
 
+/// Relative error of a rate estimate against the truth, paired by replicate: mean and interval.
+fn rel_error(m: &Metrics, key: &str) -> Option<(f64, Option<[f64; 2]>)> {
+    let per = |k: &str| {
+        m.replicates
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| vec![m.get(k)])
+    };
+    let (est, truth) = (per(key), per("rate_true"));
+    let errs: Vec<Option<f64>> = est
+        .iter()
+        .zip(&truth)
+        .map(|(e, t)| match (e, t) {
+            (Some(e), Some(t)) if *t > 0.0 => Some(e / t - 1.0),
+            _ => None,
+        })
+        .collect();
+    let (mean, ci) = mean_ci(&errs);
+    mean.map(|m| (m, ci))
+}
+
 /// SVG plots: name → contents.
 pub fn plots(res: &Results) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let heads: Vec<String> = res.rates.keys().cloned().collect();
     let est = [
-        ("rate_true", "true"),
         ("rate_naive", "naive (Eq. 2)"),
         ("rate_debiased", "debiased (Eq. 13)"),
         ("rate_debiased_true_propensity", "Eq. 13, true propensity"),
@@ -306,28 +327,21 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
         .filter(|(k, _)| res.rates.values().any(|m| m.get(k).is_some()))
         .map(|(k, name)| Series {
             name: name.to_string(),
-            values: heads
-                .iter()
-                .map(|h| {
-                    res.rates[h]
-                        .get(k)
-                        .map(|v| (v, res.rates[h].ci95.get(*k).copied()))
-                })
-                .collect(),
+            values: heads.iter().map(|h| rel_error(&res.rates[h], k)).collect(),
         })
         .collect();
     out.push((
         "rates.svg".into(),
         bars(
-            "Survey issue rate: truth and estimates",
+            "Survey issue rate: error of each estimate against the truth (0 = exact)",
             &heads,
             &series,
-            "rate",
+            "estimate / true rate - 1",
             true,
             760.0,
         ),
     ));
-    for metric in ["oracle_auc_shown", "uauc"] {
+    for metric in ["oracle_regauc_shown", "uauc"] {
         let series: Vec<Series> = res
             .variants
             .iter()
@@ -346,7 +360,7 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
         let title = if metric == "uauc" {
             "Nfb/Pfb UAUC (Table 3)"
         } else {
-            "AUC against the truth over all survey shows"
+            "regAUC against the true probability over all survey shows"
         };
         out.push((
             format!("{metric}.svg"),
@@ -386,52 +400,51 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
                 "mean predicted",
                 "mean true probability",
                 &ls,
+                false,
             ),
         ));
     }
-    if !res.ab.is_empty() {
-        let metrics: Vec<String> = res
-            .ab
-            .values()
-            .next()
-            .map(|m| {
-                m.keys()
-                    .filter(|k| !k.starts_with("exposures"))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        let series: Vec<Series> = res
-            .ab
-            .iter()
-            .map(|(t, ms)| Series {
-                name: nice(t).into(),
-                values: metrics
-                    .iter()
-                    .map(|m| ms.get(m).map(|x| (x.rel_change, Some(x.ci95))))
-                    .collect(),
-            })
-            .collect();
-        let short: Vec<String> = metrics
-            .iter()
-            .map(|m| {
-                m.replace("_rate", "")
-                    .replace("true_", "true ")
-                    .replace("survey_", "survey ")
-                    .replace("debiased_", "debiased ")
-            })
-            .collect();
-        out.push((
-            "ab.svg".into(),
-            bars(
-                "Closed-loop A/B: relative change against control (95% CI)",
-                &short,
-                &series,
-                "relative change",
-                true,
-                1200.0,
+    if let Some(first) = res.ab.values().next() {
+        let surveyed = |m: &str| m.starts_with("survey_rate") || m.starts_with("debiased_rate");
+        for (file, title, pick) in [
+            (
+                "ab.svg",
+                "Closed-loop A/B, what happened: relative change against control (95% CI)",
+                false,
             ),
-        ));
+            (
+                "ab_surveys.svg",
+                "Closed-loop A/B, what the surveys say: relative change against control (95% CI)",
+                true,
+            ),
+        ] {
+            let rows: Vec<String> = first
+                .keys()
+                .filter(|m| surveyed(m) == pick)
+                .cloned()
+                .collect();
+            let series: Vec<Series> = res
+                .ab
+                .iter()
+                .map(|(t, ms)| Series {
+                    name: nice(t).into(),
+                    values: rows
+                        .iter()
+                        .map(|m| ms.get(m).map(|x| (x.rel_change, Some(x.ci95))))
+                        .collect(),
+                })
+                .collect();
+            out.push((
+                file.into(),
+                hbars(
+                    title,
+                    &rows,
+                    &series,
+                    "relative change against control",
+                    true,
+                ),
+            ));
+        }
     }
     out
 }
@@ -548,7 +561,7 @@ pub fn html(res: &Results) -> String {
             ("band_p75_p100_auc", "[P75,P100] AUC"),
         ],
     );
-    o += &svg("oracle_auc_shown.svg");
+    o += &svg("oracle_regauc_shown.svg");
     table(
         &mut o,
         "Against the oracle (what only a simulator knows)",
@@ -590,6 +603,7 @@ pub fn html(res: &Results) -> String {
             );
         }
         o += &svg("ab.svg");
+        o += &svg("ab_surveys.svg");
         o += "<table><tr><th>metric</th>";
         for t in res.ab.keys() {
             let _ = write!(o, "<th>{}</th>", nice(t));

@@ -211,7 +211,8 @@ pub fn expose(
         Answer::Neutral => 0.5,
         _ => 0.25,
     };
-    let watch = (base_watch + 0.15 * rng.normal_fast() - if issue { 0.25 } else { 0.0 }).clamp(0.0, 1.0);
+    let watch =
+        (base_watch + 0.15 * rng.normal_fast() - if issue { 0.25 } else { 0.0 }).clamp(0.0, 1.0);
 
     // Survey and response.
     // The same stream as the rest of the exposure: the survey policy never looks at the video.

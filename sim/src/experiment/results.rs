@@ -43,8 +43,8 @@ pub struct VariantOut {
 pub struct AbOut {
     /// Relative change of the treatment against control.
     pub rel_change: f64,
-    /// 95% interval: a paired bootstrap over users with one replicate, a t-interval over
-    /// replicates with more.
+    /// 95% interval: a paired bootstrap over users within each replicate; with several
+    /// replicates, their estimates pooled by random effects (DerSimonian–Laird).
     pub ci95: [f64; 2],
     /// Control value (mean over replicates).
     pub control: f64,
@@ -116,6 +116,38 @@ fn t975(df: usize) -> f64 {
         T[df - 1]
     } else {
         1.96
+    }
+}
+
+/// Pools independent estimates with 95% intervals (one A/B test per replicate) by
+/// DerSimonian–Laird random effects: inverse-variance weights, widened by the spread between
+/// replicates beyond what their own intervals explain. One estimate passes through unchanged.
+pub fn pool_random_effects(est: &[(f64, [f64; 2])]) -> Option<(f64, [f64; 2])> {
+    let ok: Vec<(f64, f64)> = est
+        .iter()
+        .filter(|(y, ci)| y.is_finite() && ci[0].is_finite() && ci[1].is_finite())
+        .map(|(y, ci)| (*y, ((ci[1] - ci[0]) / (2.0 * 1.96)).max(1e-12).powi(2)))
+        .collect();
+    match ok.len() {
+        0 => None,
+        1 => est.iter().find(|(y, _)| y.is_finite()).copied(),
+        k => {
+            let w: Vec<f64> = ok.iter().map(|(_, v)| 1.0 / v).collect();
+            let sw: f64 = w.iter().sum();
+            let fixed = ok.iter().zip(&w).map(|((y, _), w)| w * y).sum::<f64>() / sw;
+            let q: f64 = ok
+                .iter()
+                .zip(&w)
+                .map(|((y, _), w)| w * (y - fixed).powi(2))
+                .sum();
+            let c = sw - w.iter().map(|w| w * w).sum::<f64>() / sw;
+            let tau2 = ((q - (k as f64 - 1.0)) / c).max(0.0);
+            let ws: Vec<f64> = ok.iter().map(|(_, v)| 1.0 / (v + tau2)).collect();
+            let sws: f64 = ws.iter().sum();
+            let mu = ok.iter().zip(&ws).map(|((y, _), w)| w * y).sum::<f64>() / sws;
+            let se = (1.0 / sws).sqrt();
+            Some((mu, [mu - 1.96 * se, mu + 1.96 * se]))
+        }
     }
 }
 
@@ -203,18 +235,16 @@ pub fn aggregate_replicates(
                     .iter()
                     .filter_map(|a| a.treatments.get(t).and_then(|x| x.get(m)))
                     .collect();
-                let rel: Vec<Option<f64>> = vals.iter().map(|v| Some(v.rel_change)).collect();
-                let (mean, ci) = mean_ci(&rel);
+                let est: Vec<(f64, [f64; 2])> =
+                    vals.iter().map(|v| (v.rel_change, v.ci95)).collect();
+                let (rel_change, ci95) =
+                    pool_random_effects(&est).unwrap_or((first_m.rel_change, first_m.ci95));
                 let n = vals.len() as f64;
                 out.insert(
                     m.clone(),
                     AbOut {
-                        rel_change: mean.unwrap_or(first_m.rel_change),
-                        ci95: if vals.len() >= 2 {
-                            ci.unwrap_or(first_m.ci95)
-                        } else {
-                            first_m.ci95
-                        },
+                        rel_change,
+                        ci95,
                         control: vals.iter().map(|v| v.control).sum::<f64>() / n,
                         treatment: vals.iter().map(|v| v.treatment).sum::<f64>() / n,
                     },
@@ -554,6 +584,21 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_effects_pooling() {
+        // Two agreeing estimates with equal intervals: the mean, and an interval sqrt(2) tighter.
+        let (m, ci) = pool_random_effects(&[(0.1, [0.0, 0.2]), (0.1, [0.0, 0.2])]).unwrap();
+        assert!((m - 0.1).abs() < 1e-12);
+        assert!(((ci[1] - ci[0]) - 0.2 / 2f64.sqrt()).abs() < 1e-9);
+        // Disagreeing estimates widen the interval beyond either one's.
+        let (m, ci) = pool_random_effects(&[(-0.5, [-0.52, -0.48]), (0.5, [0.48, 0.52])]).unwrap();
+        assert!(m.abs() < 1e-9 && ci[0] < -0.5 && ci[1] > 0.5);
+        assert_eq!(
+            pool_random_effects(&[(0.3, [0.1, 0.5])]),
+            Some((0.3, [0.1, 0.5]))
+        );
+    }
 
     #[test]
     fn t_interval_hand_value() {

@@ -193,7 +193,7 @@ pub fn sweep(
                     .zip(&x)
                     .filter_map(|(&i, &xv)| {
                         let m = results[i].rates.get(h)?;
-                        Some((xv, m.get(k)? - m.get("rate_true")?))
+                        Some((xv, m.get(k)? / m.get("rate_true")? - 1.0))
                     })
                     .collect();
                 ls.push(Line {
@@ -204,11 +204,11 @@ pub fn sweep(
             }
         }
         let title = format!(
-            "Bias of the survey rate against {param}{}",
+            "Relative bias of the survey rate against {param}{}",
             v2.map(|v| format!(" ({} = {v})", param2.unwrap_or("")))
                 .unwrap_or_default()
         );
-        let svg = lines(&title, param, "estimate - true rate", &ls);
+        let svg = lines(&title, param, "estimate / true rate - 1", &ls, true);
         let name = match v2 {
             Some(v) => format!("bias_{}_{}.svg", param.replace('.', "_"), v),
             None => format!("bias_{}.svg", param.replace('.', "_")),
