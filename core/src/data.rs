@@ -20,6 +20,26 @@ pub struct Vocab {
 }
 
 impl Vocab {
+    /// Checks user, item and author ids against the vocabularies; the error names the table, id
+    /// and row.
+    pub fn check_ids(&self, ids: [&[u32]; 3]) -> Result<()> {
+        for (ids, (table, size)) in ids.iter().zip([
+            ("user", self.users),
+            ("item", self.items),
+            ("author", self.authors),
+        ]) {
+            if let Some(row) = ids.iter().position(|&id| id as usize >= size) {
+                return Err(CoreError::IdOutOfRange {
+                    table,
+                    id: ids[row],
+                    row,
+                    vocab: size,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that every vocabulary is non-empty.
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [
@@ -101,21 +121,7 @@ impl Features {
 
     /// Checks every id against a vocabulary.
     pub fn check_vocab(&self, vocab: &Vocab) -> Result<()> {
-        for (table, ids, size) in [
-            ("user", &self.user, vocab.users),
-            ("item", &self.item, vocab.items),
-            ("author", &self.author, vocab.authors),
-        ] {
-            if let Some(row) = ids.iter().position(|&id| id as usize >= size) {
-                return Err(CoreError::IdOutOfRange {
-                    table,
-                    id: ids[row],
-                    row,
-                    vocab: size,
-                });
-            }
-        }
-        Ok(())
+        vocab.check_ids([&self.user, &self.item, &self.author])
     }
 
     /// The rows at `rows`, in that order.

@@ -152,27 +152,10 @@ impl Scorer {
             "given dense width",
             x.width(),
         )?;
-        for (t, (ids, (table, size))) in x
-            .ids
-            .iter()
-            .zip([
-                ("user", self.spec.vocab.users),
-                ("item", self.spec.vocab.items),
-                ("author", self.spec.vocab.authors),
-            ])
-            .enumerate()
-        {
-            let _ = t;
+        for (ids, table) in x.ids.iter().zip(["user", "item", "author"]) {
             same_len("model input", "rows", x.n, table, ids.len())?;
-            if let Some(row) = ids.iter().position(|&id| id as usize >= size) {
-                return Err(CoreError::IdOutOfRange {
-                    table,
-                    id: ids[row],
-                    row,
-                    vocab: size,
-                });
-            }
         }
+        self.spec.vocab.check_ids(x.ids)?;
         for (b, &(v, w)) in x.blocks.iter().enumerate() {
             same_len(
                 "model input",

@@ -184,9 +184,10 @@ impl User {
         for v in sensitivity.iter_mut() {
             *v = (age_shift + p.sensitivity_spread * (0.7 * general + 0.714 * rng.normal())) as f32;
         }
-        let rest = (1.0 - w.corr_sensitivity.powi(2) - w.corr_activity.powi(2))
-            .max(0.0)
-            .sqrt();
+        let rest =
+            (1.0 - w.corr_sensitivity * w.corr_sensitivity - w.corr_activity * w.corr_activity)
+                .max(0.0)
+                .sqrt();
         let z = w.corr_sensitivity * general + w.corr_activity * activity_z + rest * rng.normal();
         let willingness = logit(w.mean) + w.spread * z;
         let se = p.engagement_spread;

@@ -40,6 +40,26 @@ fn verdict(h: Option<bool>) -> &'static str {
     }
 }
 
+/// One line on what an experiment simulates and how it splits training from evaluation.
+pub fn describe(cfg: &crate::experiment::ExperimentConfig) -> String {
+    let s = &cfg.scenario;
+    format!(
+        "scenario `{}`: {} users x {} days, survey rate {} (the paper's is under 1e-4; see `usm presets`), willingness mean {} spread {} corr(sensitivity) {}, answer dependence {}, panel rate {}; models train on the first {} days and are evaluated on the last {}; {} replicate(s)",
+        s.name,
+        s.population.users,
+        s.population.days,
+        s.survey.rate,
+        s.willingness.mean,
+        s.willingness.spread,
+        s.willingness.corr_sensitivity,
+        s.willingness.answer_dependence,
+        s.panel.rate,
+        s.population.days - cfg.eval_days,
+        cfg.eval_days,
+        cfg.replicates
+    )
+}
+
 /// The paper-style tables, as text for a terminal.
 pub fn text(res: &Results) -> String {
     let mut o = String::new();
@@ -465,18 +485,9 @@ pub fn html(res: &Results) -> String {
     );
     let _ = write!(
         o,
-        "<p>Seeds {:?}; {} users, {} days, survey rate {}, willingness mean {} spread {} (correlation with sensitivity {}), answer dependence {}, panel rate {}. Models train on the first {} days and are evaluated on the last {}.</p>",
+        "<p>Seeds {:?}. {}.</p>",
         res.seeds,
-        s.population.users,
-        s.population.days,
-        s.survey.rate,
-        s.willingness.mean,
-        s.willingness.spread,
-        s.willingness.corr_sensitivity,
-        s.willingness.answer_dependence,
-        s.panel.rate,
-        s.population.days - res.config.eval_days,
-        res.config.eval_days
+        describe(&res.config)
     );
     o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>";
     for c in &res.claims {

@@ -445,46 +445,7 @@ impl Scenario {
     /// Sets one field by dotted path (`survey.rate=1e-3`, `content.issue_base=[-4,-4,-5,-4,-3,-2]`).
     /// The value is read as a TOML value, or as a string when that fails.
     pub fn set(&mut self, assignment: &str) -> Result<()> {
-        let (key, raw) = assignment
-            .split_once('=')
-            .ok_or_else(|| SimError::BadAssignment {
-                given: assignment.to_string(),
-            })?;
-        let key = key.trim();
-        let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {}", raw.trim()))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
-        let mut root = toml::Value::try_from(&*self).expect("a scenario always serialises");
-        let mut node = &mut root;
-        let parts: Vec<&str> = key.split('.').collect();
-        for (i, part) in parts.iter().enumerate() {
-            let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey {
-                key: key.to_string(),
-                known: String::new(),
-            })?;
-            if !table.contains_key(*part) {
-                let known: Vec<String> = table.keys().cloned().collect();
-                return Err(SimError::UnknownKey {
-                    key: key.to_string(),
-                    known: known.join(", "),
-                });
-            }
-            if i + 1 == parts.len() {
-                let old = &table[*part];
-                let value = coerce(old, value.clone());
-                table.insert(part.to_string(), value);
-                break;
-            }
-            node = table.get_mut(*part).expect("checked above");
-        }
-        let updated: Scenario = root
-            .try_into()
-            .map_err(|e: toml::de::Error| SimError::Parse {
-                origin: format!("--set {assignment}"),
-                message: e.to_string(),
-            })?;
-        *self = updated;
+        *self = set_by_path(self, assignment)?;
         Ok(())
     }
 
@@ -643,12 +604,57 @@ impl Scenario {
     }
 }
 
-/// Keeps integer fields integer when `--set` gives `3` for a float field and vice versa.
-fn coerce(old: &toml::Value, new: toml::Value) -> toml::Value {
-    match (old, &new) {
-        (toml::Value::Float(_), toml::Value::Integer(i)) => toml::Value::Float(*i as f64),
-        _ => new,
+/// Applies one `dotted.key=value` to any serialisable config and returns the updated copy.
+/// The value is read as a TOML value, or as a string when that fails; an integer given for a
+/// float field is taken as a float. An unknown key is an error listing the keys at its level, and
+/// a value of the wrong type is an error naming the assignment.
+pub fn set_by_path<T: Serialize + serde::de::DeserializeOwned>(
+    config: &T,
+    assignment: &str,
+) -> Result<T> {
+    let (key, raw) = assignment
+        .split_once('=')
+        .ok_or_else(|| SimError::BadAssignment {
+            given: assignment.to_string(),
+        })?;
+    let key = key.trim();
+    let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {}", raw.trim()))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
+    let mut root = toml::Value::try_from(config).map_err(|e| SimError::Parse {
+        origin: format!("--set {assignment}"),
+        message: e.to_string(),
+    })?;
+    let mut node = &mut root;
+    let parts: Vec<&str> = key.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey {
+            key: key.to_string(),
+            known: String::new(),
+        })?;
+        if !table.contains_key(*part) {
+            let known: Vec<String> = table.keys().cloned().collect();
+            return Err(SimError::UnknownKey {
+                key: key.to_string(),
+                known: known.join(", "),
+            });
+        }
+        if i + 1 == parts.len() {
+            let value = match (&table[*part], value) {
+                (toml::Value::Float(_), toml::Value::Integer(v)) => toml::Value::Float(v as f64),
+                (_, v) => v,
+            };
+            table.insert(part.to_string(), value);
+            break;
+        }
+        node = table.get_mut(*part).expect("checked above");
     }
+    root.try_into()
+        .map_err(|e: toml::de::Error| SimError::Parse {
+            origin: format!("--set {assignment}"),
+            message: e.to_string(),
+        })
 }
 
 fn num_in(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {

@@ -7,7 +7,7 @@ use usm_core::train::{LossNorm, TrainConfig};
 
 use crate::datasets::parse_heads;
 use crate::error::{Result, SimError};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, set_by_path};
 
 /// The closed-loop A/B test.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,70 +193,19 @@ impl ExperimentConfig {
             .map(|(k, _)| k.trim())
             .unwrap_or(assignment);
         let first = key.split('.').next().unwrap_or("");
-        let own = [
-            "scenario",
-            "heads",
-            "eval_days",
-            "eval_user_share",
-            "pseudo_rows",
-            "arch",
-            "train",
-            "submit_train",
-            "ipw",
-            "distill",
-            "replicates",
-            "ab",
-        ];
         if first == "scenario" {
             return self
                 .scenario
                 .set(assignment.trim_start().trim_start_matches("scenario."));
         }
-        if !own.contains(&first) {
+        let own = toml::Value::try_from(&*self)
+            .ok()
+            .and_then(|v| v.as_table().map(|t| t.contains_key(first)))
+            .unwrap_or(false);
+        if !own {
             return self.scenario.set(assignment);
         }
-        let (_, raw) = assignment
-            .split_once('=')
-            .ok_or_else(|| SimError::BadAssignment {
-                given: assignment.to_string(),
-            })?;
-        let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {}", raw.trim()))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
-        let mut root = toml::Value::try_from(&*self).expect("serialises");
-        let mut node = &mut root;
-        let parts: Vec<&str> = key.split('.').collect();
-        for (i, part) in parts.iter().enumerate() {
-            let table = node.as_table_mut().ok_or_else(|| SimError::UnknownKey {
-                key: key.into(),
-                known: String::new(),
-            })?;
-            if !table.contains_key(*part) {
-                let known: Vec<String> = table.keys().cloned().collect();
-                return Err(SimError::UnknownKey {
-                    key: key.into(),
-                    known: known.join(", "),
-                });
-            }
-            if i + 1 == parts.len() {
-                let value = match (&table[*part], value.clone()) {
-                    (toml::Value::Float(_), toml::Value::Integer(v)) => {
-                        toml::Value::Float(v as f64)
-                    }
-                    (_, v) => v,
-                };
-                table.insert(part.to_string(), value);
-                break;
-            }
-            node = table.get_mut(*part).expect("checked");
-        }
-        *self = root
-            .try_into()
-            .map_err(|e: toml::de::Error| SimError::Parse {
-                origin: format!("--set {assignment}"),
-                message: e.to_string(),
-            })?;
+        *self = set_by_path(self, assignment)?;
         Ok(())
     }
 }

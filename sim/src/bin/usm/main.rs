@@ -348,26 +348,9 @@ fn write_report(out: &Path, res: &Results) -> Result<Vec<PathBuf>> {
     Ok(staging.commit()?)
 }
 
-fn describe(cfg: &ExperimentConfig) -> String {
-    let s = &cfg.scenario;
-    format!(
-        "scenario `{}`: {} users x {} days, survey rate {} (the paper's is under 1e-4; see `usm presets`), willingness mean {} spread {} corr(sensitivity) {}, answer dependence {}, panel rate {}; {} replicate(s)",
-        s.name,
-        s.population.users,
-        s.population.days,
-        s.survey.rate,
-        s.willingness.mean,
-        s.willingness.spread,
-        s.willingness.corr_sensitivity,
-        s.willingness.answer_dependence,
-        s.panel.rate,
-        cfg.replicates
-    )
-}
-
 fn run_cmd(a: &RunArgs, ab_only: bool) -> Result<()> {
     let cfg = experiment_config(a)?;
-    eprintln!("{}", describe(&cfg));
+    eprintln!("{}", usm_sim::report::describe(&cfg));
     let dev = device(a.device);
     let t0 = Instant::now();
     let mut bars = Bars { pb: None };
