@@ -103,7 +103,8 @@ pub struct Head {
 #[derive(Module, Debug)]
 pub struct Net {
     backbone: Vec<Linear>,
-    lhuc: Vec<Linear>,
+    /// All LHUC gates in one layer: its outputs, split by backbone input width, gate each layer.
+    lhuc: Option<Linear>,
     se_squeeze: Linear,
     se_excite: Linear,
     heads: Vec<Head>,
@@ -119,14 +120,10 @@ impl NetSpec {
             .windows(2)
             .map(|w| LinearConfig::new(w[0], w[1]).init(device))
             .collect();
-        let lhuc = if self.lhuc {
-            widths[..widths.len() - 1]
-                .iter()
-                .map(|&w| LinearConfig::new(self.emb_width, w).init(device))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let gated: usize = widths[..widths.len() - 1].iter().sum();
+        let lhuc = self
+            .lhuc
+            .then(|| LinearConfig::new(self.emb_width, gated).init(device));
         let last = *widths.last().expect("validated: at least one layer");
         let squeeze = (last / self.arch.se_reduction).max(1);
         let mut head_widths = vec![last];
@@ -176,10 +173,18 @@ impl Net {
             Some(d) => Tensor::cat(vec![emb.clone(), d], 1), // [batch, emb + dense]
             None => emb.clone(),
         };
-        for (l, layer) in self.backbone.iter().enumerate() {
-            if let Some(gate) = self.lhuc.get(l) {
-                // LHUC: 2 * sigmoid(W e + b) rescales each input unit, in (0, 2).
-                x = x * sigmoid(gate.forward(emb.clone())).mul_scalar(2.0);
+        // LHUC: 2 * sigmoid(W e + b) rescales each input unit of each layer, in (0, 2); one
+        // matmul computes the gates of every layer.
+        let gates = self
+            .lhuc
+            .as_ref()
+            .map(|g| sigmoid(g.forward(emb.clone())).mul_scalar(2.0)); // [batch, sum of inputs]
+        let mut offset = 0;
+        for layer in &self.backbone {
+            if let Some(gates) = &gates {
+                let width = x.dims()[1];
+                x = x * gates.clone().narrow(1, offset, width);
+                offset += width;
             }
             x = relu(layer.forward(x)); // [batch, hidden[l]]
         }
