@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Which survey was shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SurveyKind {
     /// No survey on this exposure.
@@ -41,7 +43,9 @@ impl SurveyKind {
 }
 
 /// A survey answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
     /// No answer.

@@ -77,11 +77,8 @@ pub fn collect(
                 (false, true, true) => c.eval_panel.push(r.clone()),
                 _ => {}
             }
-            if train
-                && !shown
-                && c.pseudo.len() < pseudo_rows
-                && hash_unit(s.seed ^ 0x95E0, r.exposure_id) < pseudo_rate * 1.05
-            {
+            // A uniform sample over the whole period (no cap, which would favour early days).
+            if train && !shown && hash_unit(s.seed ^ 0x95E0, r.exposure_id) < pseudo_rate {
                 c.pseudo.push(r.clone());
             }
             if !train && is_eval_user(s.seed, r.user_id, eval_user_share) {

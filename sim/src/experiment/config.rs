@@ -51,7 +51,8 @@ pub struct ExperimentConfig {
     /// Share of users whose every exposure in the evaluation period is kept (UAUC, oracle
     /// metrics over all exposures).
     pub eval_user_share: f64,
-    /// Exposures of the training period sampled as the pseudo-label stream (Fig. 4).
+    /// About how many exposures of the training period are sampled, uniformly, as the
+    /// pseudo-label stream (Fig. 4).
     pub pseudo_rows: usize,
     /// Network widths of every model.
     pub arch: ArchConfig,

@@ -197,27 +197,6 @@ pub fn panel_ratios(
     out
 }
 
-impl PartialOrd for SurveyKind {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for SurveyKind {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (*self as u8).cmp(&(*other as u8))
-    }
-}
-impl PartialOrd for Answer {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Answer {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (*self as u8).cmp(&(*other as u8))
-    }
-}
-
 fn ok(x: usm_core::error::Result<f64>) -> Option<f64> {
     x.ok().filter(|v| v.is_finite())
 }
