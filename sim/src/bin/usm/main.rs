@@ -20,7 +20,8 @@ use usm_sim::scenario::PRESETS;
 #[command(
     name = "usm",
     version,
-    about = "Unbiased survey modeling: simulate, debias, measure"
+    about = "Unbiased survey modeling: simulate, debias, measure",
+    after_help = "With no command, usm runs the default experiment (`usm run`) and writes usm-report/."
 )]
 struct Cli {
     #[command(subcommand)]
