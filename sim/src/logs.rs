@@ -438,6 +438,17 @@ pub fn check_row(r: &ExposureRecord) -> std::result::Result<(), (&'static str, S
     Ok(())
 }
 
+/// A parsed row after [`check_row`], or the error naming file, row and column.
+fn checked(file: &str, row: usize, r: ExposureRecord) -> Result<ExposureRecord> {
+    check_row(&r).map_err(|(column, message)| SimError::BadCell {
+        file: file.to_string(),
+        row,
+        column: column.into(),
+        message,
+    })?;
+    Ok(r)
+}
+
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -642,13 +653,7 @@ fn read_csv(path: &Path) -> Result<Vec<ExposureRecord>> {
             };
             set(&mut r, c.name, &cell).map_err(bad)?;
         }
-        check_row(&r).map_err(|(column, message)| SimError::BadCell {
-            file: file.clone(),
-            row: row + 1,
-            column: column.into(),
-            message,
-        })?;
-        out.push(r);
+        out.push(checked(&file, row + 1, r)?);
     }
     Ok(out)
 }
@@ -849,13 +854,7 @@ mod parquet_io {
                 };
                 set(&mut r, c.name, &cell).map_err(bad)?;
             }
-            check_row(&r).map_err(|(column, message)| SimError::BadCell {
-                file: file.clone(),
-                row: row + 1,
-                column: column.into(),
-                message,
-            })?;
-            out.push(r);
+            out.push(checked(&file, row + 1, r)?);
         }
         Ok(out)
     }

@@ -38,8 +38,6 @@ pub enum Event {
         /// Detail.
         msg: String,
     },
-    /// A line worth showing.
-    Note(String),
 }
 
 /// The survey-model variants, in report order.

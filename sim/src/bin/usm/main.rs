@@ -327,10 +327,6 @@ impl Bars {
                     pb.set_message(msg);
                 }
             }
-            Event::Note(n) => match &self.pb {
-                Some(pb) => pb.println(n),
-                None => eprintln!("{n}"),
-            },
         }
     }
 
