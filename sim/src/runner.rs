@@ -126,15 +126,18 @@ fn plan_user(s: &Scenario, pop: &Population, user: u32, day: u32) -> DayPlan {
 fn top_k(items: &[u32], scores: &[f32], k: usize, out: &mut Vec<(f32, u32)>) {
     out.clear();
     for (&item, &score) in items.iter().zip(scores) {
+        // Most candidates fall below the current k-th score: test that before the duplicates.
+        let full = out.len() == k;
+        if full && score <= out[k - 1].0 {
+            continue;
+        }
         if out.iter().any(|&(_, i)| i == item) {
             continue;
         }
-        if out.len() < k {
-            out.push((score, item));
-        } else if score > out[k - 1].0 {
+        if full {
             out[k - 1] = (score, item);
         } else {
-            continue;
+            out.push((score, item));
         }
         let mut j = out.len() - 1;
         while j > 0 && out[j].0 > out[j - 1].0 {
