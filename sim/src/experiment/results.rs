@@ -355,6 +355,21 @@ fn over_heads(res: &Results, variant: &str, k: &str, f: impl Fn(f64) -> f64) -> 
         .collect()
 }
 
+/// Per replicate: the head-averaged `metric` (through `f`) of variant `a` minus that of `b`.
+fn variant_gap(
+    res: &Results,
+    a: &str,
+    b: &str,
+    metric: &str,
+    f: fn(f64) -> f64,
+) -> Vec<Option<f64>> {
+    zip_with(
+        &over_heads(res, a, metric, f),
+        &over_heads(res, b, metric, f),
+        |x, y| x - y,
+    )
+}
+
 fn all_of(verdicts: &[Option<bool>]) -> Option<bool> {
     if verdicts.is_empty() {
         return None;
@@ -428,15 +443,19 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         evidence: ev2.join("; ") + &why_ad,
     });
     // 3 and 4: response debias.
-    let gain_auc = Paired::of(zip_with(
-        &over_heads(res, "response_debias", "oracle_regauc_shown", |x| x),
-        &over_heads(res, "baseline", "oracle_regauc_shown", |x| x),
-        |a, b| a - b,
+    let gain_auc = Paired::of(variant_gap(
+        res,
+        "response_debias",
+        "baseline",
+        "oracle_regauc_shown",
+        |x| x,
     ));
-    let gain_cal = Paired::of(zip_with(
-        &over_heads(res, "baseline", "oracle_calibration_shown", f64::abs),
-        &over_heads(res, "response_debias", "oracle_calibration_shown", f64::abs),
-        |a, b| a - b,
+    let gain_cal = Paired::of(variant_gap(
+        res,
+        "baseline",
+        "response_debias",
+        "oracle_calibration_shown",
+        f64::abs,
     ));
     claims.push(Claim {
         id: "response_debias_improves_oracle_auc".into(),
@@ -454,15 +473,19 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
             gain_cal.show(1.0, "")
         ),
     });
-    let rel = zip_with(
-        &over_heads(res, "response_debias", "oracle_regauc_reluctant", |x| x),
-        &over_heads(res, "baseline", "oracle_regauc_reluctant", |x| x),
-        |a, b| a - b,
+    let rel = variant_gap(
+        res,
+        "response_debias",
+        "baseline",
+        "oracle_regauc_reluctant",
+        |x| x,
     );
-    let wil = zip_with(
-        &over_heads(res, "response_debias", "oracle_regauc_willing", |x| x),
-        &over_heads(res, "baseline", "oracle_regauc_willing", |x| x),
-        |a, b| a - b,
+    let wil = variant_gap(
+        res,
+        "response_debias",
+        "baseline",
+        "oracle_regauc_willing",
+        |x| x,
     );
     let most = Paired::of(zip_with(&rel, &wil, |r, w| r - w));
     claims.push(Claim {
@@ -472,8 +495,7 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
         evidence: format!("regAUC gain against the truth, reluctant quarter {}; the rest {}; difference {}", Paired::of(rel.clone()).show(1.0, ""), Paired::of(wil.clone()).show(1.0, ""), most.show(1.0, "")),
     });
     // 5 and 6: distillation.
-    let u = |v: &str| over_heads(res, v, "uauc", |x| x);
-    let d_uauc = Paired::of(zip_with(&u("distillation"), &u("baseline"), |a, b| a - b));
+    let d_uauc = Paired::of(variant_gap(res, "distillation", "baseline", "uauc", |x| x));
     claims.push(Claim {
         id: "distillation_improves_uauc".into(),
         statement: "Pseudo-label distillation improves Nfb/Pfb UAUC over the baseline (Table 3)"
@@ -484,11 +506,16 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
             d_uauc.show(1.0, "")
         ),
     });
-    let combo = u("distillation_response_debias");
     let mut vs = Vec::new();
     let mut ev = Vec::new();
     for other in ["baseline", "response_debias", "distillation"] {
-        let p = Paired::of(zip_with(&combo, &u(other), |a, b| a - b));
+        let p = Paired::of(variant_gap(
+            res,
+            "distillation_response_debias",
+            other,
+            "uauc",
+            |x| x,
+        ));
         vs.push(p.verdict());
         ev.push(format!("vs {other}: {}", p.show(1.0, "")));
     }
@@ -561,15 +588,19 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
             holds: all_of(&vs),
             evidence: ev.join("; "),
         });
-        let p = Paired::of(zip_with(
-            &over_heads(res, "panel_debias", "oracle_regauc_shown", |x| x),
-            &over_heads(res, "response_debias", "oracle_regauc_shown", |x| x),
-            |a, b| a - b,
+        let p = Paired::of(variant_gap(
+            res,
+            "panel_debias",
+            "response_debias",
+            "oracle_regauc_shown",
+            |x| x,
         ));
-        let c = Paired::of(zip_with(
-            &over_heads(res, "response_debias", "oracle_calibration_shown", f64::abs),
-            &over_heads(res, "panel_debias", "oracle_calibration_shown", f64::abs),
-            |a, b| a - b,
+        let c = Paired::of(variant_gap(
+            res,
+            "response_debias",
+            "panel_debias",
+            "oracle_calibration_shown",
+            f64::abs,
         ));
         claims.push(Claim {
             id: "panel_variant_better_calibrated".into(),
