@@ -706,10 +706,14 @@ pub fn run_replicate(
     };
     let x_show = spec.features(sets.shows.iter().copied());
     let x_exp = spec.features(sets.exposures.iter().copied());
+    // Submits are the answered shows, in the same order: their predictions come from the shows'.
+    let submitted: Vec<usize> = (0..sets.shows.len())
+        .filter(|&i| sets.shows[i].submitted)
+        .collect();
     let mut show_preds: BTreeMap<&str, Vec<f32>> = BTreeMap::new();
     for (i, (name, m)) in models.iter().enumerate() {
-        let ps = m.predict(&x_eval_sub)?.p;
         let psh = m.predict(&x_show)?.p;
+        let ps = usm_core::data::select_rows(&psh, nh, &submitted);
         let pe = m.predict(&x_exp)?.p;
         let mut per_head = BTreeMap::new();
         let mut curves = BTreeMap::new();
