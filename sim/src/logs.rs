@@ -468,10 +468,58 @@ impl Format {
     }
 }
 
+/// The CSV text of the schema, to any writer: what [`LogWriter`] puts in a `.csv` file, and what
+/// the wasm32 golden check hashes in memory.
+#[derive(Clone, Debug)]
+pub struct CsvRows {
+    cols: Vec<usize>,
+    line: String,
+}
+
+impl CsvRows {
+    /// All columns, or all but the oracle's.
+    pub fn new(with_oracle: bool) -> CsvRows {
+        CsvRows {
+            cols: (0..COLUMNS.len())
+                .filter(|&i| with_oracle || !COLUMNS[i].oracle)
+                .collect(),
+            line: String::with_capacity(512),
+        }
+    }
+
+    /// Writes the header line.
+    pub fn header(&self, w: &mut impl Write) -> std::io::Result<()> {
+        let header: Vec<&str> = self.cols.iter().map(|&c| COLUMNS[c].name).collect();
+        writeln!(w, "{}", header.join(","))
+    }
+
+    /// Writes one line per row.
+    pub fn write(&mut self, w: &mut impl Write, block: &[ExposureRecord]) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        for r in block {
+            self.line.clear();
+            for (i, &c) in self.cols.iter().enumerate() {
+                if i > 0 {
+                    self.line.push(',');
+                }
+                let _ = match get(r, c) {
+                    Cell::Int(v) => write!(self.line, "{v}"),
+                    Cell::Float(v) => write!(self.line, "{v}"),
+                    Cell::Bool(v) => write!(self.line, "{v}"),
+                    Cell::Str(v) => write!(self.line, "{v}"),
+                };
+            }
+            self.line.push('\n');
+            w.write_all(self.line.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes exposures to one file. Use through [`LogWriter::create`] and [`LogWriter::finish`].
 pub struct LogWriter {
     path: PathBuf,
-    cols: Vec<usize>,
+    csv: CsvRows,
     inner: WriterInner,
     rows: u64,
 }
@@ -485,20 +533,17 @@ enum WriterInner {
 impl LogWriter {
     /// Creates `path` and writes the header.
     pub fn create(path: &Path, format: Format, with_oracle: bool) -> Result<LogWriter> {
-        let cols: Vec<usize> = (0..COLUMNS.len())
-            .filter(|&i| with_oracle || !COLUMNS[i].oracle)
-            .collect();
+        let csv = CsvRows::new(with_oracle);
         let file = std::fs::File::create(path).map_err(|e| SimError::io(path, e))?;
         let inner = match format {
             Format::Csv => {
                 let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-                let header: Vec<&str> = cols.iter().map(|&c| COLUMNS[c].name).collect();
-                writeln!(w, "{}", header.join(",")).map_err(|e| SimError::io(path, e))?;
+                csv.header(&mut w).map_err(|e| SimError::io(path, e))?;
                 WriterInner::Csv(w)
             }
             #[cfg(not(target_arch = "wasm32"))]
             Format::Parquet => WriterInner::Parquet(Box::new(
-                parquet_io::ParquetSink::new(file, &cols).map_err(|e| SimError::io(path, e))?,
+                parquet_io::ParquetSink::new(file, &csv.cols).map_err(|e| SimError::io(path, e))?,
             )),
             #[cfg(target_arch = "wasm32")]
             Format::Parquet => {
@@ -507,7 +552,7 @@ impl LogWriter {
         };
         Ok(LogWriter {
             path: path.to_path_buf(),
-            cols,
+            csv,
             inner,
             rows: 0,
         })
@@ -517,28 +562,10 @@ impl LogWriter {
     pub fn write(&mut self, block: &[ExposureRecord]) -> Result<()> {
         self.rows += block.len() as u64;
         match &mut self.inner {
-            WriterInner::Csv(w) => {
-                let mut line = String::with_capacity(512);
-                for r in block {
-                    line.clear();
-                    for (i, &c) in self.cols.iter().enumerate() {
-                        if i > 0 {
-                            line.push(',');
-                        }
-                        use std::fmt::Write as _;
-                        let _ = match get(r, c) {
-                            Cell::Int(v) => write!(line, "{v}"),
-                            Cell::Float(v) => write!(line, "{v}"),
-                            Cell::Bool(v) => write!(line, "{v}"),
-                            Cell::Str(v) => write!(line, "{v}"),
-                        };
-                    }
-                    line.push('\n');
-                    w.write_all(line.as_bytes())
-                        .map_err(|e| SimError::io(&self.path, e))?;
-                }
-                Ok(())
-            }
+            WriterInner::Csv(w) => self
+                .csv
+                .write(w, block)
+                .map_err(|e| SimError::io(&self.path, e)),
             #[cfg(not(target_arch = "wasm32"))]
             WriterInner::Parquet(p) => p.write(block).map_err(|e| SimError::io(&self.path, e)),
         }
