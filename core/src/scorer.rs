@@ -1,7 +1,7 @@
 //! The machinery shared by every model kind: host embedding tables, the dense net, the training
 //! loop and batched inference. Public model types wrap it in `models`.
 
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use serde::{Deserialize, Serialize};
@@ -190,27 +190,82 @@ impl Scorer {
         rows: &[usize],
         batch: usize,
     ) -> Result<Vec<f32>> {
-        let e = 3 * self.spec.arch.embedding_dim;
-        let dw = x.width();
         let mut out = Vec::with_capacity(rows.len() * self.spec.heads.len());
-        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
+        // Natively, batches run side by side on the thread pool: burn's element-wise kernels
+        // (the sigmoid gates, the products) use one thread each, so two batches fill two cores.
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            use rayon::prelude::*;
+            let parts: Vec<Result<Vec<f32>>> = rows
+                .par_chunks(batch.max(1))
+                .map(|chunk| block_on(self.forward_chunk(net, tables, x, chunk)))
+                .collect();
+            for p in parts {
+                out.extend(p?);
+            }
+        }
+        #[cfg(target_arch = "wasm32")]
         for chunk in rows.chunks(batch.max(1)) {
-            tables.gather(x.ids, chunk, &mut ebuf);
-            let emb = tensor2(std::mem::take(&mut ebuf), chunk.len(), e, &self.device);
-            let dense = if dw > 0 {
-                x.gather_dense(chunk, &mut dbuf);
-                Some(tensor2(
-                    std::mem::take(&mut dbuf),
-                    chunk.len(),
-                    dw,
-                    &self.device,
-                ))
-            } else {
-                None
-            };
-            out.extend(read_f32(net.forward(emb, dense)).await?);
+            out.extend(self.forward_chunk(net, tables, x, chunk).await?);
         }
         Ok(out)
+    }
+
+    /// Forward and backward of `rows` on the autodiff device: the loss (already divided by
+    /// `denom`), the gradient of the embedding input row by row, and the net's gradients.
+    async fn half_step(
+        &self,
+        net: &Net,
+        tables: &Tables,
+        x: &InputView<'_>,
+        rows: &[usize],
+        y: Vec<f32>,
+        w: Vec<f32>,
+        denom: f64,
+        ad: &Device,
+    ) -> Result<(f64, Vec<f32>, GradientsParams)> {
+        let (b, h) = (rows.len(), self.spec.heads.len());
+        let e = 3 * self.spec.arch.embedding_dim;
+        let dw = x.width();
+        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
+        tables.gather(x.ids, rows, &mut ebuf);
+        let emb = tensor2(ebuf, b, e, ad).require_grad();
+        let dense = (dw > 0).then(|| {
+            x.gather_dense(rows, &mut dbuf);
+            tensor2(dbuf, b, dw, ad)
+        });
+        let logits = net.forward(emb.clone(), dense);
+        let loss = weighted_bce_sum(logits, tensor2(y, b, h, ad), tensor2(w, b, h, ad))
+            .mul_scalar(1.0 / denom);
+        let grads = loss.backward();
+        let loss_v = read_f32(loss.inner().reshape([1, 1])).await?[0] as f64;
+        let emb_grad = emb
+            .grad(&grads)
+            .ok_or_else(|| CoreError::Backend("no gradient for the embedding input".into()))?;
+        let emb_grad = read_f32(emb_grad).await?;
+        Ok((loss_v, emb_grad, GradientsParams::from_grads(grads, net)))
+    }
+
+    /// Logits of one batch of rows.
+    async fn forward_chunk(
+        &self,
+        net: &Net,
+        tables: &Tables,
+        x: &InputView<'_>,
+        chunk: &[usize],
+    ) -> Result<Vec<f32>> {
+        let e = 3 * self.spec.arch.embedding_dim;
+        let dw = x.width();
+        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
+        tables.gather(x.ids, chunk, &mut ebuf);
+        let emb = tensor2(ebuf, chunk.len(), e, &self.device);
+        let dense = if dw > 0 {
+            x.gather_dense(chunk, &mut dbuf);
+            Some(tensor2(dbuf, chunk.len(), dw, &self.device))
+        } else {
+            None
+        };
+        read_f32(net.forward(emb, dense)).await
     }
 
     /// Probabilities, `n x heads`.
@@ -319,12 +374,9 @@ impl Scorer {
         }
         let mut optim = adam_cfg.init();
         let adam = AdamParams::default();
-        let e = 3 * self.spec.arch.embedding_dim;
-        let dw = x.width();
         let mut best: Option<(f64, usize, Net, Tables)> = None;
         let mut history = Vec::new();
         let (mut global, mut bad, mut stopped_early, mut seen) = (0usize, 0usize, false, 0usize);
-        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
         for epoch in 1..=cfg.epochs {
             let mut shuffle = Rng::new(cfg.seed, 100 + epoch as u64);
             shuffle.shuffle(&mut train_rows);
@@ -349,17 +401,34 @@ impl Scorer {
                 if denom <= 0.0 {
                     continue;
                 }
-                tables.gather(x.ids, chunk, &mut ebuf);
-                let emb = tensor2(std::mem::take(&mut ebuf), b, e, &ad).require_grad();
-                let dense = (dw > 0).then(|| {
-                    x.gather_dense(chunk, &mut dbuf);
-                    tensor2(std::mem::take(&mut dbuf), b, dw, &ad)
-                });
-                let logits = net.forward(emb.clone(), dense);
-                let loss = weighted_bce_sum(logits, tensor2(y, b, h, &ad), tensor2(w, b, h, &ad))
-                    .mul_scalar(1.0 / denom);
-                let grads = loss.backward();
-                let loss_v = read_f32(loss.inner().reshape([1, 1])).await?[0] as f64;
+                // The batch in two halves, each its own graph: natively they run side by side
+                // (burn's element-wise kernels use one thread each), and their gradients add up
+                // to the whole batch's. The split depends only on the batch, never on threads.
+                let (loss_v, emb_grad, gp) = if b >= 2 * MIN_HALF {
+                    let m = b / 2;
+                    // The second half runs on a fork of the net: the same weights and parameter
+                    // ids, but fresh autodiff leaves, so the two graphs never meet (burn's graph
+                    // locator deadlocks when two threads build onto one graph).
+                    let twin = net.clone().fork(&ad);
+                    let half = |net: &Net, rows: &[usize], yw: std::ops::Range<usize>| {
+                        let (y, w) = (y[yw.clone()].to_vec(), w[yw].to_vec());
+                        block_on(self.half_step(net, &tables, x, rows, y, w, denom, &ad))
+                    };
+                    let (a, z) = join(
+                        || half(&net, &chunk[..m], 0..m * h),
+                        || half(&twin, &chunk[m..], m * h..b * h),
+                    );
+                    let (a, z) = (a?, z?);
+                    let mut acc = GradientsAccumulator::new();
+                    acc.accumulate(&net, a.2);
+                    acc.accumulate(&net, z.2);
+                    let mut eg = a.1;
+                    eg.extend(z.1);
+                    (a.0 + z.0, eg, acc.grads())
+                } else {
+                    self.half_step(&net, &tables, x, chunk, y, w, denom, &ad)
+                        .await?
+                };
                 if !loss_v.is_finite() {
                     let step = global - (epoch - 1) * steps_per_epoch;
                     return Err(CoreError::Diverged {
@@ -369,11 +438,6 @@ impl Scorer {
                         loss: loss_v,
                     });
                 }
-                let emb_grad = emb.grad(&grads).ok_or_else(|| {
-                    CoreError::Backend("no gradient for the embedding input".into())
-                })?;
-                let emb_grad = read_f32(emb_grad).await?;
-                let gp = GradientsParams::from_grads(grads, &net);
                 net = optim.step(cfg.learning_rate, net, gp);
                 tables.adam_step(
                     x.ids,
@@ -447,6 +511,21 @@ impl Scorer {
             val_rows: n_val,
             samples_seen: seen,
         })
+    }
+}
+
+/// Rows below which a training batch is not split in two.
+const MIN_HALF: usize = 64;
+
+/// Runs both closures, side by side where there are threads.
+fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        (a(), b())
     }
 }
 
