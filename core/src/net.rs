@@ -169,6 +169,36 @@ impl Net {
     /// - `dense`: `[batch, dense_width]`, or `None` when the width is zero
     /// - output: `[batch, n_heads]`
     pub fn forward(&self, emb: Tensor<2>, dense: Option<Tensor<2>>) -> Tensor<2> {
+        self.forward_with(emb, dense, &|t, scale| {
+            let g = sigmoid(t);
+            if scale == 1.0 { g } else { g.mul_scalar(scale) }
+        })
+    }
+
+    /// [`forward`](Self::forward) for inference on the CPU (`Device::flex()`, no autodiff):
+    /// the same network, with the sigmoid gates (LHUC and SE, about 1,000 per row) computed
+    /// on the host by [`host_gate`], which the compiler vectorises, where burn computes each
+    /// with a scalar `expf`. The logits agree with `forward`'s to float rounding (tested).
+    /// Reads tensors synchronously: not for WebGPU.
+    pub fn forward_host_gates(&self, emb: Tensor<2>, dense: Option<Tensor<2>>) -> Tensor<2> {
+        self.forward_with(emb, dense, &|t, scale| {
+            let (dims, device) = (t.dims(), t.device());
+            let mut v = t
+                .into_data()
+                .try_into_vec::<f32>()
+                .expect("the flex device holds f32 activations");
+            host_gate(&mut v, scale as f32);
+            Tensor::from_data(burn::tensor::TensorData::new(v, dims), &device)
+        })
+    }
+
+    /// The forward pass, with `gate(z, scale)` = `scale * sigmoid(z)` element-wise.
+    fn forward_with(
+        &self,
+        emb: Tensor<2>,
+        dense: Option<Tensor<2>>,
+        gate: &dyn Fn(Tensor<2>, f64) -> Tensor<2>,
+    ) -> Tensor<2> {
         let mut x = match dense {
             Some(d) => Tensor::cat(vec![emb.clone(), d], 1), // [batch, emb + dense]
             None => emb.clone(),
@@ -178,7 +208,7 @@ impl Net {
         let gates = self
             .lhuc
             .as_ref()
-            .map(|g| sigmoid(g.forward(emb.clone())).mul_scalar(2.0)); // [batch, sum of inputs]
+            .map(|g| gate(g.forward(emb.clone()), 2.0)); // [batch, sum of inputs]
         let mut offset = 0;
         for layer in &self.backbone {
             if let Some(gates) = &gates {
@@ -189,9 +219,10 @@ impl Net {
             x = relu(layer.forward(x)); // [batch, hidden[l]]
         }
         // SE: squeeze, ReLU, excite, sigmoid, rescale channels.
-        let s = sigmoid(
+        let s = gate(
             self.se_excite
                 .forward(relu(self.se_squeeze.forward(x.clone()))),
+            1.0,
         ); // [batch, last]
         let x = x * s;
         let logits: Vec<Tensor<2>> = self
@@ -210,5 +241,99 @@ impl Net {
             })
             .collect();
         Tensor::cat(logits, 1) // [batch, n_heads]
+    }
+}
+
+/// `v <- scale * sigmoid(v)`, element-wise, branch-free so that it vectorises: `e^-v` by
+/// Cody–Waite reduction to `2^k * e^r`, `|r| <= ln 2 / 2`, and a degree-6 Taylor polynomial
+/// (relative error under 3e-7), with `-v` clamped to `[-87, 88]` so `2^k` stays a normal float.
+/// NaN stays NaN.
+pub fn host_gate(v: &mut [f32], scale: f32) {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer without a libm call.
+    const ROUND: f32 = 12_582_912.0;
+    for x in v.iter_mut() {
+        let z = (-*x).clamp(-87.0, 88.0);
+        let k = (z * LOG2E + ROUND) - ROUND;
+        let r = (z - k * LN2_HI) - k * LN2_LO;
+        let p = 1.0
+            + r * (1.0
+                + r * (0.5
+                    + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+        let two_k = f32::from_bits(((k as i32 + 127) as u32) << 23);
+        *x = scale / (1.0 + p * two_k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+
+    #[test]
+    fn host_gate_matches_the_exact_sigmoid() {
+        let xs: Vec<f32> = (-4000..=4000)
+            .map(|i| i as f32 * 0.025)
+            .chain([-1e30, -90.0, 90.0, 1e30, 0.0, -0.0])
+            .collect();
+        for scale in [1.0f32, 2.0] {
+            let mut v = xs.clone();
+            host_gate(&mut v, scale);
+            for (&x, &g) in xs.iter().zip(&v) {
+                let exact = scale as f64 / (1.0 + (-(x as f64)).exp());
+                let err = (g as f64 - exact).abs();
+                assert!(
+                    err <= 5e-7 * exact + 1e-37,
+                    "x {x}: host {g}, exact {exact}, error {err}"
+                );
+            }
+        }
+        let mut nan = vec![f32::NAN];
+        host_gate(&mut nan, 1.0);
+        assert!(nan[0].is_nan());
+    }
+
+    #[test]
+    fn host_gates_give_the_same_logits() {
+        let device = Device::flex();
+        device.seed(7);
+        let spec = NetSpec {
+            arch: ArchConfig {
+                embedding_dim: 4,
+                hidden: vec![16, 8],
+                head_hidden: vec![4],
+                se_reduction: 2,
+            },
+            emb_width: 12,
+            dense_width: 5,
+            lhuc: true,
+            n_heads: 3,
+        };
+        let net = spec.init(&device);
+        let mut r = crate::rng::Rng::new(1, 0);
+        let n = 64;
+        let mut randn =
+            |len: usize| -> Vec<f32> { (0..len).map(|_| 3.0 * r.normal() as f32).collect() };
+        let emb = Tensor::<2>::from_data(TensorData::new(randn(n * 12), [n, 12]), &device);
+        let dense = Tensor::<2>::from_data(TensorData::new(randn(n * 5), [n, 5]), &device);
+        let a = net
+            .forward(emb.clone(), Some(dense.clone()))
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap();
+        let b = net
+            .forward_host_gates(emb, Some(dense))
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap();
+        assert_eq!(a.len(), n * 3);
+        let worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(worst < 1e-5, "largest logit difference {worst}");
     }
 }

@@ -265,7 +265,12 @@ impl Scorer {
         } else {
             None
         };
-        read_f32(net.forward(emb, dense)).await
+        let logits = if self.device == Device::flex() {
+            net.forward_host_gates(emb, dense)
+        } else {
+            net.forward(emb, dense)
+        };
+        read_f32(logits).await
     }
 
     /// Probabilities, `n x heads`.
