@@ -256,13 +256,16 @@ pub fn host_gate(v: &mut [f32], scale: f32) {
     const ROUND: f32 = 12_582_912.0;
     for x in v.iter_mut() {
         let z = (-*x).clamp(-87.0, 88.0);
-        let k = (z * LOG2E + ROUND) - ROUND;
+        let shifted = z * LOG2E + ROUND;
+        let k = shifted - ROUND;
         let r = (z - k * LN2_HI) - k * LN2_LO;
         let p = 1.0
             + r * (1.0
                 + r * (0.5
                     + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-        let two_k = f32::from_bits(((k as i32 + 127) as u32) << 23);
+        // `shifted`'s low mantissa bits hold k: 2^k without a float-to-int conversion.
+        let k_bits = shifted.to_bits().wrapping_sub(ROUND.to_bits());
+        let two_k = f32::from_bits(k_bits.wrapping_add(127) << 23);
         *x = scale / (1.0 + p * two_k);
     }
 }
