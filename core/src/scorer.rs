@@ -415,14 +415,15 @@ impl Scorer {
                     // ids, but fresh autodiff leaves, so the two graphs never meet (burn's graph
                     // locator deadlocks when two threads build onto one graph).
                     let twin = net.clone().fork(&ad);
-                    let half = |net: &Net, rows: &[usize], yw: std::ops::Range<usize>| {
-                        let (y, w) = (y[yw.clone()].to_vec(), w[yw].to_vec());
-                        block_on(self.half_step(net, &tables, x, rows, y, w, denom, &ad))
-                    };
-                    let (a, z) = join(
-                        || half(&net, &chunk[..m], 0..m * h),
-                        || half(&twin, &chunk[m..], m * h..b * h),
-                    );
+                    let (ya, wa) = (y[..m * h].to_vec(), w[..m * h].to_vec());
+                    let (yz, wz) = (y[m * h..].to_vec(), w[m * h..].to_vec());
+                    let first = self.half_step(&net, &tables, x, &chunk[..m], ya, wa, denom, &ad);
+                    let second = self.half_step(&twin, &tables, x, &chunk[m..], yz, wz, denom, &ad);
+                    #[cfg(not(target_arch = "wasm32"))]
+                    let (a, z) = rayon::join(|| block_on(first), || block_on(second));
+                    // One thread, and WebGPU reads that must be awaited: one after the other.
+                    #[cfg(target_arch = "wasm32")]
+                    let (a, z) = (first.await, second.await);
                     let (a, z) = (a?, z?);
                     let mut acc = GradientsAccumulator::new();
                     acc.accumulate(&net, a.2);
@@ -521,18 +522,6 @@ impl Scorer {
 
 /// Rows below which a training batch is not split in two.
 const MIN_HALF: usize = 64;
-
-/// Runs both closures, side by side where there are threads.
-fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        rayon::join(a, b)
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        (a(), b())
-    }
-}
 
 /// Runs a future to completion on the calling thread. Natively it blocks; on wasm32 the future
 /// must be ready at once (true on the flex device), otherwise the `_async` methods are needed.
