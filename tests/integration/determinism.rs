@@ -17,18 +17,9 @@ fn csv_bytes(rows: &[ExposureRecord], name: &str) -> Vec<u8> {
     b
 }
 
+/// The scenario of the wasm32 golden check (`tests/wasm-golden`).
 fn tiny() -> Scenario {
-    small(
-        "paper",
-        &[
-            "population.users=300",
-            "population.items=400",
-            "population.authors=40",
-            "population.days=3",
-            "survey.rate=0.05",
-            "panel.rate=0.01",
-        ],
-    )
+    small("paper", usm_wasm_golden::SETS)
 }
 
 #[test]
