@@ -175,7 +175,8 @@ impl Net {
         })
     }
 
-    /// [`forward`](Self::forward) for inference on the CPU (`Device::flex()`, no autodiff):
+    /// [`forward`](Self::forward) for inference on the CPU (`Device::flex()`; no gradient
+    /// flows through the host gates):
     /// the same network, with the sigmoid gates (LHUC and SE, about 1,000 per row) computed
     /// on the host by [`host_gate`], which the compiler vectorises, where burn computes each
     /// with a scalar `expf`. The logits agree with `forward`'s to float rounding (tested).
@@ -246,7 +247,8 @@ impl Net {
 
 /// `v <- scale * sigmoid(v)`, element-wise, branch-free so that it vectorises: `e^-v` by
 /// Cody–Waite reduction to `2^k * e^r`, `|r| <= ln 2 / 2`, and a degree-6 Taylor polynomial
-/// (relative error under 3e-7), with `-v` clamped to `[-87, 88]` so `2^k` stays a normal float.
+/// (relative error of the result under 5e-7, tested), with `-v` clamped to `[-87, 88]` so `2^k`
+/// stays a normal float.
 /// NaN stays NaN.
 pub fn host_gate(v: &mut [f32], scale: f32) {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
