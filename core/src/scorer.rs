@@ -225,15 +225,8 @@ impl Scorer {
         ad: &Device,
     ) -> Result<(f64, Vec<f32>, GradientsParams)> {
         let (b, h) = (rows.len(), self.spec.heads.len());
-        let e = 3 * self.spec.arch.embedding_dim;
-        let dw = x.width();
-        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
-        tables.gather(x.ids, rows, &mut ebuf);
-        let emb = tensor2(ebuf, b, e, ad).require_grad();
-        let dense = (dw > 0).then(|| {
-            x.gather_dense(rows, &mut dbuf);
-            tensor2(dbuf, b, dw, ad)
-        });
+        let (emb, dense) = self.inputs(tables, x, rows, ad);
+        let emb = emb.require_grad();
         let logits = net.forward(emb.clone(), dense);
         let loss = weighted_bce_sum(logits, tensor2(y, b, h, ad), tensor2(w, b, h, ad))
             .mul_scalar(1.0 / denom);
@@ -246,6 +239,28 @@ impl Scorer {
         Ok((loss_v, emb_grad, GradientsParams::from_grads(grads, net)))
     }
 
+    /// The id embeddings and the dense block of `rows`, as tensors on `device`; no dense
+    /// tensor when the width is zero.
+    fn inputs(
+        &self,
+        tables: &Tables,
+        x: &InputView<'_>,
+        rows: &[usize],
+        device: &Device,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
+        let e = 3 * self.spec.arch.embedding_dim;
+        let dw = x.width();
+        let mut ebuf = Vec::new();
+        tables.gather(x.ids, rows, &mut ebuf);
+        let emb = tensor2(ebuf, rows.len(), e, device);
+        let dense = (dw > 0).then(|| {
+            let mut dbuf = Vec::new();
+            x.gather_dense(rows, &mut dbuf);
+            tensor2(dbuf, rows.len(), dw, device)
+        });
+        (emb, dense)
+    }
+
     /// Logits of one batch of rows.
     async fn forward_chunk(
         &self,
@@ -254,17 +269,7 @@ impl Scorer {
         x: &InputView<'_>,
         chunk: &[usize],
     ) -> Result<Vec<f32>> {
-        let e = 3 * self.spec.arch.embedding_dim;
-        let dw = x.width();
-        let (mut ebuf, mut dbuf) = (Vec::new(), Vec::new());
-        tables.gather(x.ids, chunk, &mut ebuf);
-        let emb = tensor2(ebuf, chunk.len(), e, &self.device);
-        let dense = if dw > 0 {
-            x.gather_dense(chunk, &mut dbuf);
-            Some(tensor2(dbuf, chunk.len(), dw, &self.device))
-        } else {
-            None
-        };
+        let (emb, dense) = self.inputs(tables, x, chunk, &self.device);
         let logits = if self.device == Device::flex() {
             net.forward_host_gates(emb, dense)
         } else {
@@ -415,8 +420,8 @@ impl Scorer {
                     // ids, but fresh autodiff leaves, so the two graphs never meet (burn's graph
                     // locator deadlocks when two threads build onto one graph).
                     let twin = net.clone().fork(&ad);
-                    let (ya, wa) = (y[..m * h].to_vec(), w[..m * h].to_vec());
-                    let (yz, wz) = (y[m * h..].to_vec(), w[m * h..].to_vec());
+                    let (mut ya, mut wa) = (y, w);
+                    let (yz, wz) = (ya.split_off(m * h), wa.split_off(m * h));
                     let first = self.half_step(&net, &tables, x, &chunk[..m], ya, wa, denom, &ad);
                     let second = self.half_step(&twin, &tables, x, &chunk[m..], yz, wz, denom, &ad);
                     #[cfg(not(target_arch = "wasm32"))]

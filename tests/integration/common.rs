@@ -31,16 +31,6 @@ pub fn simulate(s: &Scenario, opts: RunOptions) -> (Vec<ExposureRecord>, RunStat
     (rows, stats)
 }
 
-/// FNV-1a, to pin bytes in a golden test.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
-}
-
 /// A fresh temporary folder under the target directory.
 pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("usm-test-{name}-{}", std::process::id()));

@@ -4,7 +4,9 @@
 use usm_sim::logs::{Format, LogWriter};
 use usm_sim::prelude::*;
 
-use crate::common::{fnv1a, simulate, small, temp_dir};
+use usm_wasm_golden::fnv1a;
+
+use crate::common::{simulate, small, temp_dir};
 
 fn csv_bytes(rows: &[ExposureRecord], name: &str) -> Vec<u8> {
     let dir = temp_dir(name);
