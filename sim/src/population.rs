@@ -223,19 +223,6 @@ pub struct Population {
     pub users: Vec<User>,
     /// Popularity-weighted recall table over videos.
     pub popularity: Alias,
-    /// What ranking reads of each video, packed for the cache.
-    pub rank_items: Vec<RankItem>,
-}
-
-/// What ranking reads of a video.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RankItem {
-    /// Topic.
-    pub topic: [f32; MAX_TASTE_DIM],
-    /// Log popularity.
-    pub log_popularity: f32,
-    /// Quality signal.
-    pub quality_signal: f32,
 }
 
 fn draw_all<T: Send>(n: u32, f: impl Fn(u32) -> T + Sync + Send) -> Vec<T> {
@@ -279,21 +266,12 @@ impl Population {
             .iter()
             .map(|it| libm::exp(it.log_popularity as f64))
             .collect();
-        let rank_items = items
-            .iter()
-            .map(|it| RankItem {
-                topic: it.topic,
-                log_popularity: it.log_popularity,
-                quality_signal: it.quality_signal,
-            })
-            .collect();
         Population {
             categories,
             authors,
             items,
             users,
             popularity: Alias::new(&weights),
-            rank_items,
         }
     }
 }

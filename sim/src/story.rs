@@ -1,9 +1,9 @@
 //! The story of one exposure, in a fixed order: truth → latent answers → behaviour → survey →
 //! response. And of one request: recall → rank → top-k → exposures → maybe leave.
 
-use usm_core::rng::{Rng, mix};
+use usm_core::rng::{SplitMix, mix};
 
-use crate::dist::sigmoid_f32 as sigmoid;
+use crate::dist::{exp_f32, sigmoid, sigmoid_f32};
 use crate::population::{Item, Population, User};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::scenario::{MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
@@ -42,7 +42,8 @@ pub fn dot(d: usize, a: &[f32; MAX_TASTE_DIM], b: &[f32; MAX_TASTE_DIM]) -> f32 
     acc
 }
 
-/// The truth of a pair.
+/// The truth of a pair, by its definition (exact `libm` sigmoids): the reference that
+/// [`Prepared::truth`], the simulator's fast path, is tested against.
 pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
     let c = &s.content;
     let mut p_issue = [0f64; N_ISSUES];
@@ -61,6 +62,146 @@ pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
         p_inappropriate,
         p_like: sigmoid(v - c.like_threshold),
         p_dislike: sigmoid(c.dislike_threshold - v),
+    }
+}
+
+/// What an exposure reads of its video, in one cache line: the truth's terms
+/// (`exp(-(issue_base[k] + issue[k]))` per issue, and quality) and the logged features.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+pub(crate) struct ItemRow {
+    e_issue: [f32; N_ISSUES],
+    quality: f32,
+    pub(crate) author: u32,
+    pub(crate) category: u32,
+    pub(crate) log_popularity: f32,
+    pub(crate) quality_signal: f32,
+    pub(crate) log_duration: f32,
+    pub(crate) risk_signal: f32,
+}
+
+/// What the hot path reads of videos and users, computed once per run.
+///
+/// The truth's issue probabilities are sigmoids of sums, `σ(b + i + u) = 1 / (1 + e^-(b+i) ·
+/// e^-u)`, so with each side's exponential tabulated they cost a product and a division; like
+/// and dislike share one exponential of the utility. Ranking reads the first `d` topic
+/// dimensions and the feed's per-video terms, `d + 1` floats a video starting on a cache line.
+#[derive(Debug)]
+pub struct Prepared {
+    rank: Vec<f32>,
+    /// Where the first row starts in `rank`: the first 64-byte boundary.
+    rank_start: usize,
+    stride: usize,
+    lanes: usize,
+    items: Vec<ItemRow>,
+    user_terms: Vec<[f32; N_ISSUES]>,
+    taste_scale: f64,
+    like_to_dislike: f64,
+}
+
+/// `exp` in `f32` for a table, its argument kept where `f32` and the products of two such
+/// values stay finite.
+fn table_exp(x: f64) -> f32 {
+    libm::exp(x.clamp(-40.0, 40.0)) as f32
+}
+
+impl Prepared {
+    /// The tables of a validated scenario and its population.
+    pub fn new(s: &Scenario, pop: &Population) -> Prepared {
+        let d = s.population.taste_dim;
+        let f = &s.feed;
+        let c = &s.content;
+        // Rows of 16 floats (one cache line), or 32 when the topic fills the first: the topic
+        // padded with zeros to a multiple of four, and the feed terms last.
+        let lanes = d.next_multiple_of(4);
+        let stride = (lanes + 1).next_multiple_of(16);
+        let mut rank = vec![0f32; pop.items.len() * stride + 16];
+        let rank_start = (rank.as_ptr() as usize).next_multiple_of(64) - rank.as_ptr() as usize;
+        let rank_start = rank_start / 4;
+        for (it, row) in pop.items.iter().zip(rank[rank_start..].chunks_mut(stride)) {
+            row[..d].copy_from_slice(&it.topic[..d]);
+            row[stride - 1] = (f.popularity_bias * it.log_popularity as f64
+                + f.quality_weight * it.quality_signal as f64) as f32;
+        }
+        let items = pop
+            .items
+            .iter()
+            .map(|it| ItemRow {
+                e_issue: std::array::from_fn(|k| {
+                    table_exp(-(c.issue_base[k] + it.issue[k] as f64))
+                }),
+                quality: it.quality,
+                author: it.author,
+                category: it.category,
+                log_popularity: it.log_popularity,
+                quality_signal: it.quality_signal,
+                log_duration: it.log_duration,
+                risk_signal: it.risk_signal,
+            })
+            .collect();
+        let user_terms = pop
+            .users
+            .iter()
+            .map(|u| u.sensitivity.map(|x| table_exp(-(x as f64))))
+            .collect();
+        Prepared {
+            rank,
+            rank_start,
+            stride,
+            lanes,
+            items,
+            user_terms,
+            taste_scale: c.taste_weight / libm::sqrt(d as f64),
+            like_to_dislike: libm::exp(c.like_threshold - c.dislike_threshold),
+        }
+    }
+
+    /// A video's exposure row.
+    #[inline]
+    pub(crate) fn item(&self, item: u32) -> &ItemRow {
+        &self.items[item as usize]
+    }
+
+    /// A video's ranking row: its topic, zero-padded to [`lanes`](Self::lanes) floats, and
+    /// last its feed terms (`popularity_bias * log_popularity + quality_weight *
+    /// quality_signal`).
+    #[inline]
+    pub(crate) fn rank_row(&self, item: u32) -> &[f32] {
+        let i = self.rank_start + item as usize * self.stride;
+        &self.rank[i..i + self.stride]
+    }
+
+    /// The topic length rounded up to a multiple of four.
+    pub(crate) fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    /// The truth of a pair, given the raw taste dot product of its first `d` dimensions.
+    /// Equals [`truth`] to within 1e-6 (tested).
+    #[inline]
+    pub fn truth(&self, s: &Scenario, user: u32, item: u32, taste_dot: f32) -> Truth {
+        let c = &s.content;
+        let ti = &self.items[item as usize];
+        let tu = &self.user_terms[user as usize];
+        let mut p_issue = [0f64; N_ISSUES];
+        for k in 0..N_ISSUES {
+            p_issue[k] = 1.0 / (1.0 + ti.e_issue[k] as f64 * tu[k] as f64);
+        }
+        let mut none = 1.0;
+        for p in &p_issue[..N_CONTENT_ISSUES] {
+            none *= 1.0 - p;
+        }
+        let p_inappropriate = 1.0 - none;
+        let v = self.taste_scale * taste_dot as f64 + ti.quality as f64
+            - c.issue_penalty * (p_inappropriate + p_issue[N_ISSUES - 1]);
+        // e = exp(like_threshold - v): P(like) = 1 / (1 + e), P(dislike) = 1 / (1 + C / e).
+        let e = exp_f32((c.like_threshold - v) as f32) as f64;
+        Truth {
+            p_issue,
+            p_inappropriate,
+            p_like: 1.0 / (1.0 + e),
+            p_dislike: 1.0 / (1.0 + self.like_to_dislike / e),
+        }
     }
 }
 
@@ -122,178 +263,238 @@ pub fn submit_probs(s: &Scenario, u: &User, hour: u8) -> SubmitProbs {
     [SurveyKind::Satisfaction, SurveyKind::Inappropriate].map(|k| {
         let b = submit_logit(s, u, k, hour);
         [
-            sigmoid(b),
+            sigmoid_f32(b),
             if ad == 0.0 {
-                sigmoid(b)
+                sigmoid_f32(b)
             } else {
-                sigmoid(b + ad)
+                sigmoid_f32(b + ad)
             },
         ]
     })
 }
 
-/// Everything about one exposure, in the story's order.
-pub fn expose(
-    s: &Scenario,
-    pop: &Population,
+/// One user's day: what the story of each of its exposures reads, looked up once.
+pub struct UserDay<'a> {
+    s: &'a Scenario,
+
+    prep: &'a Prepared,
     user_id: u32,
-    st: &mut UserState,
-    item_id: u32,
-    (day, request, slot, hour): (u32, u32, u8, u8),
-    probs: &SubmitProbs,
-) -> ExposureRecord {
-    let u = &pop.users[user_id as usize];
-    let it = &pop.items[item_id as usize];
-    let t = truth(s, u, it);
-    let key = ((day as u64) << 40) | ((request as u64) << 26) | item_id as u64;
-    let mut rng = Rng::new(mix(s.seed, STREAM_EXPOSURE + user_id as u64), key);
+    u: &'a User,
+    day: u32,
+    exposure_seed: u64,
+    churn_seed: u64,
+    survey_p: f64,
+}
 
-    // Latent answers: what this viewer would answer if asked.
-    let r = rng.uniform();
-    let latent_sat = if r < t.p_like {
-        Answer::Like
-    } else if r < 1.0 - t.p_dislike {
-        Answer::Neutral
-    } else {
-        Answer::Dislike
-    };
-    let mut reasons = 0u8;
-    for k in 0..N_ISSUES {
-        if rng.bernoulli(t.p_issue[k]) {
-            reasons |= 1 << k;
+impl<'a> UserDay<'a> {
+    /// The context of `user_id` on `day`.
+    pub fn new(
+        s: &'a Scenario,
+        pop: &'a Population,
+        prep: &'a Prepared,
+        user_id: u32,
+        day: u32,
+    ) -> Self {
+        let u = &pop.users[user_id as usize];
+        UserDay {
+            s,
+            prep,
+            user_id,
+            u,
+            day,
+            exposure_seed: mix(s.seed, STREAM_EXPOSURE + user_id as u64),
+            churn_seed: mix(s.seed, STREAM_CHURN + user_id as u64),
+            survey_p: survey_probability(s, u),
         }
     }
-    let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
-    let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
-    let latent_inapp = if content == 0 {
-        Answer::Suitable
-    } else if content & !adult_kinds == 0 && rng.bernoulli(s.content.adult_only_share) {
-        Answer::AdultOnly
-    } else {
-        Answer::NotSuitable
-    };
-    let latent_reasons = if content == 0 { 0 } else { reasons };
 
-    // Behaviour, conditional on the latent answers.
-    let b = &s.behaviour;
-    let e = u.engagement as f64;
-    let liked = latent_sat == Answer::Like;
-    let disliked = latent_sat == Answer::Dislike;
-    let issue = content != 0;
-    let like = rng.bernoulli(
-        (e * if liked {
-            b.like_if_liked
-        } else {
-            b.like_otherwise
-        })
-        .min(1.0),
-    );
-    let share = liked && rng.bernoulli((e * b.share_if_liked).min(1.0));
-    let favorite = liked && rng.bernoulli((e * b.favorite_if_liked).min(1.0));
-    let p_dislike_button = if disliked {
-        b.dislike_if_disliked
-    } else if issue {
-        b.dislike_if_issue
-    } else {
-        b.dislike_otherwise
-    };
-    let dislike = rng.bernoulli((e * p_dislike_button).min(1.0));
-    let report = rng.bernoulli(
-        (e * if issue {
-            b.report_if_issue
-        } else {
-            b.report_otherwise
-        })
-        .min(1.0),
-    );
-    let base_watch = match latent_sat {
-        Answer::Like => 0.75,
-        Answer::Neutral => 0.5,
-        _ => 0.25,
-    };
-    let watch =
-        (base_watch + 0.15 * rng.normal_fast() - if issue { 0.25 } else { 0.0 }).clamp(0.0, 1.0);
+    /// The user.
+    pub fn user(&self) -> &'a User {
+        self.u
+    }
 
-    // Survey and response.
-    // The same stream as the rest of the exposure: the survey policy never looks at the video.
-    let rs = &mut rng;
-    let draw = rs.uniform();
-    let regular = st.surveys_today < s.survey.cap_per_day && draw < survey_probability(s, u);
-    let panel = !regular && rs.uniform() < s.panel.rate;
-    let kind_draw = rs.bernoulli(s.survey.satisfaction_share);
-    let response_draw = rs.uniform();
-    let mut rec_kind = SurveyKind::None;
-    let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
-    let history = st.submits;
-    if regular || panel {
-        rec_kind = if kind_draw {
-            SurveyKind::Satisfaction
+    /// The scenario.
+    pub fn scenario(&self) -> &'a Scenario {
+        self.s
+    }
+
+    /// The truth of this user and a video, given the dot product of the user's taste and the
+    /// video's topic (ranking computed it already).
+    #[inline]
+    pub fn truth(&self, item_id: u32, taste_dot: f32) -> Truth {
+        self.prep.truth(self.s, self.user_id, item_id, taste_dot)
+    }
+
+    /// Everything about one exposure, in the story's order, given its truth.
+    pub fn expose(
+        &self,
+        st: &mut UserState,
+        item_id: u32,
+        t: &Truth,
+        (request, slot, hour): (u32, u8, u8),
+        probs: &SubmitProbs,
+    ) -> ExposureRecord {
+        let (s, u, day, user_id) = (self.s, self.u, self.day, self.user_id);
+        let it = self.prep.item(item_id);
+        let key = ((day as u64) << 40) | ((request as u64) << 26) | item_id as u64;
+        let mut rng = SplitMix::new(self.exposure_seed, key);
+
+        // Latent answers: what this viewer would answer if asked.
+        let r = rng.uniform();
+        let latent_sat = if r < t.p_like {
+            Answer::Like
+        } else if r < 1.0 - t.p_dislike {
+            Answer::Neutral
         } else {
-            SurveyKind::Inappropriate
+            Answer::Dislike
         };
-        let latent = if kind_draw { latent_sat } else { latent_inapp };
-        let p = probs[if kind_draw { 0 } else { 1 }][latent.is_negative() as usize];
-        submitted = panel || response_draw < p;
-        if regular {
-            st.surveys_today += 1;
+        let mut reasons = 0u8;
+        for k in 0..N_ISSUES {
+            if rng.bernoulli(t.p_issue[k]) {
+                reasons |= 1 << k;
+            }
         }
-        if submitted {
-            answer = latent;
-            if !kind_draw {
-                rec_reasons = latent_reasons;
+        let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
+        let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
+        let latent_inapp = if content == 0 {
+            Answer::Suitable
+        } else if content & !adult_kinds == 0 && rng.bernoulli(s.content.adult_only_share) {
+            Answer::AdultOnly
+        } else {
+            Answer::NotSuitable
+        };
+        let latent_reasons = if content == 0 { 0 } else { reasons };
+
+        // Behaviour, conditional on the latent answers.
+        let b = &s.behaviour;
+        let e = u.engagement as f64;
+        let liked = latent_sat == Answer::Like;
+        let disliked = latent_sat == Answer::Dislike;
+        let issue = content != 0;
+        let like = rng.bernoulli(
+            (e * if liked {
+                b.like_if_liked
+            } else {
+                b.like_otherwise
+            })
+            .min(1.0),
+        );
+        let share = liked && rng.bernoulli((e * b.share_if_liked).min(1.0));
+        let favorite = liked && rng.bernoulli((e * b.favorite_if_liked).min(1.0));
+        let p_dislike_button = if disliked {
+            b.dislike_if_disliked
+        } else if issue {
+            b.dislike_if_issue
+        } else {
+            b.dislike_otherwise
+        };
+        let dislike = rng.bernoulli((e * p_dislike_button).min(1.0));
+        let report = rng.bernoulli(
+            (e * if issue {
+                b.report_if_issue
+            } else {
+                b.report_otherwise
+            })
+            .min(1.0),
+        );
+        let base_watch = match latent_sat {
+            Answer::Like => 0.75,
+            Answer::Neutral => 0.5,
+            _ => 0.25,
+        };
+        let watch = (base_watch + 0.15 * rng.normal_fast() - if issue { 0.25 } else { 0.0 })
+            .clamp(0.0, 1.0);
+
+        // Survey and response.
+        // The same stream as the rest of the exposure: the survey policy never looks at the video.
+        let rs = &mut rng;
+        let draw = rs.uniform();
+        let regular = st.surveys_today < s.survey.cap_per_day && draw < self.survey_p;
+        let panel = !regular && rs.uniform() < s.panel.rate;
+        let kind_draw = rs.bernoulli(s.survey.satisfaction_share);
+        let response_draw = rs.uniform();
+        let mut rec_kind = SurveyKind::None;
+        let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
+        let history = st.submits;
+        if regular || panel {
+            rec_kind = if kind_draw {
+                SurveyKind::Satisfaction
+            } else {
+                SurveyKind::Inappropriate
+            };
+            let latent = if kind_draw { latent_sat } else { latent_inapp };
+            let p = probs[if kind_draw { 0 } else { 1 }][latent.is_negative() as usize];
+            submitted = panel || response_draw < p;
+            if regular {
+                st.surveys_today += 1;
             }
-            if !panel {
-                st.submits += 1;
+            if submitted {
+                answer = latent;
+                if !kind_draw {
+                    rec_reasons = latent_reasons;
+                }
+                if !panel {
+                    st.submits += 1;
+                }
             }
+        }
+        let marginal = |p: [f64; 2], p_neg: f64| p_neg * p[1] + (1.0 - p_neg) * p[0];
+        let oracle = Oracle {
+            p_like: t.p_like as f32,
+            p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0) as f32,
+            p_dislike: t.p_dislike as f32,
+            p_inappropriate: t.p_inappropriate as f32,
+            p_issue: t.p_issue.map(|p| p as f32),
+            p_submit: [
+                marginal(probs[0], t.p_dislike) as f32,
+                marginal(probs[1], t.p_inappropriate) as f32,
+            ],
+            latent_satisfaction: latent_sat,
+            latent_inappropriate: latent_inapp,
+            latent_reasons,
+        };
+        let exposure_id = ((user_id as u64) << 24) | st.exposures as u64;
+        st.exposures += 1;
+        ExposureRecord {
+            exposure_id,
+            day,
+            request,
+            slot,
+            hour,
+            user_id,
+            item_id,
+            author_id: it.author,
+            user_age: u.age,
+            user_activity: u.activity_obs,
+            user_history_submits: history,
+            item_category: it.category,
+            item_log_popularity: it.log_popularity,
+            item_quality_signal: it.quality_signal,
+            item_log_duration: it.log_duration,
+            item_risk_signal: it.risk_signal,
+            like,
+            share,
+            favorite,
+            dislike,
+            report,
+            skip: watch < 0.2,
+            watch_fraction: watch as f32,
+            survey: rec_kind,
+            panel,
+            submitted,
+            answer,
+            reasons: rec_reasons,
+            oracle: Some(oracle),
         }
     }
-    let marginal = |p: [f64; 2], p_neg: f64| p_neg * p[1] + (1.0 - p_neg) * p[0];
-    let oracle = Oracle {
-        p_like: t.p_like as f32,
-        p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0) as f32,
-        p_dislike: t.p_dislike as f32,
-        p_inappropriate: t.p_inappropriate as f32,
-        p_issue: t.p_issue.map(|p| p as f32),
-        p_submit: [
-            marginal(probs[0], t.p_dislike) as f32,
-            marginal(probs[1], t.p_inappropriate) as f32,
-        ],
-        latent_satisfaction: latent_sat,
-        latent_inappropriate: latent_inapp,
-        latent_reasons,
-    };
-    let exposure_id = ((user_id as u64) << 24) | st.exposures as u64;
-    st.exposures += 1;
-    ExposureRecord {
-        exposure_id,
-        day,
-        request,
-        slot,
-        hour,
-        user_id,
-        item_id,
-        author_id: it.author,
-        user_age: u.age,
-        user_activity: u.activity_obs,
-        user_history_submits: history,
-        item_category: it.category,
-        item_log_popularity: it.log_popularity,
-        item_quality_signal: it.quality_signal,
-        item_log_duration: it.log_duration,
-        item_risk_signal: it.risk_signal,
-        like,
-        share,
-        favorite,
-        dislike,
-        report,
-        skip: watch < 0.2,
-        watch_fraction: watch as f32,
-        survey: rec_kind,
-        panel,
-        submitted,
-        answer,
-        reasons: rec_reasons,
-        oracle: Some(oracle),
+
+    /// After a request with `bad` bad exposures: does the user leave? Common random numbers per
+    /// (user, day, request).
+    pub fn leaves(&self, request: u32, bad: usize) -> bool {
+        let r = &self.s.retention;
+        let p = r.base_leave + r.leave_per_bad * bad as f64;
+        let key = ((self.day as u64) << 20) | request as u64;
+        SplitMix::new(self.churn_seed, key).uniform() < p
     }
 }
 
@@ -304,12 +505,39 @@ pub fn is_bad(rec: &ExposureRecord) -> bool {
     })
 }
 
-/// After a request: does the user leave? Common random numbers per (user, day, request).
-pub fn leaves(s: &Scenario, user_id: u32, day: u32, request: u32, bad: usize) -> bool {
-    let p = s.retention.base_leave + s.retention.leave_per_bad * bad as f64;
-    let mut rng = Rng::new(
-        mix(s.seed, STREAM_CHURN + user_id as u64),
-        ((day as u64) << 20) | request as u64,
-    );
-    rng.uniform() < p
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabulated_truth_is_the_definition() {
+        let mut s = Scenario::preset("paper").unwrap();
+        s.population.users = 300;
+        s.population.items = 200;
+        s.population.authors = 40;
+        s.content.issue_base[2] = 3.0; // a common issue too, far from the rare regime
+        s.validate().unwrap();
+        let pop = Population::draw(&s);
+        let prep = Prepared::new(&s, &pop);
+        let d = s.population.taste_dim;
+        let mut worst = 0f64;
+        for (ui, u) in pop.users.iter().enumerate() {
+            for (ii, it) in pop.items.iter().enumerate().step_by(7) {
+                let want = truth(&s, u, it);
+                let got = prep.truth(&s, ui as u32, ii as u32, dot(d, &u.taste, &it.topic));
+                let pairs = [
+                    (got.p_like, want.p_like),
+                    (got.p_dislike, want.p_dislike),
+                    (got.p_inappropriate, want.p_inappropriate),
+                ];
+                for (g, w) in pairs
+                    .into_iter()
+                    .chain(got.p_issue.into_iter().zip(want.p_issue))
+                {
+                    worst = worst.max((g - w).abs());
+                }
+            }
+        }
+        assert!(worst < 1e-6, "{worst}");
+    }
 }

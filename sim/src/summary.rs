@@ -114,6 +114,27 @@ impl RunStats {
         }
     }
 
+    /// Adds another block's counts (`users` and `retained` stay).
+    pub fn merge(&mut self, o: &RunStats) {
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        self.requests += o.requests;
+        self.exposures += o.exposures;
+        add(&mut self.shows, &o.shows);
+        add(&mut self.submits, &o.submits);
+        self.panel_shows += o.panel_shows;
+        self.answers_dislike += o.answers_dislike;
+        self.answers_inappropriate += o.answers_inappropriate;
+        self.answers_sexual += o.answers_sexual;
+        self.shown_latent_dislike += o.shown_latent_dislike;
+        self.shown_latent_inappropriate += o.shown_latent_inappropriate;
+        self.shown_latent_sexual += o.shown_latent_sexual;
+        self.sum_p_dislike += o.sum_p_dislike;
+        self.sum_p_inappropriate += o.sum_p_inappropriate;
+        self.sum_p_sexual += o.sum_p_sexual;
+        add(&mut self.behaviour, &o.behaviour);
+        self.bad_exposures += o.bad_exposures;
+    }
+
     /// Records the end state of the users.
     pub fn finish(&mut self, states: &[UserState]) {
         self.retained = states.iter().map(|s| s.active).collect();
