@@ -137,8 +137,7 @@ impl Alias {
         let coin = ((bits >> 32) & 0xFFFF) as u32;
         let cell = self.cells[i];
         // A select, not a branch: the coin is unpredictable.
-        let keep = ((coin < cell.keep_below) as u32).wrapping_neg();
-        (i as u32 & keep) | (cell.alias & !keep)
+        std::hint::select_unpredictable(coin < cell.keep_below, i as u32, cell.alias)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use usm_core::rng::Rng;
 
-use crate::dist::{Alias, logit, poisson, sigmoid};
+use crate::dist::{logit, poisson, sigmoid};
 use crate::scenario::{AGE_GROUPS, MAX_TASTE_DIM, N_ISSUES, Scenario};
 
 pub(crate) const STREAM_USER: u64 = 1 << 40;
@@ -210,7 +210,7 @@ impl User {
     }
 }
 
-/// Everyone and everything in a scenario, plus the popularity table recall draws from.
+/// Everyone and everything in a scenario.
 #[derive(Clone, Debug)]
 pub struct Population {
     /// Categories.
@@ -221,8 +221,6 @@ pub struct Population {
     pub items: Vec<Item>,
     /// Users.
     pub users: Vec<User>,
-    /// Popularity-weighted recall table over videos.
-    pub popularity: Alias,
 }
 
 fn draw_all<T: Send>(n: u32, f: impl Fn(u32) -> T + Sync + Send) -> Vec<T> {
@@ -262,16 +260,11 @@ impl Population {
         let users = draw_all(p.users, |i| {
             User::draw(s, &mut Rng::new(seed, STREAM_USER + i as u64))
         });
-        let weights: Vec<f64> = items
-            .iter()
-            .map(|it| libm::exp(it.log_popularity as f64))
-            .collect();
         Population {
             categories,
             authors,
             items,
             users,
-            popularity: Alias::new(&weights),
         }
     }
 }

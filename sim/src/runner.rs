@@ -89,14 +89,13 @@ struct DayPlan {
 }
 
 /// Dot product of the first `L` floats, `L` a multiple of four, in four interleaved sums
-/// (a fixed order, so the same bits everywhere, that compilers can keep in vector registers).
-#[inline]
-fn dot<const L: usize>(a: &[f32], b: &[f32]) -> f32 {
-    let (a, b) = (&a[..L], &b[..L]);
-    let mut acc = [0f32; 4];
-    for (x, y) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+/// (a fixed order, so the same bits everywhere, that compilers keep in one vector register).
+#[inline(always)]
+fn dot<const L: usize>(a: &[f32; L], b: &[f32; L]) -> f32 {
+    let mut acc = [a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]];
+    for i in 1..L / 4 {
         for l in 0..4 {
-            acc[l] += x[l] * y[l];
+            acc[l] += a[4 * i + l] * b[4 * i + l];
         }
     }
     (acc[0] + acc[2]) + (acc[1] + acc[3])
@@ -110,14 +109,14 @@ fn score_candidates<const L: usize>(
     items: &[u32],
     (pers, noise): (f32, f32),
     rng: &mut Rng,
-    plan: &mut DayPlan,
+    (dots, scores): (&mut [f32], &mut [f32]),
 ) {
-    for &item in items {
+    let taste: &[f32; L] = taste[..L].try_into().expect("taste fits the lanes");
+    for ((&item, dot_out), score_out) in items.iter().zip(dots).zip(scores) {
         let row = prep.rank_row(item);
-        let t = dot::<L>(taste, row);
-        plan.dots.push(t);
-        plan.scores
-            .push(pers * t + row[row.len() - 1] + noise * rng.normal_fast() as f32);
+        let t = dot::<L>(row[..L].try_into().expect("row fits the lanes"), taste);
+        *dot_out = t;
+        *score_out = pers * t + row[row.len() - 1] + noise * rng.normal_fast() as f32;
     }
 }
 
@@ -189,37 +188,29 @@ fn plan_user(
     plan.items.clear();
     plan.scores.clear();
     plan.dots.clear();
-    let n_items = pop.items.len() as u64;
     let d = s.population.taste_dim;
     let weights = (
         (f.personalization / libm::sqrt(d as f64)) as f32,
         f.noise as f32,
     );
-    let explore = (f.explore * 65_536.0) as u64;
     for r in 0..n {
         plan.hours.push(rng.below(HOURS as u64) as u8);
         // In three passes, so the table reads of different candidates overlap.
         let at = r * c;
-        for _ in 0..c {
-            // One draw: 16 bits decide explore or popularity, 48 pick the item.
-            let bits = rng.next_u64();
-            let uniform = (((bits & 0xFFFF_FFFF) * n_items) >> 32) as u32;
-            let popular = pop.popularity.draw_bits(bits);
-            plan.items.push(if bits >> 48 < explore {
-                uniform
-            } else {
-                popular
-            });
+        plan.items.resize(at + c, 0);
+        for item in &mut plan.items[at..] {
+            *item = prep.recall(rng.next_u64());
         }
-        let items = std::mem::take(&mut plan.items);
-        let (taste, rq) = (&u.taste, &items[at..]);
+        plan.dots.resize(at + c, 0.0);
+        plan.scores.resize(at + c, 0.0);
+        let (taste, rq) = (&u.taste, &plan.items[at..]);
+        let out = (&mut plan.dots[at..], &mut plan.scores[at..]);
         match prep.lanes() {
-            4 => score_candidates::<4>(prep, taste, rq, weights, &mut rng, plan),
-            8 => score_candidates::<8>(prep, taste, rq, weights, &mut rng, plan),
-            12 => score_candidates::<12>(prep, taste, rq, weights, &mut rng, plan),
-            _ => score_candidates::<16>(prep, taste, rq, weights, &mut rng, plan),
+            4 => score_candidates::<4>(prep, taste, rq, weights, &mut rng, out),
+            8 => score_candidates::<8>(prep, taste, rq, weights, &mut rng, out),
+            12 => score_candidates::<12>(prep, taste, rq, weights, &mut rng, out),
+            _ => score_candidates::<16>(prep, taste, rq, weights, &mut rng, out),
         }
-        plan.items = items;
         seen.next_request();
         for (j, &item) in plan.items[at..].iter().enumerate() {
             if let Some(first) = seen.earlier(item, j) {
@@ -235,24 +226,40 @@ fn plan_user(
 /// reversed (among equal scores the earlier wins). 0, below every key, for `-inf`.
 #[inline]
 fn sort_key(score: f32, j: usize) -> u64 {
-    if score == f32::NEG_INFINITY {
-        return 0;
-    }
     let b = score.to_bits();
     let ordered = b ^ (((b as i32 >> 31) as u32) | 0x8000_0000);
-    ((ordered as u64) << 32) | (u32::MAX - j as u32) as u64
+    let key = ((ordered as u64) << 32) | (u32::MAX - j as u32) as u64;
+    std::hint::select_unpredictable(score == f32::NEG_INFINITY, 0, key)
 }
 
 /// The `N` largest keys, largest first, without a branch on the data: each key passes down
-/// the list keeping the larger at each place.
+/// the list keeping the larger at each place. After the first `2N` candidates most fall below
+/// the `N`-th key: the rest are first sifted against it (still without a branch) in runs of
+/// 64, and only those above pass down the list.
 fn top_keys<const N: usize>(scores: &[f32]) -> [u64; N] {
     let mut best = [0u64; N];
-    for (j, &score) in scores.iter().enumerate() {
-        let mut x = sort_key(score, j);
+    let insert = |best: &mut [u64; N], mut x: u64| {
         for b in best.iter_mut() {
             let hi = (*b).max(x);
             x = (*b).min(x);
             *b = hi;
+        }
+    };
+    let head = scores.len().min(2 * N);
+    for (j, &score) in scores[..head].iter().enumerate() {
+        insert(&mut best, sort_key(score, j));
+    }
+    let mut above = [0u64; 64];
+    for (c, run) in scores[head..].chunks(64).enumerate() {
+        let bar = best[N - 1];
+        let mut n = 0;
+        for (i, &score) in run.iter().enumerate() {
+            let key = sort_key(score, head + c * 64 + i);
+            above[n] = key;
+            n += (key > bar) as usize;
+        }
+        for &key in &above[..n] {
+            insert(&mut best, key);
         }
     }
     best

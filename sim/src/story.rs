@@ -3,7 +3,7 @@
 
 use usm_core::rng::{SplitMix, mix};
 
-use crate::dist::{exp_f32, sigmoid, sigmoid_f32};
+use crate::dist::{Alias, exp_f32, sigmoid, sigmoid_f32};
 use crate::population::{Item, Population, User};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::scenario::{MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
@@ -88,6 +88,7 @@ pub(crate) struct ItemRow {
 /// dimensions and the feed's per-video terms, `d + 1` floats a video starting on a cache line.
 #[derive(Debug)]
 pub struct Prepared {
+    recall: Alias,
     rank: Vec<f32>,
     /// Where the first row starts in `rank`: the first 64-byte boundary.
     rank_start: usize,
@@ -139,12 +140,27 @@ impl Prepared {
                 risk_signal: it.risk_signal,
             })
             .collect();
+        // Recall: a share `explore` uniform, the rest by popularity, as one mixture.
+        let popularity: Vec<f64> = pop
+            .items
+            .iter()
+            .map(|it| libm::exp(it.log_popularity as f64))
+            .collect();
+        let total: f64 = popularity.iter().sum();
+        let uniform = f.explore / pop.items.len() as f64;
+        let recall = Alias::new(
+            &popularity
+                .iter()
+                .map(|w| uniform + (1.0 - f.explore) * w / total)
+                .collect::<Vec<_>>(),
+        );
         let user_terms = pop
             .users
             .iter()
             .map(|u| u.sensitivity.map(|x| table_exp(-(x as f64))))
             .collect();
         Prepared {
+            recall,
             rank,
             rank_start,
             stride,
@@ -154,6 +170,12 @@ impl Prepared {
             taste_scale: c.taste_weight / libm::sqrt(d as f64),
             like_to_dislike: libm::exp(c.like_threshold - c.dislike_threshold),
         }
+    }
+
+    /// A recalled video, from 48 random bits.
+    #[inline]
+    pub(crate) fn recall(&self, bits: u64) -> u32 {
+        self.recall.draw_bits(bits)
     }
 
     /// A video's exposure row.
@@ -339,26 +361,38 @@ impl<'a> UserDay<'a> {
         let key = ((day as u64) << 40) | ((request as u64) << 26) | item_id as u64;
         let mut rng = SplitMix::new(self.exposure_seed, key);
 
-        // Latent answers: what this viewer would answer if asked.
-        let r = rng.uniform();
-        let latent_sat = if r < t.p_like {
-            Answer::Like
-        } else if r < 1.0 - t.p_dislike {
-            Answer::Neutral
-        } else {
-            Answer::Dislike
+        // Every exposure rolls the same dice in the same order, each used or not: ten 64-bit
+        // draws, most split into two 32-bit uniforms (resolution 2^-32), the survey's whole.
+        let mut halves = || {
+            let x = rng.next_u64();
+            let scale = 1.0 / 4_294_967_296.0;
+            ((x >> 32) as f64 * scale, (x & 0xFFFF_FFFF) as f64 * scale)
         };
+        let (r_sat, r_adult) = halves();
+        let mut r_issue = [0f64; N_ISSUES];
+        for pair in r_issue.chunks_exact_mut(2) {
+            (pair[0], pair[1]) = halves();
+        }
+        let (r_like, r_share) = halves();
+        let (r_favorite, r_dislike) = halves();
+        let (r_report, r_kind) = halves();
+        let (r_panel, r_response) = halves();
+        let watch_noise = rng.normal_fast();
+        let survey_draw = rng.uniform();
+
+        // Latent answers: what this viewer would answer if asked.
+        const SATISFACTION: [Answer; 3] = [Answer::Like, Answer::Neutral, Answer::Dislike];
+        let sat = (r_sat >= t.p_like) as usize + (r_sat >= 1.0 - t.p_dislike) as usize;
+        let latent_sat = SATISFACTION[sat];
         let mut reasons = 0u8;
         for k in 0..N_ISSUES {
-            if rng.bernoulli(t.p_issue[k]) {
-                reasons |= 1 << k;
-            }
+            reasons |= ((r_issue[k] < t.p_issue[k]) as u8) << k;
         }
         let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
         let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
         let latent_inapp = if content == 0 {
             Answer::Suitable
-        } else if content & !adult_kinds == 0 && rng.bernoulli(s.content.adult_only_share) {
+        } else if content & !adult_kinds == 0 && r_adult < s.content.adult_only_share {
             Answer::AdultOnly
         } else {
             Answer::NotSuitable
@@ -368,51 +402,29 @@ impl<'a> UserDay<'a> {
         // Behaviour, conditional on the latent answers.
         let b = &s.behaviour;
         let e = u.engagement as f64;
-        let liked = latent_sat == Answer::Like;
-        let disliked = latent_sat == Answer::Dislike;
+        let liked = sat == 0;
+        let disliked = sat == 2;
         let issue = content != 0;
-        let like = rng.bernoulli(
-            (e * if liked {
-                b.like_if_liked
-            } else {
-                b.like_otherwise
-            })
-            .min(1.0),
+        let chance = |p: f64| (e * p).min(1.0);
+        let pick = |c: bool, yes: f64, no: f64| std::hint::select_unpredictable(c, yes, no);
+        let like = r_like < chance(pick(liked, b.like_if_liked, b.like_otherwise));
+        let share = liked & (r_share < chance(b.share_if_liked));
+        let favorite = liked & (r_favorite < chance(b.favorite_if_liked));
+        let p_dislike_button = pick(
+            disliked,
+            b.dislike_if_disliked,
+            pick(issue, b.dislike_if_issue, b.dislike_otherwise),
         );
-        let share = liked && rng.bernoulli((e * b.share_if_liked).min(1.0));
-        let favorite = liked && rng.bernoulli((e * b.favorite_if_liked).min(1.0));
-        let p_dislike_button = if disliked {
-            b.dislike_if_disliked
-        } else if issue {
-            b.dislike_if_issue
-        } else {
-            b.dislike_otherwise
-        };
-        let dislike = rng.bernoulli((e * p_dislike_button).min(1.0));
-        let report = rng.bernoulli(
-            (e * if issue {
-                b.report_if_issue
-            } else {
-                b.report_otherwise
-            })
-            .min(1.0),
-        );
-        let base_watch = match latent_sat {
-            Answer::Like => 0.75,
-            Answer::Neutral => 0.5,
-            _ => 0.25,
-        };
-        let watch = (base_watch + 0.15 * rng.normal_fast() - if issue { 0.25 } else { 0.0 })
-            .clamp(0.0, 1.0);
+        let dislike = r_dislike < chance(p_dislike_button);
+        let report = r_report < chance(pick(issue, b.report_if_issue, b.report_otherwise));
+        const BASE_WATCH: [f64; 3] = [0.75, 0.5, 0.25];
+        let watch = (BASE_WATCH[sat] + 0.15 * watch_noise - pick(issue, 0.25, 0.0)).clamp(0.0, 1.0);
 
-        // Survey and response.
-        // The same stream as the rest of the exposure: the survey policy never looks at the video.
-        let rs = &mut rng;
-        let draw = rs.uniform();
-        let regular = st.surveys_today < s.survey.cap_per_day && draw < self.survey_p;
-        let panel = !regular && rs.uniform() < s.panel.rate;
-        let kind_draw = rs.bernoulli(s.survey.satisfaction_share);
-        let response_draw = rs.uniform();
+        // Survey and response. The survey policy never looks at the video.
+        let regular = st.surveys_today < s.survey.cap_per_day && survey_draw < self.survey_p;
+        let panel = !regular && r_panel < s.panel.rate;
+        let kind_draw = r_kind < s.survey.satisfaction_share;
+        let response_draw = r_response;
         let mut rec_kind = SurveyKind::None;
         let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
         let history = st.submits;
