@@ -205,10 +205,12 @@ impl Prepared {
         let c = &s.content;
         let ti = &self.items[item as usize];
         let tu = &self.user_terms[user as usize];
-        let mut p_issue = [0f64; N_ISSUES];
+        // In f32 (the product stays below e^80, finite): the divisions run four to a vector.
+        let mut p32 = [0f32; N_ISSUES];
         for k in 0..N_ISSUES {
-            p_issue[k] = 1.0 / (1.0 + ti.e_issue[k] as f64 * tu[k] as f64);
+            p32[k] = 1.0 / (1.0 + ti.e_issue[k] * tu[k]);
         }
+        let p_issue = p32.map(|p| p as f64);
         let mut none = 1.0;
         for p in &p_issue[..N_CONTENT_ISSUES] {
             none *= 1.0 - p;
