@@ -37,12 +37,6 @@ pub fn exp_f32(x: f32) -> f32 {
     p * scale
 }
 
-/// Logistic function on [`exp_f32`]: what the hot path of the story uses.
-#[inline]
-pub fn sigmoid_f32(x: f64) -> f64 {
-    1.0 / (1.0 + exp_f32(-x as f32) as f64)
-}
-
 /// Log-odds of a probability, clamped away from 0 and 1.
 #[inline]
 pub fn logit(p: f64) -> f64 {
@@ -187,7 +181,6 @@ mod tests {
             assert!(((got - want) / want).abs() < 1e-6, "{x}: {got} vs {want}");
             x += 0.0137;
         }
-        assert!((sigmoid_f32(0.3) - sigmoid(0.3)).abs() < 1e-7);
     }
 
     #[test]

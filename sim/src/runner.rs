@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::population::Population;
 use crate::records::ExposureRecord;
 use crate::scenario::{HOURS, Scenario};
-use crate::story::{Prepared, STREAM_PLAN, UserDay, UserState, is_bad, submit_probs};
+use crate::story::{Prepared, STREAM_PLAN, UserDay, UserState, is_bad};
 use crate::summary::RunStats;
 
 /// A candidate the hook is asked to score.
@@ -314,7 +314,7 @@ fn run_user_day(
         let items = &plan.items[r * c..(r + 1) * c];
         top_k(&plan.scores[r * c..(r + 1) * c], k, top);
         let start = out.len();
-        let probs = submit_probs(ud.scenario(), ud.user(), hour);
+        let probs = ud.submit_probs(hour);
         // Truths first: their table reads overlap.
         truths.clear();
         truths.extend(

@@ -3,10 +3,10 @@
 
 use usm_core::rng::{SplitMix, mix};
 
-use crate::dist::{Alias, exp_f32, sigmoid, sigmoid_f32};
+use crate::dist::{Alias, exp_f32, sigmoid};
 use crate::population::{Item, Population, User};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
-use crate::scenario::{MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
+use crate::scenario::{HOURS, MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
 
 const STREAM_EXPOSURE: u64 = 11 << 40;
 const STREAM_CHURN: u64 = 13 << 40;
@@ -96,6 +96,8 @@ pub struct Prepared {
     lanes: usize,
     items: Vec<ItemRow>,
     user_terms: Vec<[f32; N_ISSUES]>,
+    user_unwilling: Vec<f64>,
+    submit_terms: [SubmitProbs; HOURS],
     taste_scale: f64,
     like_to_dislike: f64,
 }
@@ -159,7 +161,14 @@ impl Prepared {
             .iter()
             .map(|u| u.sensitivity.map(|x| table_exp(-(x as f64))))
             .collect();
+        let user_unwilling = pop
+            .users
+            .iter()
+            .map(|u| libm::exp(-(u.willingness as f64)))
+            .collect();
         Prepared {
+            user_unwilling,
+            submit_terms: submit_terms(s),
             recall,
             rank,
             rank_start,
@@ -281,19 +290,25 @@ pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
 /// P(submit | shown) of a user at an hour, per survey type: `[answer not negative, negative]`.
 pub type SubmitProbs = [[f64; 2]; 2];
 
-/// The submit probabilities of a user at an hour (they change per request, not per exposure).
+/// The submit probabilities of a user at an hour, by definition (exact `libm` sigmoids): the
+/// reference that [`UserDay::submit_probs`], the fast path, is tested against.
 pub fn submit_probs(s: &Scenario, u: &User, hour: u8) -> SubmitProbs {
     let ad = s.willingness.answer_dependence;
     [SurveyKind::Satisfaction, SurveyKind::Inappropriate].map(|k| {
         let b = submit_logit(s, u, k, hour);
-        [
-            sigmoid_f32(b),
-            if ad == 0.0 {
-                sigmoid_f32(b)
-            } else {
-                sigmoid_f32(b + ad)
-            },
-        ]
+        [sigmoid(b), sigmoid(b + ad)]
+    })
+}
+
+/// `exp(-(offset of the survey type + hour effect + answer effect))`, by hour, type and
+/// answer (not negative, negative): with `exp(-willingness)` of a user, `σ(logit) = 1 / (1 +
+/// product)`.
+fn submit_terms(s: &Scenario) -> [SubmitProbs; HOURS] {
+    let w = &s.willingness;
+    std::array::from_fn(|h| {
+        [0.0, w.inappropriate_offset].map(|offset| {
+            [0.0, w.answer_dependence].map(|a| libm::exp(-(offset + w.hour_effect[h] + a)))
+        })
     })
 }
 
@@ -340,6 +355,13 @@ impl<'a> UserDay<'a> {
     /// The scenario.
     pub fn scenario(&self) -> &'a Scenario {
         self.s
+    }
+
+    /// P(submit | shown) at an hour: [`submit_probs`] from the tables, no `exp`.
+    #[inline]
+    pub fn submit_probs(&self, hour: u8) -> SubmitProbs {
+        let e = self.prep.user_unwilling[self.user_id as usize];
+        self.prep.submit_terms[hour as usize].map(|kind| kind.map(|t| 1.0 / (1.0 + e * t)))
     }
 
     /// The truth of this user and a video, given the dot product of the user's taste and the
@@ -530,6 +552,7 @@ mod tests {
         s.population.items = 200;
         s.population.authors = 40;
         s.content.issue_base[2] = 3.0; // a common issue too, far from the rare regime
+        s.willingness.answer_dependence = 1.5;
         s.validate().unwrap();
         let pop = Population::draw(&s);
         let prep = Prepared::new(&s, &pop);
@@ -553,5 +576,16 @@ mod tests {
             }
         }
         assert!(worst < 1e-6, "{worst}");
+        let mut worst = 0f64;
+        for (ui, u) in pop.users.iter().enumerate() {
+            let ud = UserDay::new(&s, &pop, &prep, ui as u32, 0);
+            for hour in 0..HOURS as u8 {
+                let (got, want) = (ud.submit_probs(hour), submit_probs(&s, u, hour));
+                for (g, w) in got.as_flattened().iter().zip(want.as_flattened()) {
+                    worst = worst.max((g - w).abs());
+                }
+            }
+        }
+        assert!(worst < 1e-12, "{worst}");
     }
 }
