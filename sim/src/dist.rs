@@ -37,6 +37,35 @@ pub fn exp_f32(x: f32) -> f32 {
     p * scale
 }
 
+/// The standard normal's quantiles at the midpoints of `n` equal slices of probability,
+/// `Φ⁻¹((i + ½) / n)`, each by bisection on `libm::erfc` (the same bits everywhere). A uniform
+/// index into them is a normal draw rounded to `n` equally likely values (for `n = 4096`, within
+/// ±3.67).
+pub fn normal_quantiles(n: usize) -> Vec<f64> {
+    let cdf = |z: f64| 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2);
+    (0..n)
+        .map(|i| {
+            let p = (i as f64 + 0.5) / n as f64;
+            let (mut lo, mut hi) = (-40.0f64, 40.0f64);
+            for _ in 0..100 {
+                let mid = 0.5 * (lo + hi);
+                if cdf(mid) < p {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            0.5 * (lo + hi)
+        })
+        .collect()
+}
+
+/// [`normal_quantiles`]`(4096)`, computed once.
+pub fn normal_4096() -> &'static [f64] {
+    static Q: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    Q.get_or_init(|| normal_quantiles(4096))
+}
+
 /// Log-odds of a probability, clamped away from 0 and 1.
 #[inline]
 pub fn logit(p: f64) -> f64 {
@@ -181,6 +210,24 @@ mod tests {
             assert!(((got - want) / want).abs() < 1e-6, "{x}: {got} vs {want}");
             x += 0.0137;
         }
+    }
+
+    #[test]
+    fn normal_quantiles_are_the_normal() {
+        let q = normal_quantiles(4096);
+        assert!((q[2048] - 0.000306).abs() < 1e-5, "{}", q[2048]); // Φ⁻¹(2048.5 / 4096)
+        assert!((q[4095] + q[0]).abs() < 1e-12 && (q[4095] - 3.668329).abs() < 1e-6);
+        // Φ⁻¹(0.975) = 1.959964 at i + ½ = 0.975 n.
+        let q = normal_quantiles(20);
+        assert!((q[19] - 1.959964).abs() < 1e-6, "{}", q[19]);
+        let n = 4096.0;
+        let q = normal_quantiles(4096);
+        let mean = q.iter().sum::<f64>() / n;
+        let var = q.iter().map(|z| z * z).sum::<f64>() / n;
+        assert!(
+            mean.abs() < 1e-12 && (var - 1.0).abs() < 0.002,
+            "{mean} {var}"
+        );
     }
 
     #[test]

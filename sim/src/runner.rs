@@ -102,21 +102,21 @@ fn dot<const L: usize>(a: &[f32; L], b: &[f32; L]) -> f32 {
 }
 
 /// Taste dot products and ranking scores of a request's candidates: `score = personalization
-/// * taste match + the video's feed terms + noise`. `L` is [`Prepared::lanes`].
+/// * taste match + the video's feed terms + noise`, the noise already in `scores`. `L` is
+/// [`Prepared::lanes`].
 fn score_candidates<const L: usize>(
     prep: &Prepared,
     taste: &[f32],
     items: &[u32],
-    (pers, noise): (f32, f32),
-    rng: &mut Rng,
+    pers: f32,
     (dots, scores): (&mut [f32], &mut [f32]),
 ) {
     let taste: &[f32; L] = taste[..L].try_into().expect("taste fits the lanes");
-    for ((&item, dot_out), score_out) in items.iter().zip(dots).zip(scores) {
+    for ((&item, dot_out), score) in items.iter().zip(dots).zip(scores) {
         let row = prep.rank_row(item);
         let t = dot::<L>(row[..L].try_into().expect("row fits the lanes"), taste);
         *dot_out = t;
-        *score_out = pers * t + row[row.len() - 1] + noise * rng.normal_fast() as f32;
+        *score += pers * t + row[row.len() - 1];
     }
 }
 
@@ -189,27 +189,24 @@ fn plan_user(
     plan.scores.clear();
     plan.dots.clear();
     let d = s.population.taste_dim;
-    let weights = (
-        (f.personalization / libm::sqrt(d as f64)) as f32,
-        f.noise as f32,
-    );
+    let pers = (f.personalization / libm::sqrt(d as f64)) as f32;
     for r in 0..n {
         plan.hours.push(rng.below(HOURS as u64) as u8);
         // In three passes, so the table reads of different candidates overlap.
         let at = r * c;
         plan.items.resize(at + c, 0);
-        for item in &mut plan.items[at..] {
-            *item = prep.recall(rng.next_u64());
-        }
         plan.dots.resize(at + c, 0.0);
         plan.scores.resize(at + c, 0.0);
+        for (item, score) in plan.items[at..].iter_mut().zip(&mut plan.scores[at..]) {
+            (*item, *score) = prep.recall(rng.next_u64());
+        }
         let (taste, rq) = (&u.taste, &plan.items[at..]);
         let out = (&mut plan.dots[at..], &mut plan.scores[at..]);
         match prep.lanes() {
-            4 => score_candidates::<4>(prep, taste, rq, weights, &mut rng, out),
-            8 => score_candidates::<8>(prep, taste, rq, weights, &mut rng, out),
-            12 => score_candidates::<12>(prep, taste, rq, weights, &mut rng, out),
-            _ => score_candidates::<16>(prep, taste, rq, weights, &mut rng, out),
+            4 => score_candidates::<4>(prep, taste, rq, pers, out),
+            8 => score_candidates::<8>(prep, taste, rq, pers, out),
+            12 => score_candidates::<12>(prep, taste, rq, pers, out),
+            _ => score_candidates::<16>(prep, taste, rq, pers, out),
         }
         seen.next_request();
         for (j, &item) in plan.items[at..].iter().enumerate() {

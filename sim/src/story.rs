@@ -3,7 +3,7 @@
 
 use usm_core::rng::{SplitMix, mix};
 
-use crate::dist::{Alias, exp_f32, sigmoid};
+use crate::dist::{Alias, exp_f32, normal_4096, sigmoid};
 use crate::population::{Item, Population, User};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::scenario::{HOURS, MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
@@ -89,6 +89,8 @@ pub(crate) struct ItemRow {
 #[derive(Debug)]
 pub struct Prepared {
     recall: Alias,
+    /// The feed's ranking noise: `noise` times a normal quantile, 4096 equally likely values.
+    rank_noise: Vec<f32>,
     rank: Vec<f32>,
     /// Where the first row starts in `rank`: the first 64-byte boundary.
     rank_start: usize,
@@ -167,6 +169,7 @@ impl Prepared {
             .map(|u| libm::exp(-(u.willingness as f64)))
             .collect();
         Prepared {
+            rank_noise: normal_4096().iter().map(|z| (f.noise * z) as f32).collect(),
             user_unwilling,
             submit_terms: submit_terms(s),
             recall,
@@ -181,10 +184,14 @@ impl Prepared {
         }
     }
 
-    /// A recalled video, from 48 random bits.
+    /// A recalled video and its ranking noise, from 64 random bits: 48 recall it (see
+    /// [`Alias::draw_bits`]), the top 12 pick the noise.
     #[inline]
-    pub(crate) fn recall(&self, bits: u64) -> u32 {
-        self.recall.draw_bits(bits)
+    pub(crate) fn recall(&self, bits: u64) -> (u32, f32) {
+        (
+            self.recall.draw_bits(bits),
+            self.rank_noise[(bits >> 52) as usize],
+        )
     }
 
     /// A video's exposure row.
