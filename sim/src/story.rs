@@ -227,20 +227,21 @@ impl Prepared {
             p32[k] = 1.0 / (1.0 + ti.e_issue[k] * tu[k]);
         }
         let p_issue = p32.map(|p| p as f64);
-        let mut none = 1.0;
-        for p in &p_issue[..N_CONTENT_ISSUES] {
-            none *= 1.0 - p;
-        }
+        // P(no content issue), as a tree of products (a short dependency chain).
+        let q = p_issue.map(|p| 1.0 - p);
+        let none = ((q[0] * q[1]) * (q[2] * q[3])) * q[4];
+        const _: () = assert!(N_CONTENT_ISSUES == 5);
         let p_inappropriate = 1.0 - none;
         let v = self.taste_scale * taste_dot as f64 + ti.quality as f64
             - c.issue_penalty * (p_inappropriate + p_issue[N_ISSUES - 1]);
-        // e = exp(like_threshold - v): P(like) = 1 / (1 + e), P(dislike) = 1 / (1 + C / e).
+        // e = exp(like_threshold - v): P(like) = 1 / (1 + e), P(dislike) = 1 / (1 + C / e)
+        // = e / (e + C).
         let e = exp_f32((c.like_threshold - v) as f32) as f64;
         Truth {
             p_issue,
             p_inappropriate,
             p_like: 1.0 / (1.0 + e),
-            p_dislike: 1.0 / (1.0 + self.like_to_dislike / e),
+            p_dislike: e / (e + self.like_to_dislike),
         }
     }
 }
