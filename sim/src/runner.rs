@@ -232,7 +232,7 @@ fn sort_key(score: f32, j: usize) -> u64 {
 /// The `N` largest keys, largest first, without a branch on the data: each key passes down
 /// the list keeping the larger at each place. After the first `2N` candidates most fall below
 /// the `N`-th key: the rest are first sifted against it (still without a branch) in runs of
-/// 64, and only those above pass down the list.
+/// 16, and only those above pass down the list.
 fn top_keys<const N: usize>(scores: &[f32]) -> [u64; N] {
     let mut best = [0u64; N];
     let insert = |best: &mut [u64; N], mut x: u64| {
@@ -246,17 +246,22 @@ fn top_keys<const N: usize>(scores: &[f32]) -> [u64; N] {
     for (j, &score) in scores[..head].iter().enumerate() {
         insert(&mut best, sort_key(score, j));
     }
-    let mut above = [0u64; 64];
-    for (c, run) in scores[head..].chunks(64).enumerate() {
-        let bar = best[N - 1];
+    // A later candidate enters only with a score strictly above the N-th's (on a tie its
+    // larger position loses), so the sift compares scores, not keys.
+    const RUN: usize = 16;
+    let mut above = [0usize; RUN];
+    for (c, run) in scores[head..].chunks(RUN).enumerate() {
+        let bar = match best[N - 1] {
+            0 => f32::NEG_INFINITY,
+            key => scores[(u32::MAX - key as u32) as usize],
+        };
         let mut n = 0;
         for (i, &score) in run.iter().enumerate() {
-            let key = sort_key(score, head + c * 64 + i);
-            above[n] = key;
-            n += (key > bar) as usize;
+            above[n] = head + c * RUN + i;
+            n += (score > bar) as usize;
         }
-        for &key in &above[..n] {
-            insert(&mut best, key);
+        for &j in &above[..n] {
+            insert(&mut best, sort_key(scores[j], j));
         }
     }
     best
