@@ -308,6 +308,7 @@ fn run_user_day(
         plan.items.len() / plan.hours.len()
     };
     let mut truths = Vec::with_capacity(k);
+    let (mut shown, mut shown_dots) = (Vec::with_capacity(k), Vec::with_capacity(k));
     st.surveys_today = 0;
     for (r, &hour) in plan.hours.iter().enumerate() {
         if !st.active {
@@ -318,11 +319,12 @@ fn run_user_day(
         let start = out.len();
         let probs = ud.submit_probs(hour);
         // Truths first: their table reads overlap.
+        shown.clear();
+        shown.extend(top.iter().map(|&j| items[j as usize]));
+        shown_dots.clear();
+        shown_dots.extend(top.iter().map(|&j| plan.dots[r * c + j as usize]));
         truths.clear();
-        truths.extend(
-            top.iter()
-                .map(|&j| ud.truth(items[j as usize], plan.dots[r * c + j as usize])),
-        );
+        ud.truths(&shown, &shown_dots, &mut truths);
         for (slot, (&j, t)) in top.iter().zip(truths.iter()).enumerate() {
             out.push(ud.expose(
                 st,
