@@ -223,7 +223,8 @@ pub struct Population {
     pub users: Vec<User>,
 }
 
-fn draw_all<T: Send>(n: u32, f: impl Fn(u32) -> T + Sync + Send) -> Vec<T> {
+/// `f(i)` for `i` in `0..n`, in order; on the thread pool with the `parallel` feature.
+pub(crate) fn draw_all<T: Send>(n: u32, f: impl Fn(u32) -> T + Sync + Send) -> Vec<T> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;

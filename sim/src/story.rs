@@ -4,7 +4,7 @@
 use usm_core::rng::{SplitMix, mix};
 
 use crate::dist::{Alias, exp_f32, normal_4096, sigmoid};
-use crate::population::{Item, Population, User};
+use crate::population::{Item, Population, User, draw_all};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::scenario::{HOURS, MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
 
@@ -158,16 +158,15 @@ impl Prepared {
                 .map(|w| uniform + (1.0 - f.explore) * w / total)
                 .collect::<Vec<_>>(),
         );
-        let user_terms = pop
-            .users
-            .iter()
-            .map(|u| u.sensitivity.map(|x| table_exp(-(x as f64))))
-            .collect();
-        let user_unwilling = pop
-            .users
-            .iter()
-            .map(|u| libm::exp(-(u.willingness as f64)))
-            .collect();
+        let (user_terms, user_unwilling) = draw_all(pop.users.len() as u32, |i| {
+            let u = &pop.users[i as usize];
+            (
+                u.sensitivity.map(|x| table_exp(-(x as f64))),
+                libm::exp(-(u.willingness as f64)),
+            )
+        })
+        .into_iter()
+        .unzip();
         Prepared {
             rank_noise: normal_4096().iter().map(|z| (f.noise * z) as f32).collect(),
             user_unwilling,
