@@ -437,8 +437,8 @@ impl<'a> UserDay<'a> {
         let sat = (r_sat >= t.p_like) as usize + (r_sat >= 1.0 - t.p_dislike) as usize;
         let latent_sat = SATISFACTION[sat];
         let mut reasons = 0u8;
-        for k in 0..N_ISSUES {
-            reasons |= ((r_issue[k] < t.p_issue[k]) as u8) << k;
+        for (k, (r, p)) in r_issue.iter().zip(t.p_issue).enumerate() {
+            reasons |= ((*r < p) as u8) << k;
         }
         let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
         let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent

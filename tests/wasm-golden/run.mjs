@@ -22,8 +22,9 @@ for (const imp of WebAssembly.Module.imports(module)) {
   };
 }
 const instance = await WebAssembly.instantiate(module, imports);
-const got = instance.exports.usm_golden_digest();
-const want = instance.exports.usm_golden_expected();
+// The exports return u64 as wasm i64: read them back unsigned, as Rust prints them.
+const got = BigInt.asUintN(64, instance.exports.usm_golden_digest());
+const want = BigInt.asUintN(64, instance.exports.usm_golden_expected());
 console.log(`wasm32 digest ${got}, golden ${want}`);
 if (got !== want) {
   console.error("the simulator's log under wasm32 differs from the native golden bytes");

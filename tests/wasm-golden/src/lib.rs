@@ -20,7 +20,7 @@ pub const SETS: &[&str] = &[
 
 /// The digest of that scenario's log. Changing any draw, its order or the schema changes it:
 /// do so deliberately, and update it here.
-pub const GOLDEN: u64 = 8417343005535330664;
+pub const GOLDEN: u64 = 12542052628964493318;
 
 /// Runs the scenario and hashes its CSV bytes and counts.
 pub fn digest() -> Result<u64> {
