@@ -6,6 +6,12 @@
 //! (3) rank, expose and draw outcomes user by user. Every draw comes from a stream keyed by
 //! `(seed, user, day, request, ...)`, so results do not depend on threads or block size, and two
 //! arms of an A/B test see the same candidates and the same dice (common random numbers).
+//!
+//! The hot path is written for throughput (`usm bench --only sim`): per-run tables
+//! ([`Prepared`]: exponentials of the truth's terms, one cache line a video, a mixture alias
+//! table for recall), one 64-bit draw per candidate (recall and ranking noise), a top-k without
+//! data-dependent branches, truths computed eight videos at a time, a fixed set of dice per
+//! exposure from a SplitMix64 stream, and buffers reused from block to block.
 
 use usm_core::rng::{Rng, mix};
 
@@ -406,58 +412,132 @@ pub fn run(
     let prep = Prepared::new(s, pop);
     let mut states: Vec<UserState> = pop.users.iter().map(UserState::new).collect();
     let mut stats = RunStats::new(n_users);
-    let block = opts.block_users.max(1);
-    let k = s.feed.k;
-    // Per chunk of users: its exposures and their counts, reused from block to block.
-    let mut pool: Vec<(Vec<ExposureRecord>, RunStats)> = Vec::new();
-    for day in 0..s.population.days {
-        for start in (0..n_users).step_by(block) {
-            let end = (start + block).min(n_users);
-            let chunk = &mut states[start..end];
-            // With a hook, the whole block is planned first so it scores all candidates at once.
-            let plans = match hook {
-                Some(hook) => Some(hooked_plans(s, pop, &prep, hook, chunk, start, day)?),
-                None => None,
-            };
-            pool.resize_with(chunk.len().div_ceil(CHUNK_USERS), Default::default);
-            for_chunks(chunk, &mut pool, |first, sts, (out, part)| {
-                out.clear();
-                *part = RunStats::default();
-                let mut own = DayPlan::default();
-                let mut seen = Seen::new(s.feed.candidates);
-                let mut top = Vec::with_capacity(k);
-                for (i, st) in sts.iter_mut().enumerate() {
-                    if !st.active {
-                        continue;
-                    }
-                    let user = (start + first + i) as u32;
-                    let plan = match &plans {
-                        Some(p) => &p[first + i],
-                        None => {
-                            plan_user(s, pop, &prep, (user, day), &mut seen, &mut own);
-                            &own
-                        }
-                    };
-                    let ud = UserDay::new(s, pop, &prep, user, day);
-                    run_user_day(&ud, st, plan, k, &mut top, out);
-                }
-                part.add(out);
-            });
-            for (recs, part) in pool.iter().filter(|r| !r.0.is_empty()) {
-                stats.merge(part);
-                sink.write(recs)?;
-            }
-            progress(&RunProgress {
+    let step = opts.block_users.max(1);
+    let blocks: Vec<Block> = (0..s.population.days)
+        .flat_map(|day| {
+            (0..n_users).step_by(step).map(move |start| Block {
                 day,
-                days: s.population.days,
-                users_done: end as u32,
-                users: n_users as u32,
-                exposures: stats.exposures,
-            });
-        }
+                start,
+                end: (start + step).min(n_users),
+            })
+        })
+        .collect();
+    // Two sets of buffers: while the sink takes one block's exposures, the next block is
+    // simulated into the other.
+    let mut pools: [Pool; 2] = Default::default();
+    if let Some(&b) = blocks.first() {
+        let env = (s, pop, &prep, hook);
+        simulate_block(env, b, &mut states[b.start..b.end], &mut pools[0])?;
+    }
+    for (i, b) in blocks.iter().enumerate() {
+        let [even, odd] = &mut pools;
+        let (done, next) = if i % 2 == 0 { (even, odd) } else { (odd, even) };
+        let env = (s, pop, &prep, hook);
+        let upcoming = blocks.get(i + 1).copied();
+        let states = &mut states;
+        let (simulated, drained) = overlap(
+            || match upcoming {
+                Some(nb) => simulate_block(env, nb, &mut states[nb.start..nb.end], next),
+                None => Ok(()),
+            },
+            || -> Result<()> {
+                for (recs, part) in done.iter().filter(|r| !r.0.is_empty()) {
+                    stats.merge(part);
+                    sink.write(recs)?;
+                }
+                progress(&RunProgress {
+                    day: b.day,
+                    days: s.population.days,
+                    users_done: b.end as u32,
+                    users: n_users as u32,
+                    exposures: stats.exposures,
+                });
+                Ok(())
+            },
+        );
+        drained?;
+        simulated?;
     }
     stats.finish(&states);
     Ok(stats)
+}
+
+/// A day's block of users.
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    day: u32,
+    start: usize,
+    end: usize,
+}
+
+/// Per chunk of users: its exposures and their counts, reused from block to block.
+type Pool = Vec<(Vec<ExposureRecord>, RunStats)>;
+
+/// What every block reads.
+type Env<'a> = (
+    &'a Scenario,
+    &'a Population,
+    &'a Prepared,
+    Option<&'a dyn RankHook>,
+);
+
+/// Runs `work` on the thread pool while `here` runs on this thread (it need not be `Send`: the
+/// sink and the progress callback), and waits for both. In order without `parallel`.
+fn overlap<A: Send, B>(work: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    {
+        let mut a = None;
+        let b = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| a = Some(work()));
+            here()
+        });
+        (a.expect("the scope waited for the work"), b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let a = work();
+        (a, here())
+    }
+}
+
+/// Simulates one block: its users' day, into `pool`.
+fn simulate_block(
+    (s, pop, prep, hook): Env,
+    b: Block,
+    chunk: &mut [UserState],
+    pool: &mut Pool,
+) -> Result<()> {
+    let (start, day, k) = (b.start, b.day, s.feed.k);
+    // With a hook, the whole block is planned first so it scores all candidates at once.
+    let plans = match hook {
+        Some(hook) => Some(hooked_plans(s, pop, prep, hook, chunk, start, day)?),
+        None => None,
+    };
+    pool.resize_with(chunk.len().div_ceil(CHUNK_USERS), Default::default);
+    for_chunks(chunk, pool, |first, sts, (out, part)| {
+        out.clear();
+        *part = RunStats::default();
+        let mut own = DayPlan::default();
+        let mut seen = Seen::new(s.feed.candidates);
+        let mut top = Vec::with_capacity(k);
+        for (i, st) in sts.iter_mut().enumerate() {
+            if !st.active {
+                continue;
+            }
+            let user = (start + first + i) as u32;
+            let plan = match &plans {
+                Some(p) => &p[first + i],
+                None => {
+                    plan_user(s, pop, prep, (user, day), &mut seen, &mut own);
+                    &own
+                }
+            };
+            let ud = UserDay::new(s, pop, prep, user, day);
+            run_user_day(&ud, st, plan, k, &mut top, out);
+        }
+        part.add(out);
+    });
+    Ok(())
 }
 
 /// Plans a block's users and adds the hook's scores to their candidates.

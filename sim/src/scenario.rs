@@ -158,7 +158,8 @@ impl Default for ContentConfig {
 pub struct FeedConfig {
     /// Videos shown per request (the paper: 8–10).
     pub k: usize,
-    /// Candidates recalled per request before ranking.
+    /// Candidates recalled per request before ranking (with replacement: a video recalled
+    /// twice in a request is ranked once, with its better score).
     pub candidates: usize,
     /// Share of candidates drawn uniformly rather than by popularity.
     pub explore: f64,
@@ -168,7 +169,7 @@ pub struct FeedConfig {
     pub popularity_bias: f64,
     /// Weight of the observed quality signal in the ranking score.
     pub quality_weight: f64,
-    /// Standard deviation of ranking noise.
+    /// Standard deviation of ranking noise (normal, rounded to 4,096 equally likely values).
     pub noise: f64,
 }
 
