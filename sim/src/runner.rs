@@ -513,8 +513,17 @@ fn simulate_block(
         Some(hook) => Some(hooked_plans(s, pop, prep, hook, chunk, start, day)?),
         None => None,
     };
-    pool.resize_with(chunk.len().div_ceil(CHUNK_USERS), Default::default);
-    for_chunks(chunk, pool, |first, sts, (out, part)| {
+    // The pool keeps its buffers (and their memory) when a block is shorter: the rest are
+    // emptied.
+    let n = chunk.len().div_ceil(CHUNK_USERS);
+    if pool.len() < n {
+        pool.resize_with(n, Default::default);
+    }
+    for (out, part) in &mut pool[n..] {
+        out.clear();
+        *part = RunStats::default();
+    }
+    for_chunks(chunk, &mut pool[..n], |first, sts, (out, part)| {
         out.clear();
         *part = RunStats::default();
         let mut own = DayPlan::default();

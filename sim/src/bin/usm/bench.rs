@@ -21,7 +21,7 @@ fn random_features(n: usize, vocab: Vocab, n_dense: usize, seed: u64) -> Feature
     }
 }
 
-pub fn bench(quick: bool, device: Device, only: &[String]) -> Result<()> {
+pub fn bench(quick: bool, device: Device, only: &[String], sets: &[String]) -> Result<()> {
     for o in only {
         anyhow::ensure!(
             ["sim", "model", "metrics"].contains(&o.as_str()),
@@ -41,7 +41,7 @@ pub fn bench(quick: bool, device: Device, only: &[String]) -> Result<()> {
     );
 
     if want("sim") {
-        bench_sim(quick)?;
+        bench_sim(quick, sets)?;
     }
     if want("model") {
         bench_model(quick, &device)?;
@@ -52,11 +52,14 @@ pub fn bench(quick: bool, device: Device, only: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn bench_sim(quick: bool) -> Result<()> {
+fn bench_sim(quick: bool, sets: &[String]) -> Result<()> {
     // Simulator: the experiment preset, feed ranking included, exposures dropped.
     let mut s = Scenario::preset("experiment")?;
     s.population.users = if quick { 20_000 } else { 200_000 };
     s.population.days = 4;
+    for kv in sets {
+        s.set(kv)?;
+    }
     s.validate()?;
     let t = Instant::now();
     let pop = Population::draw(&s);

@@ -105,6 +105,10 @@ enum Command {
         /// Only these parts (comma-separated: sim, model, metrics).
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// Override a field of the simulator's scenario (the `experiment` preset at 200k users
+        /// for 4 days), e.g. `feed.candidates=8`. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
     },
     /// List the presets.
     Presets,
@@ -423,7 +427,8 @@ fn main() {
             quick,
             device: d,
             only,
-        }) => bench::bench(quick, device(d), &only),
+            sets,
+        }) => bench::bench(quick, device(d), &only, &sets),
         Some(Command::Simulate {
             scenario,
             out,
