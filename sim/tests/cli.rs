@@ -176,3 +176,20 @@ fn presets_and_scenario_print() {
         "{stdout}"
     );
 }
+
+#[test]
+fn bench_takes_scenario_overrides() {
+    let (code, out, err) = usm(&[
+        "bench",
+        "--quick",
+        "--only",
+        "sim",
+        "--set",
+        "feed.candidates=12",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("top-8 of 12 candidates"), "{out}");
+    let (code, _, err) = usm(&["bench", "--quick", "--only", "sim", "--set", "feed.k=0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("feed.k"), "{err}");
+}
