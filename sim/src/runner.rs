@@ -639,7 +639,7 @@ mod tests {
         s.validate().unwrap();
         let pop = Population::draw(&s);
         let prep = Prepared::new(&s, &pop);
-        let mut seen = Seen::new(pop.items.len());
+        let mut seen = Seen::new(s.feed.candidates);
         let mut plan = DayPlan::default();
         let c = s.feed.candidates;
         let mut repeats = 0;
