@@ -41,8 +41,9 @@ pub trait RankHook: Sync {
     fn scores(&self, pop: &Population, rows: &[Candidate]) -> Result<Vec<f32>>;
 }
 
-/// Receives exposures block by block (one user's day at a time), in a fixed order: day, then
-/// user, then request, then slot.
+/// Receives exposures block by block (a run of users' day: where blocks start is not part of
+/// the contract), in a fixed order: day, then user, then request, then slot. Called on the
+/// thread that called [`run`], while the next block is simulated on the thread pool.
 pub trait Sink {
     /// Takes one block.
     fn write(&mut self, block: &[ExposureRecord]) -> Result<()>;
