@@ -43,7 +43,7 @@ pub fn dot(d: usize, a: &[f32; MAX_TASTE_DIM], b: &[f32; MAX_TASTE_DIM]) -> f32 
 }
 
 /// The truth of a pair, by its definition (exact `libm` sigmoids): the reference that
-/// [`Prepared::truth`], the simulator's fast path, is tested against.
+/// [`Prepared::truths`], the simulator's fast path, is tested against.
 pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
     let c = &s.content;
     let mut p_issue = [0f64; N_ISSUES];
