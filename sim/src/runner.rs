@@ -274,6 +274,118 @@ fn top_keys<const N: usize>(scores: &[f32]) -> [u64; N] {
     best
 }
 
+/// Compare-exchange on named values (larger first), so everything stays in registers.
+macro_rules! cx {
+    ($a:ident, $b:ident) => {
+        let (hi, lo) = ($a.max($b), $a.min($b));
+        $a = hi;
+        $b = lo;
+    };
+}
+
+/// Eight keys sorted, largest first, by Knuth's 19-comparator network.
+#[inline(always)]
+fn sort8(
+    [
+        mut a0,
+        mut a1,
+        mut a2,
+        mut a3,
+        mut a4,
+        mut a5,
+        mut a6,
+        mut a7,
+    ]: [u64; 8],
+) -> [u64; 8] {
+    cx!(a0, a2);
+    cx!(a1, a3);
+    cx!(a4, a6);
+    cx!(a5, a7);
+    cx!(a0, a4);
+    cx!(a1, a5);
+    cx!(a2, a6);
+    cx!(a3, a7);
+    cx!(a0, a1);
+    cx!(a2, a3);
+    cx!(a4, a5);
+    cx!(a6, a7);
+    cx!(a2, a4);
+    cx!(a3, a5);
+    cx!(a1, a4);
+    cx!(a3, a6);
+    cx!(a1, a2);
+    cx!(a3, a4);
+    cx!(a5, a6);
+    [a0, a1, a2, a3, a4, a5, a6, a7]
+}
+
+/// The 8 largest of two sorted lists of 8, largest first: the larger of each pair facing
+/// across the lists form a bitonic sequence holding them, which 12 comparators sort.
+#[inline(always)]
+fn merge8(x: [u64; 8], y: [u64; 8]) -> [u64; 8] {
+    let [
+        mut t0,
+        mut t1,
+        mut t2,
+        mut t3,
+        mut t4,
+        mut t5,
+        mut t6,
+        mut t7,
+    ]: [u64; 8] = std::array::from_fn(|i| x[i].max(y[7 - i]));
+    cx!(t0, t4);
+    cx!(t1, t5);
+    cx!(t2, t6);
+    cx!(t3, t7);
+    cx!(t0, t2);
+    cx!(t1, t3);
+    cx!(t4, t6);
+    cx!(t5, t7);
+    cx!(t0, t1);
+    cx!(t2, t3);
+    cx!(t4, t5);
+    cx!(t6, t7);
+    [t0, t1, t2, t3, t4, t5, t6, t7]
+}
+
+/// The 8 largest keys, largest first, by sorting networks (no branch on the data): the first
+/// 16 candidates sorted in two halves and merged; the rest sifted against the 8th (a score
+/// must be strictly above it to enter: on a tie the larger position loses), and those above
+/// merged eight at a time.
+fn top_8(scores: &[f32]) -> [u64; 8] {
+    let keys8 = |js: &[usize]| -> [u64; 8] {
+        std::array::from_fn(|i| js.get(i).map_or(0, |&j| sort_key(scores[j], j)))
+    };
+    // Keys of candidates `from..to` (at most 8), 0 past the end.
+    let span8 = |from: usize, to: usize| -> [u64; 8] {
+        std::array::from_fn(|i| {
+            let j = from + i;
+            if j < to { sort_key(scores[j], j) } else { 0 }
+        })
+    };
+    let head = scores.len().min(16);
+    let mut best = sort8(span8(0, head.min(8)));
+    if head > 8 {
+        best = merge8(best, sort8(span8(8, head)));
+    }
+    let mut above = [0usize; 64];
+    for (c, run) in scores[head..].chunks(64).enumerate() {
+        let bar = match best[7] {
+            0 => f32::NEG_INFINITY,
+            key => scores[(u32::MAX - key as u32) as usize],
+        };
+        let mut n = 0;
+        for (i, &score) in run.iter().enumerate() {
+            above[n] = head + c * 64 + i;
+            n += (score > bar) as usize;
+        }
+        for group in above[..n].chunks(8) {
+            best = merge8(best, sort8(keys8(group)));
+        }
+    }
+    best
+}
+
 /// Top-k candidates by score, best first, as positions; `-inf` never shown.
 fn top_k(scores: &[f32], k: usize, out: &mut Vec<u32>) {
     out.clear();
@@ -287,7 +399,7 @@ fn top_k(scores: &[f32], k: usize, out: &mut Vec<u32>) {
         );
     };
     if k <= 8 {
-        take(&top_keys::<8>(scores));
+        take(&top_8(scores));
     } else if k <= 16 {
         take(&top_keys::<16>(scores));
     } else {
@@ -629,6 +741,26 @@ mod tests {
             big.windows(2)
                 .all(|w| scores[w[0] as usize] >= scores[w[1] as usize])
         );
+    }
+
+    #[test]
+    fn the_networks_sort_and_merge_every_zero_one_input() {
+        // The 0-1 principle: a comparator network sorts every input if it sorts every 0/1 one.
+        let bits = |m: u32| -> [u64; 8] { std::array::from_fn(|i| ((m >> i) & 1) as u64) };
+        let sorted = |v: [u64; 8]| v.windows(2).all(|w| w[0] >= w[1]);
+        for m in 0..256 {
+            let v = sort8(bits(m));
+            assert!(sorted(v), "{m}: {v:?}");
+            assert_eq!(v.iter().sum::<u64>(), m.count_ones() as u64);
+        }
+        for a in 0..=8 {
+            for b in 0..=8 {
+                let ones = |n: u32| sort8(bits((1 << n) - 1));
+                let v = merge8(ones(a), ones(b));
+                assert!(sorted(v));
+                assert_eq!(v.iter().sum::<u64>(), (a + b).min(8) as u64, "{a} {b}");
+            }
+        }
     }
 
     #[test]
