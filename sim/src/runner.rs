@@ -238,8 +238,8 @@ fn sort_key(score: f32, j: usize) -> u64 {
 
 /// The `N` largest keys, largest first, without a branch on the data: each key passes down
 /// the list keeping the larger at each place. After the first `2N` candidates most fall below
-/// the `N`-th key: the rest are first sifted against it (still without a branch) in runs of
-/// 16, and only those above pass down the list.
+/// the `N`-th key: the rest go through [`sift_above`] in runs of 16, and only those above pass
+/// down the list.
 fn top_keys<const N: usize>(scores: &[f32]) -> [u64; N] {
     let mut best = [0u64; N];
     let insert = |best: &mut [u64; N], mut x: u64| {
@@ -253,12 +253,35 @@ fn top_keys<const N: usize>(scores: &[f32]) -> [u64; N] {
     for (j, &score) in scores[..head].iter().enumerate() {
         insert(&mut best, sort_key(score, j));
     }
-    // A later candidate enters only with a score strictly above the N-th's (on a tie its
-    // larger position loses), so the sift compares scores, not keys.
-    const RUN: usize = 16;
+    sift_above::<16, _>(
+        scores,
+        head,
+        &mut best,
+        |b| b[N - 1],
+        |b, js| {
+            for &j in js {
+                insert(b, sort_key(scores[j], j));
+            }
+        },
+    );
+    best
+}
+
+/// The candidates from `head` on whose score is strictly above that of the candidate holding
+/// `last(best)` (every finite one when that key is 0): only those can still enter `best` (on
+/// a tie the later position loses), so the sift compares scores, not keys. Sifted without a
+/// branch in runs of `RUN`, the bar read again before each run; `take` gets each run's
+/// survivors.
+fn sift_above<const RUN: usize, B>(
+    scores: &[f32],
+    head: usize,
+    best: &mut B,
+    last: impl Fn(&B) -> u64,
+    mut take: impl FnMut(&mut B, &[usize]),
+) {
     let mut above = [0usize; RUN];
     for (c, run) in scores[head..].chunks(RUN).enumerate() {
-        let bar = match best[N - 1] {
+        let bar = match last(best) {
             0 => f32::NEG_INFINITY,
             key => scores[(u32::MAX - key as u32) as usize],
         };
@@ -267,11 +290,8 @@ fn top_keys<const N: usize>(scores: &[f32]) -> [u64; N] {
             above[n] = head + c * RUN + i;
             n += (score > bar) as usize;
         }
-        for &j in &above[..n] {
-            insert(&mut best, sort_key(scores[j], j));
-        }
+        take(best, &above[..n]);
     }
-    best
 }
 
 /// Compare-exchange on named values (larger first), so everything stays in registers.
@@ -349,40 +369,30 @@ fn merge8(x: [u64; 8], y: [u64; 8]) -> [u64; 8] {
 }
 
 /// The 8 largest keys, largest first, by sorting networks (no branch on the data): the first
-/// 16 candidates sorted in two halves and merged; the rest sifted against the 8th (a score
-/// must be strictly above it to enter: on a tie the larger position loses), and those above
-/// merged eight at a time.
+/// 16 candidates sorted in two halves and merged; the rest through [`sift_above`] in runs of
+/// 64, those above merged eight at a time.
 fn top_8(scores: &[f32]) -> [u64; 8] {
+    // Keys of the candidates `js` (at most 8), 0 for the places left over.
     let keys8 = |js: &[usize]| -> [u64; 8] {
         std::array::from_fn(|i| js.get(i).map_or(0, |&j| sort_key(scores[j], j)))
     };
-    // Keys of candidates `from..to` (at most 8), 0 past the end.
-    let span8 = |from: usize, to: usize| -> [u64; 8] {
-        std::array::from_fn(|i| {
-            let j = from + i;
-            if j < to { sort_key(scores[j], j) } else { 0 }
-        })
-    };
+    const FIRST: [usize; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
     let head = scores.len().min(16);
-    let mut best = sort8(span8(0, head.min(8)));
+    let mut best = sort8(keys8(&FIRST[..head.min(8)]));
     if head > 8 {
-        best = merge8(best, sort8(span8(8, head)));
+        best = merge8(best, sort8(keys8(&FIRST[8..head])));
     }
-    let mut above = [0usize; 64];
-    for (c, run) in scores[head..].chunks(64).enumerate() {
-        let bar = match best[7] {
-            0 => f32::NEG_INFINITY,
-            key => scores[(u32::MAX - key as u32) as usize],
-        };
-        let mut n = 0;
-        for (i, &score) in run.iter().enumerate() {
-            above[n] = head + c * 64 + i;
-            n += (score > bar) as usize;
-        }
-        for group in above[..n].chunks(8) {
-            best = merge8(best, sort8(keys8(group)));
-        }
-    }
+    sift_above::<64, _>(
+        scores,
+        head,
+        &mut best,
+        |b| b[7],
+        |b, js| {
+            for group in js.chunks(8) {
+                *b = merge8(*b, sort8(keys8(group)));
+            }
+        },
+    );
     best
 }
 

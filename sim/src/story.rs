@@ -375,16 +375,6 @@ impl<'a> UserDay<'a> {
         }
     }
 
-    /// The user.
-    pub fn user(&self) -> &'a User {
-        self.u
-    }
-
-    /// The scenario.
-    pub fn scenario(&self) -> &'a Scenario {
-        self.s
-    }
-
     /// P(submit | shown) at an hour: [`submit_probs`] from the tables, no `exp`.
     #[inline]
     pub fn submit_probs(&self, hour: u8) -> SubmitProbs {
