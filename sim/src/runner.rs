@@ -11,16 +11,16 @@
 //! ([`Prepared`]: exponentials of the truth's terms, one cache line a video, a mixture alias
 //! table for recall), one 64-bit draw per candidate (recall and ranking noise), a top-k without
 //! data-dependent branches, truths computed eight videos at a time, a fixed set of dice per
-//! exposure from a SplitMix64 stream, and buffers reused from block to block.
+//! exposure from a wyrand stream, and buffers reused from block to block.
 
-use usm_core::rng::{Rng, mix};
+use usm_core::rng::{Rng, Wy, mix};
 
 use crate::dist::poisson;
 use crate::error::Result;
 use crate::population::Population;
 use crate::records::ExposureRecord;
 use crate::scenario::{HOURS, Scenario};
-use crate::story::{Prepared, STREAM_PLAN, UserDay, UserState, is_bad};
+use crate::story::{Prepared, STREAM_PLAN, Truth, UserDay, UserState, is_bad};
 use crate::summary::RunStats;
 
 /// A candidate the hook is asked to score.
@@ -96,7 +96,7 @@ struct DayPlan {
 }
 
 /// Dot product of the first `L` floats, `L` a multiple of four, in four interleaved sums
-/// (a fixed order, so the same bits everywhere, that compilers keep in one vector register).
+/// (a fixed order, so the same bits everywhere).
 #[inline(always)]
 fn dot<const L: usize>(a: &[f32; L], b: &[f32; L]) -> f32 {
     let mut acc = [a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]];
@@ -120,10 +120,10 @@ fn score_candidates<const L: usize>(
 ) {
     let taste: &[f32; L] = taste[..L].try_into().expect("taste fits the lanes");
     for ((&item, dot_out), score) in items.iter().zip(dots).zip(scores) {
-        let row = prep.rank_row(item);
-        let t = dot::<L>(row[..L].try_into().expect("row fits the lanes"), taste);
+        let (row, feed) = prep.rank_row::<L>(item);
+        let t = dot::<L>(row, taste);
         *dot_out = t;
-        *score += pers * t + row[row.len() - 1];
+        *score += pers * t + feed;
     }
 }
 
@@ -190,25 +190,29 @@ fn plan_user(
     let f = &s.feed;
     let mut rng = Rng::new(mix(s.seed, STREAM_PLAN + user as u64), day as u64);
     let n = poisson(&mut rng, u.activity as f64) as usize;
+    // One draw a recalled video, from a stream of its own: the cheapest generator.
+    let mut recall = Wy::from_state(rng.next_u64());
     let c = f.candidates;
     plan.hours.clear();
-    plan.items.clear();
-    plan.scores.clear();
-    plan.dots.clear();
+    // Every place is written below: resized, not cleared, so no memory is filled in vain.
+    plan.items.resize(n * c, 0);
+    plan.scores.resize(n * c, 0.0);
+    plan.dots.resize(n * c, 0.0);
     let d = s.population.taste_dim;
     let pers = (f.personalization / libm::sqrt(d as f64)) as f32;
     for r in 0..n {
         plan.hours.push(rng.below(HOURS as u64) as u8);
         // In three passes, so the table reads of different candidates overlap.
         let at = r * c;
-        plan.items.resize(at + c, 0);
-        plan.dots.resize(at + c, 0.0);
-        plan.scores.resize(at + c, 0.0);
-        for (item, score) in plan.items[at..].iter_mut().zip(&mut plan.scores[at..]) {
-            (*item, *score) = prep.recall(rng.next_u64());
+        let span = at..at + c;
+        for (item, score) in plan.items[span.clone()]
+            .iter_mut()
+            .zip(&mut plan.scores[span.clone()])
+        {
+            (*item, *score) = prep.recall(recall.next_u64());
         }
-        let (taste, rq) = (&u.taste, &plan.items[at..]);
-        let out = (&mut plan.dots[at..], &mut plan.scores[at..]);
+        let (taste, rq) = (&u.taste, &plan.items[span.clone()]);
+        let out = (&mut plan.dots[span.clone()], &mut plan.scores[span.clone()]);
         match prep.lanes() {
             4 => score_candidates::<4>(prep, taste, rq, pers, out),
             8 => score_candidates::<8>(prep, taste, rq, pers, out),
@@ -216,7 +220,7 @@ fn plan_user(
             _ => score_candidates::<16>(prep, taste, rq, pers, out),
         }
         seen.next_request();
-        for (j, &item) in plan.items[at..].iter().enumerate() {
+        for (j, &item) in plan.items[span].iter().enumerate() {
             if let Some(first) = seen.earlier(item, j) {
                 let best = plan.scores[at + first].max(plan.scores[at + j]);
                 plan.scores[at + first] = best;
@@ -423,12 +427,22 @@ fn top_k(scores: &[f32], k: usize, out: &mut Vec<u32>) {
     }
 }
 
+/// A request's shown videos: places, videos, taste dot products and truths (buffers reused
+/// from request to request).
+#[derive(Default)]
+struct Shown {
+    places: Vec<u32>,
+    items: Vec<u32>,
+    dots: Vec<f32>,
+    truths: Vec<Truth>,
+}
+
 fn run_user_day(
     ud: &UserDay,
     st: &mut UserState,
     plan: &DayPlan,
     k: usize,
-    top: &mut Vec<u32>,
+    sh: &mut Shown,
     out: &mut Vec<ExposureRecord>,
 ) {
     let c = if plan.hours.is_empty() {
@@ -436,8 +450,12 @@ fn run_user_day(
     } else {
         plan.items.len() / plan.hours.len()
     };
-    let mut truths = Vec::with_capacity(k);
-    let (mut shown, mut shown_dots) = (Vec::with_capacity(k), Vec::with_capacity(k));
+    let Shown {
+        places: top,
+        items: shown,
+        dots: shown_dots,
+        truths,
+    } = sh;
     st.surveys_today = 0;
     for (r, &hour) in plan.hours.iter().enumerate() {
         if !st.active {
@@ -446,14 +464,15 @@ fn run_user_day(
         let items = &plan.items[r * c..(r + 1) * c];
         top_k(&plan.scores[r * c..(r + 1) * c], k, top);
         let start = out.len();
-        let probs = ud.submit_probs(hour);
+        out.reserve(top.len());
+        let probs = ud.hour_probs(hour);
         // Truths first: their table reads overlap.
         shown.clear();
         shown.extend(top.iter().map(|&j| items[j as usize]));
         shown_dots.clear();
         shown_dots.extend(top.iter().map(|&j| plan.dots[r * c + j as usize]));
         truths.clear();
-        ud.truths(&shown, &shown_dots, &mut truths);
+        ud.truths(shown, shown_dots, truths);
         for (slot, (&j, t)) in top.iter().zip(truths.iter()).enumerate() {
             out.push(ud.expose(
                 st,
@@ -651,7 +670,7 @@ fn simulate_block(
         *part = RunStats::default();
         let mut own = DayPlan::default();
         let mut seen = Seen::new(s.feed.candidates);
-        let mut top = Vec::with_capacity(k);
+        let mut shown = Shown::default();
         for (i, st) in sts.iter_mut().enumerate() {
             if !st.active {
                 continue;
@@ -665,7 +684,7 @@ fn simulate_block(
                 }
             };
             let ud = UserDay::new(s, pop, prep, user, day);
-            run_user_day(&ud, st, plan, k, &mut top, out);
+            run_user_day(&ud, st, plan, k, &mut shown, out);
         }
         part.add(out);
     });

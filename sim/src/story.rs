@@ -1,7 +1,7 @@
 //! The story of one exposure, in a fixed order: truth → latent answers → behaviour → survey →
 //! response. And of one request: recall → rank → top-k → exposures → maybe leave.
 
-use usm_core::rng::{SplitMix, mix};
+use usm_core::rng::{Wy, mix};
 
 use crate::dist::{Alias, exp_f32, normal_4096, sigmoid};
 use crate::population::{Item, Population, User, draw_all};
@@ -65,6 +65,11 @@ pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
     }
 }
 
+/// Sixteen floats on a cache line.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+pub(crate) struct Line(pub(crate) [f32; 16]);
+
 /// What an exposure reads of its video, in one cache line: the truth's terms
 /// (`exp(-(issue_base[k] + issue[k]))` per issue, and quality) and the logged features.
 #[derive(Clone, Copy, Debug)]
@@ -91,10 +96,8 @@ pub struct Prepared {
     recall: Alias,
     /// The feed's ranking noise: `noise` times a normal quantile, 4096 equally likely values.
     rank_noise: Vec<f32>,
-    rank: Vec<f32>,
-    /// Where the first row starts in `rank`: the first 64-byte boundary.
-    rank_start: usize,
-    stride: usize,
+    /// Per video one line (two when the topic has 16 lanes): see [`rank_row`](Self::rank_row).
+    rank: Vec<Line>,
     lanes: usize,
     items: Vec<ItemRow>,
     user_terms: Vec<[f32; N_ISSUES]>,
@@ -120,13 +123,15 @@ impl Prepared {
         // padded with zeros to a multiple of four, and the feed terms last.
         let lanes = d.next_multiple_of(4);
         let stride = (lanes + 1).next_multiple_of(16);
-        let mut rank = vec![0f32; pop.items.len() * stride + 16];
-        let rank_start = (rank.as_ptr() as usize).next_multiple_of(64) - rank.as_ptr() as usize;
-        let rank_start = rank_start / 4;
-        for (it, row) in pop.items.iter().zip(rank[rank_start..].chunks_mut(stride)) {
+        let mut rank = vec![Line([0.0; 16]); pop.items.len() * stride / 16];
+        for (it, lines) in pop.items.iter().zip(rank.chunks_mut(stride / 16)) {
+            let mut row = [0f32; 32];
             row[..d].copy_from_slice(&it.topic[..d]);
             row[stride - 1] = (f.popularity_bias * it.log_popularity as f64
                 + f.quality_weight * it.quality_signal as f64) as f32;
+            for (line, part) in lines.iter_mut().zip(row.chunks_exact(16)) {
+                line.0.copy_from_slice(part);
+            }
         }
         let items = pop
             .items
@@ -173,8 +178,6 @@ impl Prepared {
             submit_terms: submit_terms(s),
             recall,
             rank,
-            rank_start,
-            stride,
             lanes,
             items,
             user_terms,
@@ -199,13 +202,19 @@ impl Prepared {
         &self.items[item as usize]
     }
 
-    /// A video's ranking row: its topic, zero-padded to [`lanes`](Self::lanes) floats, and
-    /// last its feed terms (`popularity_bias * log_popularity + quality_weight *
-    /// quality_signal`).
-    #[inline]
-    pub(crate) fn rank_row(&self, item: u32) -> &[f32] {
-        let i = self.rank_start + item as usize * self.stride;
-        &self.rank[i..i + self.stride]
+    /// A video's ranking row: its topic's first `L` lanes, `L` [`lanes`](Self::lanes) (the
+    /// topic zero-padded to a multiple of four), and its feed terms (`popularity_bias *
+    /// log_popularity + quality_weight * quality_signal`).
+    #[inline(always)]
+    pub(crate) fn rank_row<const L: usize>(&self, item: u32) -> (&[f32; L], f32) {
+        if L < 16 {
+            let line = &self.rank[item as usize].0;
+            (line[..L].try_into().expect("L < 16"), line[15])
+        } else {
+            let i = 2 * item as usize;
+            let lines = &self.rank[i..i + 2];
+            (lines[0].0[..L].try_into().expect("L = 16"), lines[1].0[15])
+        }
     }
 
     /// The topic length rounded up to a multiple of four.
@@ -351,6 +360,41 @@ pub struct UserDay<'a> {
     exposure_seed: u64,
     churn_seed: u64,
     survey_p: f64,
+    below: DayThresholds,
+}
+
+/// A user's day's fixed probabilities as [`below`] thresholds.
+struct DayThresholds {
+    /// Like, if liked / otherwise.
+    like: [u64; 2],
+    share: u64,
+    favorite: u64,
+    /// Dislike, if disliked / if an issue / otherwise.
+    dislike: [u64; 3],
+    /// Report, if an issue / otherwise.
+    report: [u64; 2],
+    adult_only: u64,
+    panel: u64,
+    satisfaction: u64,
+}
+
+/// The submit probabilities of an hour, and as [`below`] thresholds.
+#[derive(Clone, Copy, Debug)]
+pub struct HourProbs {
+    /// The probabilities.
+    pub p: SubmitProbs,
+    /// The thresholds.
+    pub below: [[u64; 2]; 2],
+}
+
+/// The threshold `t` for which a 32-bit uniform `x / 2^32` is below `p` exactly when `x < t`:
+/// `ceil(p * 2^32)`, exact in `f64` (a power-of-two scale), 0 for `p <= 0` and `2^32` for
+/// `p >= 1`.
+#[inline]
+pub fn below(p: f64) -> u64 {
+    let y = p.clamp(0.0, 1.0) * 4_294_967_296.0;
+    let t = y as i64;
+    (t + ((t as f64) < y) as i64) as u64
 }
 
 impl<'a> UserDay<'a> {
@@ -372,6 +416,24 @@ impl<'a> UserDay<'a> {
             exposure_seed: mix(s.seed, STREAM_EXPOSURE + user_id as u64),
             churn_seed: mix(s.seed, STREAM_CHURN + user_id as u64),
             survey_p: survey_probability(s, u),
+            below: {
+                let (b, e) = (&s.behaviour, u.engagement as f64);
+                let chance = |p: f64| below((e * p).min(1.0));
+                DayThresholds {
+                    like: [chance(b.like_if_liked), chance(b.like_otherwise)],
+                    share: chance(b.share_if_liked),
+                    favorite: chance(b.favorite_if_liked),
+                    dislike: [
+                        chance(b.dislike_if_disliked),
+                        chance(b.dislike_if_issue),
+                        chance(b.dislike_otherwise),
+                    ],
+                    report: [chance(b.report_if_issue), chance(b.report_otherwise)],
+                    adult_only: below(s.content.adult_only_share),
+                    panel: below(s.panel.rate),
+                    satisfaction: below(s.survey.satisfaction_share),
+                }
+            },
         }
     }
 
@@ -389,29 +451,43 @@ impl<'a> UserDay<'a> {
         self.prep.truths(self.s, self.user_id, items, dots, out)
     }
 
+    /// [`submit_probs`](Self::submit_probs) with their [`below`] thresholds, for
+    /// [`expose`](Self::expose).
+    #[inline]
+    pub fn hour_probs(&self, hour: u8) -> HourProbs {
+        let p = self.submit_probs(hour);
+        HourProbs {
+            p,
+            below: p.map(|kind| kind.map(below)),
+        }
+    }
+
     /// Everything about one exposure, in the story's order, given its truth.
+    #[inline(always)]
     pub fn expose(
         &self,
         st: &mut UserState,
         item_id: u32,
         t: &Truth,
         (request, slot, hour): (u32, u8, u8),
-        probs: &SubmitProbs,
+        probs: &HourProbs,
     ) -> ExposureRecord {
         let (s, u, day, user_id) = (self.s, self.u, self.day, self.user_id);
         let it = self.prep.item(item_id);
         let key = ((day as u64) << 40) | ((request as u64) << 26) | item_id as u64;
-        let mut rng = SplitMix::new(self.exposure_seed, key);
+        let mut rng = Wy::new(self.exposure_seed, key);
 
         // Every exposure rolls the same dice in the same order, each used or not: ten 64-bit
         // draws, most split into two 32-bit uniforms (resolution 2^-32), the survey's whole.
+        // A 32-bit uniform `x / 2^32` is below `p` when `x` is below [`below`]`(p)`: the
+        // probabilities fixed for the day are compared as integers, no conversion.
         let mut halves = || {
             let x = rng.next_u64();
-            let scale = 1.0 / 4_294_967_296.0;
-            ((x >> 32) as f64 * scale, (x & 0xFFFF_FFFF) as f64 * scale)
+            (x >> 32, x & 0xFFFF_FFFF)
         };
+        let unit32 = |x: u64| x as f64 * (1.0 / 4_294_967_296.0);
         let (r_sat, r_adult) = halves();
-        let mut r_issue = [0f64; N_ISSUES];
+        let mut r_issue = [0u64; N_ISSUES];
         for pair in r_issue.chunks_exact_mut(2) {
             (pair[0], pair[1]) = halves();
         }
@@ -424,17 +500,18 @@ impl<'a> UserDay<'a> {
 
         // Latent answers: what this viewer would answer if asked.
         const SATISFACTION: [Answer; 3] = [Answer::Like, Answer::Neutral, Answer::Dislike];
+        let r_sat = unit32(r_sat);
         let sat = (r_sat >= t.p_like) as usize + (r_sat >= 1.0 - t.p_dislike) as usize;
         let latent_sat = SATISFACTION[sat];
         let mut reasons = 0u8;
         for (k, (r, p)) in r_issue.iter().zip(t.p_issue).enumerate() {
-            reasons |= ((*r < p) as u8) << k;
+            reasons |= ((unit32(*r) < p) as u8) << k;
         }
         let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
         let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
         let latent_inapp = if content == 0 {
             Answer::Suitable
-        } else if content & !adult_kinds == 0 && r_adult < s.content.adult_only_share {
+        } else if content & !adult_kinds == 0 && r_adult < self.below.adult_only {
             Answer::AdultOnly
         } else {
             Answer::NotSuitable
@@ -442,30 +519,29 @@ impl<'a> UserDay<'a> {
         let latent_reasons = if content == 0 { 0 } else { reasons };
 
         // Behaviour, conditional on the latent answers.
-        let b = &s.behaviour;
-        let e = u.engagement as f64;
+        let w = &self.below;
         let liked = sat == 0;
         let disliked = sat == 2;
         let issue = content != 0;
-        let chance = |p: f64| (e * p).min(1.0);
-        let pick = |c: bool, yes: f64, no: f64| std::hint::select_unpredictable(c, yes, no);
-        let like = r_like < chance(pick(liked, b.like_if_liked, b.like_otherwise));
-        let share = liked & (r_share < chance(b.share_if_liked));
-        let favorite = liked & (r_favorite < chance(b.favorite_if_liked));
-        let p_dislike_button = pick(
-            disliked,
-            b.dislike_if_disliked,
-            pick(issue, b.dislike_if_issue, b.dislike_otherwise),
-        );
-        let dislike = r_dislike < chance(p_dislike_button);
-        let report = r_report < chance(pick(issue, b.report_if_issue, b.report_otherwise));
+        let pick = |c: bool, yes: u64, no: u64| std::hint::select_unpredictable(c, yes, no);
+        let like = r_like < pick(liked, w.like[0], w.like[1]);
+        let share = liked & (r_share < w.share);
+        let favorite = liked & (r_favorite < w.favorite);
+        let dislike = r_dislike
+            < pick(
+                disliked,
+                w.dislike[0],
+                pick(issue, w.dislike[1], w.dislike[2]),
+            );
+        let report = r_report < pick(issue, w.report[0], w.report[1]);
         const BASE_WATCH: [f64; 3] = [0.75, 0.5, 0.25];
-        let watch = (BASE_WATCH[sat] + 0.15 * watch_noise - pick(issue, 0.25, 0.0)).clamp(0.0, 1.0);
+        let penalty = std::hint::select_unpredictable(issue, 0.25, 0.0);
+        let watch = (BASE_WATCH[sat] + 0.15 * watch_noise - penalty).clamp(0.0, 1.0);
 
         // Survey and response. The survey policy never looks at the video.
         let regular = st.surveys_today < s.survey.cap_per_day && survey_draw < self.survey_p;
-        let panel = !regular && r_panel < s.panel.rate;
-        let kind_draw = r_kind < s.survey.satisfaction_share;
+        let panel = !regular && r_panel < w.panel;
+        let kind_draw = r_kind < w.satisfaction;
         let response_draw = r_response;
         let mut rec_kind = SurveyKind::None;
         let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
@@ -477,7 +553,7 @@ impl<'a> UserDay<'a> {
                 SurveyKind::Inappropriate
             };
             let latent = if kind_draw { latent_sat } else { latent_inapp };
-            let p = probs[if kind_draw { 0 } else { 1 }][latent.is_negative() as usize];
+            let p = probs.below[if kind_draw { 0 } else { 1 }][latent.is_negative() as usize];
             submitted = panel || response_draw < p;
             if regular {
                 st.surveys_today += 1;
@@ -500,8 +576,8 @@ impl<'a> UserDay<'a> {
             p_inappropriate: t.p_inappropriate as f32,
             p_issue: t.p_issue.map(|p| p as f32),
             p_submit: [
-                marginal(probs[0], t.p_dislike) as f32,
-                marginal(probs[1], t.p_inappropriate) as f32,
+                marginal(probs.p[0], t.p_dislike) as f32,
+                marginal(probs.p[1], t.p_inappropriate) as f32,
             ],
             latent_satisfaction: latent_sat,
             latent_inappropriate: latent_inapp,
@@ -548,7 +624,7 @@ impl<'a> UserDay<'a> {
         let r = &self.s.retention;
         let p = r.base_leave + r.leave_per_bad * bad as f64;
         let key = ((self.day as u64) << 20) | request as u64;
-        SplitMix::new(self.churn_seed, key).uniform() < p
+        Wy::new(self.churn_seed, key).uniform() < p
     }
 }
 
