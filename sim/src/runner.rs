@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::population::Population;
 use crate::records::ExposureRecord;
 use crate::scenario::{HOURS, Scenario};
-use crate::story::{Prepared, STREAM_PLAN, Truth, UserDay, UserState, is_bad};
+use crate::story::{Odds, Prepared, STREAM_PLAN, UserDay, UserState, is_bad};
 use crate::summary::RunStats;
 
 /// A candidate the hook is asked to score.
@@ -434,7 +434,7 @@ struct Shown {
     places: Vec<u32>,
     items: Vec<u32>,
     dots: Vec<f32>,
-    truths: Vec<Truth>,
+    truths: Vec<Odds>,
 }
 
 fn run_user_day(

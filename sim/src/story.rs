@@ -25,6 +25,29 @@ pub struct Truth {
     pub p_dislike: f64,
 }
 
+/// A truth as the simulator's hot path holds it ([`Prepared::truths`]): the probabilities in
+/// `f32`, as logged, and scaled by [`DICE24`] for its dice.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Odds {
+    /// P(perceiving each issue).
+    pub p_issue: [f32; N_ISSUES],
+    /// P(at least one content issue): the inappropriate answer.
+    pub p_inappropriate: f32,
+    /// P(like).
+    pub p_like: f32,
+    /// P(don't like).
+    pub p_dislike: f32,
+    /// Each `p_issue` times [`DICE24`].
+    pub issue_dice: [f32; N_ISSUES],
+    /// P(like) and P(like or neutral), `1 - p_dislike`, times [`DICE24`].
+    pub satisfaction_dice: [f32; 2],
+}
+
+/// 2^24. A 24-bit uniform `u` (0 to 2^24 - 1, exact in `f32`) is below `p * 2^24` (exact too:
+/// a power-of-two scale) with probability `ceil(p * 2^24) / 2^24`: `p` itself at 0 and 1, and
+/// at most 2^-24 above it in between.
+pub const DICE24: f32 = 16_777_216.0;
+
 /// Taste match of a user and a video.
 #[inline]
 pub fn taste_match(s: &Scenario, u: &User, it: &Item) -> f64 {
@@ -223,16 +246,16 @@ impl Prepared {
     }
 
     /// The truths of a user and videos, given the raw taste dot products of their first `d`
-    /// dimensions, appended to `out`. Equal [`truth`] to within 1e-6 (tested). Eight videos at a
-    /// time, lane by lane in `f32`, so the arithmetic runs in vectors (the products of two table
-    /// terms stay below e^80, finite).
+    /// dimensions, appended to `out` with their dice's thresholds. Equal [`truth`] to within 1e-6
+    /// (tested). Eight videos at a time, lane by lane in `f32`, so the arithmetic runs in vectors
+    /// (the products of two table terms stay below e^80, finite).
     pub fn truths(
         &self,
         s: &Scenario,
         user: u32,
         items: &[u32],
         dots: &[f32],
-        out: &mut Vec<Truth>,
+        out: &mut Vec<Odds>,
     ) {
         const W: usize = 8;
         let c = &s.content;
@@ -265,11 +288,13 @@ impl Prepared {
                 like[i] = 1.0 / (1.0 + x);
                 dislike[i] = x / (x + like_to_dislike);
             }
-            out.extend((0..it.len()).map(|i| Truth {
-                p_issue: std::array::from_fn(|k| p[k][i] as f64),
-                p_inappropriate: inapp[i] as f64,
-                p_like: like[i] as f64,
-                p_dislike: dislike[i] as f64,
+            out.extend((0..it.len()).map(|i| Odds {
+                p_issue: std::array::from_fn(|k| p[k][i]),
+                p_inappropriate: inapp[i],
+                p_like: like[i],
+                p_dislike: dislike[i],
+                issue_dice: std::array::from_fn(|k| p[k][i] * DICE24),
+                satisfaction_dice: [like[i] * DICE24, (1.0 - dislike[i]) * DICE24],
             }));
         }
     }
@@ -447,7 +472,7 @@ impl<'a> UserDay<'a> {
     /// The truths of this user and videos, given the dot products of the user's taste and the
     /// videos' topics (ranking computed them already), appended to `out`.
     #[inline]
-    pub fn truths(&self, items: &[u32], dots: &[f32], out: &mut Vec<Truth>) {
+    pub fn truths(&self, items: &[u32], dots: &[f32], out: &mut Vec<Odds>) {
         self.prep.truths(self.s, self.user_id, items, dots, out)
     }
 
@@ -468,7 +493,7 @@ impl<'a> UserDay<'a> {
         &self,
         st: &mut UserState,
         item_id: u32,
-        t: &Truth,
+        t: &Odds,
         (request, slot, hour): (u32, u8, u8),
         probs: &HourProbs,
     ) -> ExposureRecord {
@@ -485,7 +510,6 @@ impl<'a> UserDay<'a> {
             let x = rng.next_u64();
             (x >> 32, x & 0xFFFF_FFFF)
         };
-        let unit32 = |x: u64| x as f64 * (1.0 / 4_294_967_296.0);
         let (r_sat, r_adult) = halves();
         let mut r_issue = [0u64; N_ISSUES];
         for pair in r_issue.chunks_exact_mut(2) {
@@ -500,12 +524,15 @@ impl<'a> UserDay<'a> {
 
         // Latent answers: what this viewer would answer if asked.
         const SATISFACTION: [Answer; 3] = [Answer::Like, Answer::Neutral, Answer::Dislike];
-        let r_sat = unit32(r_sat);
-        let sat = (r_sat >= t.p_like) as usize + (r_sat >= 1.0 - t.p_dislike) as usize;
+        // The video's dice take 24 of their 32 bits, in `f32` against the truth (see [`DICE24`]).
+        let u24 = |x: u64| (x >> 8) as u32 as f32;
+        let r_sat = u24(r_sat);
+        let sat =
+            (r_sat >= t.satisfaction_dice[0]) as usize + (r_sat >= t.satisfaction_dice[1]) as usize;
         let latent_sat = SATISFACTION[sat];
         let mut reasons = 0u8;
-        for (k, (r, p)) in r_issue.iter().zip(t.p_issue).enumerate() {
-            reasons |= ((unit32(*r) < p) as u8) << k;
+        for (k, (&r, p)) in r_issue.iter().zip(t.issue_dice).enumerate() {
+            reasons |= ((u24(r) < p) as u8) << k;
         }
         let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
         let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
@@ -570,14 +597,14 @@ impl<'a> UserDay<'a> {
         }
         let marginal = |p: [f64; 2], p_neg: f64| p_neg * p[1] + (1.0 - p_neg) * p[0];
         let oracle = Oracle {
-            p_like: t.p_like as f32,
-            p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0) as f32,
-            p_dislike: t.p_dislike as f32,
-            p_inappropriate: t.p_inappropriate as f32,
-            p_issue: t.p_issue.map(|p| p as f32),
+            p_like: t.p_like,
+            p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0),
+            p_dislike: t.p_dislike,
+            p_inappropriate: t.p_inappropriate,
+            p_issue: t.p_issue,
             p_submit: [
-                marginal(probs.p[0], t.p_dislike) as f32,
-                marginal(probs.p[1], t.p_inappropriate) as f32,
+                marginal(probs.p[0], t.p_dislike as f64) as f32,
+                marginal(probs.p[1], t.p_inappropriate as f64) as f32,
             ],
             latent_satisfaction: latent_sat,
             latent_inappropriate: latent_inapp,
@@ -640,6 +667,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn dice24_keep_the_probability() {
+        // How many of the 2^24 values of a 24-bit uniform fall below `p * 2^24`.
+        let count = |p: f32| (0..1u32 << 24).filter(|&u| (u as f32) < p * DICE24).count();
+        assert_eq!(count(0.0), 0);
+        assert_eq!(count(1.0), 1 << 24);
+        assert_eq!(count(0.25), 1 << 22);
+        let mut rng = usm_core::rng::Rng::new(3, 3);
+        for _ in 0..20 {
+            let p = (rng.uniform() as f32).powi(1 + rng.below(20) as i32);
+            let q = count(p) as f64 / DICE24 as f64;
+            assert!(
+                q >= p as f64 && q - (p as f64) <= 1.0 / DICE24 as f64,
+                "{p} {q}"
+            );
+        }
+    }
+
+    #[test]
     fn tabulated_truth_is_the_definition() {
         let mut s = Scenario::preset("paper").unwrap();
         s.population.users = 300;
@@ -674,8 +719,12 @@ mod tests {
                     .into_iter()
                     .chain(got.p_issue.into_iter().zip(want.p_issue))
                 {
-                    worst = worst.max((g - w).abs());
+                    worst = worst.max((g as f64 - w).abs());
                 }
+                // The dice's thresholds are those of the probabilities.
+                assert_eq!(got.issue_dice, got.p_issue.map(|p| p * DICE24));
+                let sat = [got.p_like * DICE24, (1.0 - got.p_dislike) * DICE24];
+                assert_eq!(got.satisfaction_dice, sat);
             }
         }
         assert!(worst < 1e-6, "{worst}");
