@@ -60,11 +60,9 @@ impl RunStats {
 
     /// Adds a block of exposures.
     pub fn add(&mut self, block: &[ExposureRecord]) {
+        self.exposures += block.len() as u64;
         for e in block {
-            self.exposures += 1;
-            if e.slot == 0 {
-                self.requests += 1;
-            }
+            self.requests += (e.slot == 0) as u64;
             for (k, b) in [e.like, e.share, e.favorite, e.dislike, e.report, e.skip]
                 .into_iter()
                 .enumerate()
@@ -75,11 +73,10 @@ impl RunStats {
                 self.sum_p_dislike += o.p_dislike as f64;
                 self.sum_p_inappropriate += o.p_inappropriate as f64;
                 self.sum_p_sexual += o.p_issue[0] as f64;
-                if o.latent_satisfaction == Answer::Dislike
-                    || o.latent_inappropriate != Answer::Suitable
-                {
-                    self.bad_exposures += 1;
-                }
+                // `|`, not `||`: no branch on an unpredictable outcome.
+                self.bad_exposures += ((o.latent_satisfaction == Answer::Dislike)
+                    | (o.latent_inappropriate != Answer::Suitable))
+                    as u64;
                 if e.survey != SurveyKind::None && !e.panel {
                     match e.survey {
                         SurveyKind::Satisfaction => {
