@@ -1,8 +1,9 @@
 //! A small portable random number generator.
 //!
-//! Xoshiro256++ seeded through SplitMix64 from `(seed, stream)`, with transcendental functions
-//! from `libm`, so the same seed gives the same numbers natively and on wasm32, whatever the
-//! thread count. `StdRng` is deliberately not used: its algorithm may change between versions.
+//! Xoshiro256++ seeded through SplitMix64 from `(seed, stream)`, and wyrand ([`Wy`]) for many
+//! short streams, with transcendental functions from `libm`, so the same seed gives the same
+//! numbers natively and on wasm32, whatever the thread count. `StdRng` is deliberately not used:
+//! its algorithm may change between versions.
 
 /// SplitMix64 step: used to expand seeds and to hash `(seed, stream)` pairs.
 #[inline]
@@ -132,8 +133,9 @@ pub fn irwin_hall(x: u64) -> f64 {
 /// addition and one 64x64->128-bit multiplication per draw. For the many short streams of a
 /// simulation (a few draws per exposure, or one per recalled video), where [`Rng`]'s four-word
 /// seeding, or even SplitMix64's two multiplications a draw, would cost more than the work the
-/// draws feed. wyrand passes BigCrush and PractRand; its state is a counter, so a stream of
-/// `(seed, key)` is as independent of its neighbours as [`mix`] makes their starting points.
+/// draws feed. wyrand passes BigCrush and PractRand (its author reports); its state is a
+/// counter, so a stream of `(seed, key)` is as independent of its neighbours as [`mix`] makes
+/// their starting points.
 #[derive(Clone, Debug)]
 pub struct Wy {
     state: u64,

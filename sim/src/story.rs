@@ -503,9 +503,10 @@ impl<'a> UserDay<'a> {
         let mut rng = Wy::new(self.exposure_seed, key);
 
         // Every exposure rolls the same dice in the same order, each used or not: ten 64-bit
-        // draws, most split into two 32-bit uniforms (resolution 2^-32), the survey's whole.
-        // A 32-bit uniform `x / 2^32` is below `p` when `x` is below [`below`]`(p)`: the
-        // probabilities fixed for the day are compared as integers, no conversion.
+        // draws, most split into two 32-bit uniforms, the survey's whole (53 bits). A 32-bit
+        // uniform `x / 2^32` is below `p` when `x` is below [`below`]`(p)`: the probabilities
+        // fixed for the day are compared as integers (resolution 2^-32), no conversion; those of
+        // the video's truth take 24 of the 32 bits (resolution 2^-24, see [`DICE24`]).
         let mut halves = || {
             let x = rng.next_u64();
             (x >> 32, x & 0xFFFF_FFFF)
