@@ -668,6 +668,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn below_is_exact() {
+        // `x < below(p)` exactly when the uniform `x / 2^32` is below `p`, around the threshold.
+        let two32 = 4_294_967_296.0;
+        let mut rng = usm_core::rng::Rng::new(4, 4);
+        let mut ps = vec![
+            -0.2,
+            0.0,
+            1e-300,
+            1e-12,
+            0.1,
+            0.5,
+            1.0 / 3.0,
+            0.999_999,
+            1.0,
+            1.5,
+        ];
+        ps.extend((0..10_000).map(|i| rng.uniform().powi(1 + i % 30)));
+        for p in ps {
+            let t = below(p);
+            assert!(t <= 1 << 32, "{p}");
+            for x in t.saturating_sub(2)..(t + 2).min(1 << 32) {
+                assert_eq!((x as f64 / two32) < p, x < t, "p {p} x {x} t {t}");
+            }
+        }
+        assert_eq!((below(0.0), below(1.0)), (0, 1 << 32));
+    }
+
+    #[test]
     fn dice24_keep_the_probability() {
         // How many of the 2^24 values of a 24-bit uniform fall below `p * 2^24`.
         let count = |p: f32| (0..1u32 << 24).filter(|&u| (u as f32) < p * DICE24).count();
