@@ -128,6 +128,16 @@ pub struct Prepared {
     submit_terms: [SubmitProbs; HOURS],
     taste_scale: f64,
     like_to_dislike: f64,
+    /// [`below`] of the adult-only share, the panel rate and the satisfaction share.
+    scenario_below: ScenarioThresholds,
+}
+
+/// A scenario's fixed probabilities as [`below`] thresholds, computed once per run.
+#[derive(Debug)]
+struct ScenarioThresholds {
+    adult_only: u64,
+    panel: u64,
+    satisfaction: u64,
 }
 
 /// `exp` in `f32` for a table, its argument kept where `f32` and the products of two such
@@ -206,6 +216,11 @@ impl Prepared {
             user_terms,
             taste_scale: c.taste_weight / libm::sqrt(d as f64),
             like_to_dislike: libm::exp(c.like_threshold - c.dislike_threshold),
+            scenario_below: ScenarioThresholds {
+                adult_only: below(c.adult_only_share),
+                panel: below(s.panel.rate),
+                satisfaction: below(s.survey.satisfaction_share),
+            },
         }
     }
 
@@ -388,7 +403,7 @@ pub struct UserDay<'a> {
     below: DayThresholds,
 }
 
-/// A user's day's fixed probabilities as [`below`] thresholds.
+/// A user's day's fixed probabilities (behaviour, scaled by engagement) as [`below`] thresholds.
 struct DayThresholds {
     /// Like, if liked / otherwise.
     like: [u64; 2],
@@ -398,9 +413,6 @@ struct DayThresholds {
     dislike: [u64; 3],
     /// Report, if an issue / otherwise.
     report: [u64; 2],
-    adult_only: u64,
-    panel: u64,
-    satisfaction: u64,
 }
 
 /// The submit probabilities of an hour, and as [`below`] thresholds.
@@ -454,9 +466,6 @@ impl<'a> UserDay<'a> {
                         chance(b.dislike_otherwise),
                     ],
                     report: [chance(b.report_if_issue), chance(b.report_otherwise)],
-                    adult_only: below(s.content.adult_only_share),
-                    panel: below(s.panel.rate),
-                    satisfaction: below(s.survey.satisfaction_share),
                 }
             },
         }
@@ -539,7 +548,7 @@ impl<'a> UserDay<'a> {
         let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
         let latent_inapp = if content == 0 {
             Answer::Suitable
-        } else if content & !adult_kinds == 0 && r_adult < self.below.adult_only {
+        } else if content & !adult_kinds == 0 && r_adult < self.prep.scenario_below.adult_only {
             Answer::AdultOnly
         } else {
             Answer::NotSuitable
@@ -568,8 +577,9 @@ impl<'a> UserDay<'a> {
 
         // Survey and response. The survey policy never looks at the video.
         let regular = st.surveys_today < s.survey.cap_per_day && survey_draw < self.survey_p;
-        let panel = !regular && r_panel < w.panel;
-        let kind_draw = r_kind < w.satisfaction;
+        let fixed = &self.prep.scenario_below;
+        let panel = !regular && r_panel < fixed.panel;
+        let kind_draw = r_kind < fixed.satisfaction;
         let response_draw = r_response;
         let mut rec_kind = SurveyKind::None;
         let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
