@@ -240,6 +240,12 @@ fn sort_key(score: f32, j: usize) -> u64 {
     std::hint::select_unpredictable(score == f32::NEG_INFINITY, 0, key)
 }
 
+/// The position a [`sort_key`] was made from.
+#[inline]
+fn key_position(key: u64) -> usize {
+    (u32::MAX - key as u32) as usize
+}
+
 /// The `N` largest keys, largest first, without a branch on the data: each key passes down
 /// the list keeping the larger at each place. After the first `2N` candidates most fall below
 /// the `N`-th key: the rest go through [`sift_above`] in runs of 16, and only those above pass
@@ -287,7 +293,7 @@ fn sift_above<const RUN: usize, B>(
     for (c, run) in scores[head..].chunks(RUN).enumerate() {
         let bar = match last(best) {
             0 => f32::NEG_INFINITY,
-            key => scores[(u32::MAX - key as u32) as usize],
+            key => scores[key_position(key)],
         };
         let mut n = 0;
         for (i, &score) in run.iter().enumerate() {
@@ -403,13 +409,12 @@ fn top_8(scores: &[f32]) -> [u64; 8] {
 /// Top-k candidates by score, best first, as positions; `-inf` never shown.
 fn top_k(scores: &[f32], k: usize, out: &mut Vec<u32>) {
     out.clear();
-    let from_key = |key: u64| u32::MAX - key as u32;
     let mut take = |keys: &[u64]| {
         out.extend(
             keys.iter()
                 .take(k)
                 .filter(|&&x| x != 0)
-                .map(|&x| from_key(x)),
+                .map(|&x| key_position(x) as u32),
         );
     };
     if k <= 8 {
