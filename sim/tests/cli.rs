@@ -189,6 +189,13 @@ fn bench_takes_scenario_overrides() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("top-8 of 12 candidates"), "{out}");
+    // Repeated runs: a median and a range, each run checked equal to the first.
+    let (code, out, err) = usm(&["bench", "--quick", "--only", "sim", "--repeat", "3"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("median of 3 runs (range "), "{out}");
+    let (code, _, err) = usm(&["bench", "--quick", "--only", "sim", "--repeat", "0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--repeat"), "{err}");
     let (code, _, err) = usm(&["bench", "--quick", "--only", "sim", "--set", "feed.k=0"]);
     assert_ne!(code, 0);
     assert!(err.contains("feed.k"), "{err}");

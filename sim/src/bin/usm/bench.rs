@@ -21,7 +21,13 @@ fn random_features(n: usize, vocab: Vocab, n_dense: usize, seed: u64) -> Feature
     }
 }
 
-pub fn bench(quick: bool, device: Device, only: &[String], sets: &[String]) -> Result<()> {
+pub fn bench(
+    quick: bool,
+    device: Device,
+    only: &[String],
+    sets: &[String],
+    repeat: Option<usize>,
+) -> Result<()> {
     for o in only {
         anyhow::ensure!(
             ["sim", "model", "metrics"].contains(&o.as_str()),
@@ -41,7 +47,7 @@ pub fn bench(quick: bool, device: Device, only: &[String], sets: &[String]) -> R
     );
 
     if want("sim") {
-        bench_sim(quick, sets)?;
+        bench_sim(quick, sets, repeat.unwrap_or(if quick { 1 } else { 5 }))?;
     }
     if want("model") {
         bench_model(quick, &device)?;
@@ -52,7 +58,7 @@ pub fn bench(quick: bool, device: Device, only: &[String], sets: &[String]) -> R
     Ok(())
 }
 
-fn bench_sim(quick: bool, sets: &[String]) -> Result<()> {
+fn bench_sim(quick: bool, sets: &[String], repeat: usize) -> Result<()> {
     // Simulator: the experiment preset, feed ranking included, exposures dropped.
     let mut s = Scenario::preset("experiment")?;
     s.population.users = if quick { 20_000 } else { 200_000 };
@@ -64,24 +70,51 @@ fn bench_sim(quick: bool, sets: &[String]) -> Result<()> {
     let t = Instant::now();
     let pop = Population::draw(&s);
     let t_pop = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let stats = run(
-        &s,
-        &pop,
-        None,
-        RunOptions::default(),
-        &mut |_: &[ExposureRecord]| Ok(()),
-        &mut |_| {},
-    )?;
-    let secs = t.elapsed().as_secs_f64();
+    // Several runs of the same seed: one run's rate moves with the other tenants of a shared
+    // machine, the median much less. Every run must come out the same.
+    let mut runs = Vec::new();
+    let mut first: Option<RunStats> = None;
+    for _ in 0..repeat {
+        let t = Instant::now();
+        let stats = run(
+            &s,
+            &pop,
+            None,
+            RunOptions::default(),
+            &mut |_: &[ExposureRecord]| Ok(()),
+            &mut |_| {},
+        )?;
+        let secs = t.elapsed().as_secs_f64();
+        runs.push((stats.exposures as f64 / secs / 1e6, secs));
+        match &first {
+            None => first = Some(stats),
+            Some(f) => anyhow::ensure!(
+                *f == stats,
+                "two runs of the same seed differ: the simulator is not deterministic"
+            ),
+        }
+    }
+    let exposures = first.map_or(0, |f| f.exposures);
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (rate, secs) = runs[runs.len() / 2];
+    let spread = if runs.len() > 1 {
+        format!(
+            ", median of {} runs (range {:.2} to {:.2})",
+            runs.len(),
+            runs[0].0,
+            runs[runs.len() - 1].0
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "simulate   {:>10} exposures ({} users x {} days, top-{} of {} candidates): {:.2} M exposures/s ({:.1} s; population {:.2} s)",
-        stats.exposures,
+        "simulate   {:>10} exposures ({} users x {} days, top-{} of {} candidates): {:.2} M exposures/s{spread} ({:.1} s a run; population {:.2} s)",
+        exposures,
         s.population.users,
         s.population.days,
         s.feed.k,
         s.feed.candidates,
-        stats.exposures as f64 / secs / 1e6,
+        rate,
         secs,
         t_pop
     );

@@ -109,6 +109,10 @@ enum Command {
         /// for 4 days), e.g. `feed.candidates=8`. Repeatable.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Runs of the simulator benchmark, reported as their median and range [default: 5,
+        /// 1 with --quick].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        repeat: Option<u32>,
     },
     /// List the presets.
     Presets,
@@ -428,7 +432,8 @@ fn main() {
             device: d,
             only,
             sets,
-        }) => bench::bench(quick, device(d), &only, &sets),
+            repeat,
+        }) => bench::bench(quick, device(d), &only, &sets, repeat.map(|r| r as usize)),
         Some(Command::Simulate {
             scenario,
             out,
