@@ -84,8 +84,7 @@ fn bench_sim(quick: bool, sets: &[String], repeat: usize) -> Result<()> {
             &mut |_: &[ExposureRecord]| Ok(()),
             &mut |_| {},
         )?;
-        let secs = t.elapsed().as_secs_f64();
-        runs.push((stats.exposures as f64 / secs / 1e6, secs));
+        runs.push(stats.exposures as f64 / t.elapsed().as_secs_f64() / 1e6);
         match &first {
             None => first = Some(stats),
             Some(f) => anyhow::ensure!(
@@ -95,14 +94,15 @@ fn bench_sim(quick: bool, sets: &[String], repeat: usize) -> Result<()> {
         }
     }
     let exposures = first.map_or(0, |f| f.exposures);
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (rate, secs) = runs[runs.len() / 2];
-    let spread = if runs.len() > 1 {
+    runs.sort_by(f64::total_cmp);
+    let n = runs.len();
+    let rate = (runs[(n - 1) / 2] + runs[n / 2]) / 2.0;
+    let secs = exposures as f64 / rate / 1e6;
+    let spread = if n > 1 {
         format!(
-            ", median of {} runs (range {:.2} to {:.2})",
-            runs.len(),
-            runs[0].0,
-            runs[runs.len() - 1].0
+            ", median of {n} runs (range {:.2} to {:.2})",
+            runs[0],
+            runs[n - 1]
         )
     } else {
         String::new()
