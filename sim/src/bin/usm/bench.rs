@@ -72,6 +72,7 @@ fn bench_sim(quick: bool, sets: &[String], repeat: usize) -> Result<()> {
     let t_pop = t.elapsed().as_secs_f64();
     // Several runs of the same seed: one run's rate moves with the other tenants of a shared
     // machine, the median much less. Every run must come out the same.
+    anyhow::ensure!(repeat >= 1, "--repeat takes at least 1 run");
     let mut runs = Vec::new();
     let mut first: Option<RunStats> = None;
     for _ in 0..repeat {
