@@ -666,10 +666,12 @@ impl<'a> UserDay<'a> {
     }
 }
 
-/// Whether an exposure was a bad experience (disliked, or a content issue perceived).
+/// Whether an exposure was a bad experience (disliked, or a content issue perceived). `|`, not
+/// `||`: no branch on an unpredictable outcome.
+#[inline]
 pub fn is_bad(rec: &ExposureRecord) -> bool {
     rec.oracle.is_some_and(|o| {
-        o.latent_satisfaction == Answer::Dislike || o.latent_inappropriate != Answer::Suitable
+        (o.latent_satisfaction == Answer::Dislike) | (o.latent_inappropriate != Answer::Suitable)
     })
 }
 

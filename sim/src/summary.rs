@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::records::{Answer, ExposureRecord, SurveyKind};
-use crate::story::UserState;
+use crate::story::{UserState, is_bad};
 
 /// Totals over a run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -73,10 +73,7 @@ impl RunStats {
                 self.sum_p_dislike += o.p_dislike as f64;
                 self.sum_p_inappropriate += o.p_inappropriate as f64;
                 self.sum_p_sexual += o.p_issue[0] as f64;
-                // `|`, not `||`: no branch on an unpredictable outcome.
-                self.bad_exposures += ((o.latent_satisfaction == Answer::Dislike)
-                    | (o.latent_inappropriate != Answer::Suitable))
-                    as u64;
+                self.bad_exposures += is_bad(e) as u64;
                 if e.survey != SurveyKind::None && !e.panel {
                     match e.survey {
                         SurveyKind::Satisfaction => {
