@@ -23,7 +23,6 @@ user a day. One process a core, each over a share of the users (NumPy runs on on
 import argparse
 import itertools
 import multiprocessing as mp
-import os
 import time
 
 import numpy as np
@@ -279,7 +278,6 @@ if __name__ == "__main__":
     a = ap.parse_args()
     if a.candidates < K:
         ap.error(f"--candidates must be at least {K} (the slots of a request), not {a.candidates}")
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     for procs in a.processes:
         n, secs = timed(procs, a.candidates, not a.no_records)
         what = f"top-{K} of {a.candidates}" + (", no records" if a.no_records else "")
