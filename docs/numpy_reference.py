@@ -126,21 +126,24 @@ def block(users, items, r, day, lo, hi, submits, candidates, records):
     n_req = r.poisson(users["activity"][lo:hi])
     req_user = np.repeat(np.arange(lo, hi, dtype=np.uint32), n_req)
     starts = np.cumsum(n_req) - n_req
-    req_index = (np.arange(len(req_user)) - np.repeat(starts, n_req)).astype(np.uint32)
     hour = r.integers(0, 4, len(req_user)).astype(np.uint8)
     n = K * len(req_user)
     u = np.repeat(req_user, K)
+
+    def recall(shape):
+        """Videos by the alias table."""
+        cell = r.integers(0, ITEMS, shape)
+        return np.where(r.random(shape, f32) < items["keep"][cell], cell, items["alias"][cell])
+
     C = candidates
     if C == K:
-        # Recall: eight videos by the alias table, no ranking.
-        cell = r.integers(0, ITEMS, n)
-        it = np.where(r.random(n, f32) < items["keep"][cell], cell, items["alias"][cell])
+        # Recall: eight videos, no ranking.
+        it = recall(n)
         dot = np.einsum("ij,ij->i", users["taste"][u], items["topic"][it]) / np.sqrt(f32(DIM))
     else:
         # Recall C candidates a request, score them, drop repeats, show the top K by score.
         R = len(req_user)
-        cell = r.integers(0, ITEMS, (R, C))
-        cand = np.where(r.random((R, C), f32) < items["keep"][cell], cell, items["alias"][cell])
+        cand = recall((R, C))
         taste = users["taste"][req_user][:, :, None]
         cdot = (items["topic"][cand] @ taste)[..., 0] / np.sqrt(f32(DIM))
         score = cdot + items["feed"][cand] + 0.5 * r.standard_normal((R, C), f32)
@@ -201,6 +204,7 @@ def block(users, items, r, day, lo, hi, submits, candidates, records):
     rec = np.empty(n, RECORD)
     rec["exposure_id"] = (u.astype(np.uint64) << 24) + np.arange(n, dtype=np.uint64)
     rec["day"] = day
+    req_index = np.arange(len(req_user)) - np.repeat(starts, n_req)
     rec["request"] = np.repeat(req_index, K)
     rec["slot"] = np.tile(np.arange(K, dtype=np.uint8), len(req_user))
     rec["hour"] = np.repeat(hour, K)
@@ -224,8 +228,7 @@ def block(users, items, r, day, lo, hi, submits, candidates, records):
     rec["p_like"], rec["p_dislike"], rec["p_inappropriate"] = p_like, p_dislike, p_inapp
     rec["p_neutral"] = np.maximum(1.0 - p_like - p_dislike, 0.0)
     rec["p_issue"] = p
-    rec["p_submit"][:, 0] = p_submit
-    rec["p_submit"][:, 1] = p_submit
+    rec["p_submit"] = p_submit[:, None]
     rec["latent_satisfaction"], rec["latent_inappropriate"] = sat, latent_inapp
     rec["latent_reasons"] = np.where(content == 0, 0, reasons)
     return len(rec)
