@@ -281,6 +281,8 @@ if __name__ == "__main__":
     a = ap.parse_args()
     if a.candidates < K:
         ap.error(f"--candidates must be at least {K} (the slots of a request), not {a.candidates}")
+    if min(a.processes) < 1:
+        ap.error(f"--processes must each be at least 1, not {min(a.processes)}")
     for procs in a.processes:
         n, secs = timed(procs, a.candidates, not a.no_records)
         what = f"top-{K} of {a.candidates}" + (", no records" if a.no_records else "")
