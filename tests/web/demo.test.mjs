@@ -1,0 +1,160 @@
+// The browser demo, driven as a person would: index.html served over HTTP on the loopback,
+// opened in headless Chromium, knobs typed in, buttons clicked, results read off the page.
+// Needs `bash web/build.sh` first (dist/), Debian's chromium, and `npm ci` in this folder.
+// Run: node --test tests/web/   (USM_CHROMIUM overrides /usr/bin/chromium)
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const shots = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "web-test");
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".css": "text/css",
+  ".svg": "image/svg+xml",
+};
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  await stat(path.join(root, "dist", "usm_web_bg.wasm")).catch(() => {
+    throw new Error("dist/usm_web_bg.wasm is missing: run `bash web/build.sh` first");
+  });
+  // Static files under the repository root, nothing outside it.
+  server = http.createServer(async (req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = path.join(root, rel === "/" ? "index.html" : rel);
+    if (!file.startsWith(root + path.sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.USM_CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  await mkdir(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/// A fresh page on the demo, with every page error and console error collected.
+async function open() {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console error: ${m.text()}`);
+  });
+  await page.goto(base);
+  await page.waitForSelector("#simulate", { timeout: 60_000 });
+  return { page, errors };
+}
+
+/// Types `value` into a knob and commits it (a change event), as leaving the field does.
+async function knob(page, key, value) {
+  const sel = `#knob-${key.replaceAll(".", "-")}`;
+  await page.fill(sel, value);
+  await page.dispatchEvent(sel, "change");
+}
+
+test("the page draws the knobs with the demo's defaults", async () => {
+  const { page, errors } = await open();
+  assert.equal(await page.inputValue("#knob-population-users"), "10000");
+  assert.equal(await page.inputValue("#knob-replicates"), "1");
+  assert.equal(await page.inputValue("#preset"), "experiment");
+  // Another preset fills the knobs with its own values.
+  await page.selectOption("#preset", "no-bias");
+  assert.equal(await page.inputValue("#knob-willingness-spread"), "0.0");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a bad knob is named, and nothing runs", async () => {
+  const { page, errors } = await open();
+  await knob(page, "population.users", "0");
+  await page.click("#simulate");
+  const text = await page.textContent("#error");
+  assert.match(text, /population\.users/);
+  assert.equal(await page.$("#progress"), null);
+  assert.equal(await page.$("#simulated"), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a simulation shows the truth against what surveys observe", async () => {
+  const { page, errors } = await open();
+  await page.selectOption("#preset", "strong-response-bias");
+  await knob(page, "population.users", "3000");
+  await knob(page, "population.days", "4");
+  await knob(page, "survey.rate", "0.02");
+  await knob(page, "ab.users", "1000");
+  await page.click("#simulate");
+  await page.waitForSelector("#simulated", { timeout: 120_000 });
+  const rows = await page.$$eval("#simulated tbody tr", (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+  );
+  assert.deepEqual(rows.map((r) => r[0]), ["dislike", "inappropriate", "sexual"]);
+  for (const r of rows) assert.match(r[1], /^\d+\.\d\d%$/, `truth of ${r[0]}: ${r[1]}`);
+  assert.equal(await page.$$eval("#simulated svg", (s) => s.length), 1);
+  // The same numbers as the native simulator: 3000 users x 4 days of this preset and seed.
+  assert.match(await page.textContent("#simulated h2"), /^Simulation: \d+ exposures/);
+  await page.screenshot({ path: path.join(shots, "simulate.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("an experiment ends with the paper's claims, plots and the report files", async () => {
+  const { page, errors } = await open();
+  await knob(page, "population.users", "3000");
+  await knob(page, "ab.users", "1000");
+  await page.click("#run");
+  await page.waitForSelector("#progress", { timeout: 30_000 });
+  await page.waitForSelector("#finished", { timeout: 480_000 });
+  const verdicts = await page.$$eval(".claim .verdict", (v) => v.map((x) => x.textContent));
+  assert.ok(verdicts.length >= 5, `claims: ${verdicts}`);
+  for (const v of verdicts) assert.match(v, /^(HOLDS|FAILS|INCONCLUSIVE)$/);
+  assert.ok((await page.$$eval("#finished .plot svg", (s) => s.length)) >= 3);
+  const names = await page.$$eval(".downloads a", (as) => as.map((a) => a.getAttribute("download")));
+  for (const want of ["report.html", "results.json", "scenario.toml", "experiment.toml"]) {
+    assert.ok(names.includes(want), `${want} missing from ${names}`);
+  }
+  // The results file is the CLI's results.json, for the experiment set on the page.
+  const results = await page.evaluate(async () => {
+    const a = [...document.querySelectorAll(".downloads a")].find((x) => x.download === "results.json");
+    return JSON.parse(await (await fetch(a.href)).text());
+  });
+  assert.equal(results.config.scenario.population.users, 3000);
+  assert.equal(results.config.ab.users, 1000);
+  assert.equal(results.claims.length, verdicts.length);
+  await page.screenshot({ path: path.join(shots, "experiment.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,513 @@
+//! The page: knobs for the scenario's biases, a simulation that shows the response bias at
+//! once, and the whole experiment (train, correct, evaluate, A/B test) with its verdicts and
+//! plots. The work runs in a Web Worker (`web/worker.js`, the same wasm module), so the page
+//! keeps drawing its progress bar.
+
+use usm_sim::scenario::PRESETS;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{
+    HtmlInputElement, HtmlSelectElement, MessageEvent, Worker, WorkerOptions, WorkerType,
+};
+use yew::prelude::*;
+
+use crate::job::{DEMO_SETS, Finished, Reply, Request, Simulated, build_config};
+
+/// A knob: a config key the page shows as an input.
+struct Knob {
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+}
+
+const KNOBS: [Knob; 12] = [
+    Knob {
+        key: "population.users",
+        label: "Users",
+        help: "people in the synthetic population",
+    },
+    Knob {
+        key: "population.days",
+        label: "Days",
+        help: "days simulated; the last `eval_days` are for evaluation",
+    },
+    Knob {
+        key: "survey.rate",
+        label: "Survey rate",
+        help: "share of exposures that get a survey (the paper's is under 1e-4)",
+    },
+    Knob {
+        key: "willingness.mean",
+        label: "Willingness: mean",
+        help: "mean logit of answering a survey that is shown",
+    },
+    Knob {
+        key: "willingness.spread",
+        label: "Willingness: spread",
+        help: "how much users differ in answering (response bias; 0: all alike)",
+    },
+    Knob {
+        key: "willingness.corr_sensitivity",
+        label: "Willingness ~ sensitivity",
+        help: "correlation of answering with sensitivity to issues (-1 to 1)",
+    },
+    Knob {
+        key: "willingness.answer_dependence",
+        label: "Answer dependence",
+        help: "extra logit of answering when the answer is negative (missing not at random)",
+    },
+    Knob {
+        key: "panel.rate",
+        label: "Panel rate",
+        help: "share of exposures in an always-answered random panel (0: none)",
+    },
+    Knob {
+        key: "feed.candidates",
+        label: "Candidates a request",
+        help: "recalled videos ranked for each request's top slots",
+    },
+    Knob {
+        key: "seed",
+        label: "Seed",
+        help: "same seed, same run",
+    },
+    Knob {
+        key: "replicates",
+        label: "Replicates",
+        help: "independent runs, for confidence intervals (each adds about a minute)",
+    },
+    Knob {
+        key: "ab.users",
+        label: "A/B test users",
+        help: "users in the closed-loop A/B test of ranking by the model (Eq. 3)",
+    },
+];
+
+/// The value of `key` in the page's demo experiment on `preset`, as text.
+fn knob_values(preset: &str) -> Vec<String> {
+    let sets: Vec<(String, String)> = DEMO_SETS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let cfg = build_config(preset, &sets).ok();
+    let json = cfg.and_then(|c| serde_json::to_value(c).ok());
+    KNOBS
+        .iter()
+        .map(|k| {
+            let Some(root) = &json else {
+                return String::new();
+            };
+            let own = k
+                .key
+                .split('.')
+                .next()
+                .is_some_and(|f| root.get(f).is_some());
+            let path = if own {
+                k.key.to_string()
+            } else {
+                format!("scenario.{}", k.key)
+            };
+            let mut v = root;
+            for part in path.split('.') {
+                match v.get(part) {
+                    Some(x) => v = x,
+                    None => return String::new(),
+                }
+            }
+            match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// What the worker is doing.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Busy {
+    what: &'static str,
+    stage: String,
+    total: u64,
+    pos: u64,
+    msg: String,
+    stages_done: usize,
+}
+
+/// A result file offered for download.
+struct Download {
+    name: String,
+    url: String,
+}
+
+/// The page.
+pub struct App {
+    preset: String,
+    values: Vec<String>,
+    ab: bool,
+    worker: Option<Worker>,
+    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+    _on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
+    busy: Option<Busy>,
+    error: Option<String>,
+    simulated: Option<Simulated>,
+    finished: Option<Finished>,
+    downloads: Vec<Download>,
+}
+
+/// What changes the page.
+pub enum Msg {
+    /// A preset was picked.
+    Preset(String),
+    /// Knob `i` got a new value.
+    Knob(usize, String),
+    /// The A/B test was switched on or off.
+    Ab(bool),
+    /// Simulate only.
+    Simulate,
+    /// The whole experiment.
+    Run,
+    /// A message from the worker.
+    Reply(Reply),
+    /// The worker failed outside a job (it could not load, or panicked).
+    WorkerFailed(String),
+}
+
+fn object_url(text: &str, mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+fn mime(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("html") => "text/html",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("csv") => "text/csv",
+        _ => "text/plain",
+    }
+}
+
+impl App {
+    fn start_worker(&mut self, ctx: &Context<Self>) -> Result<(), String> {
+        let opts = WorkerOptions::new();
+        opts.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options("web/worker.js", &opts)
+            .map_err(|e| format!("could not start the worker web/worker.js: {e:?}"))?;
+        let link = ctx.link().clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let msg = match e.data().as_string() {
+                Some(text) => match serde_json::from_str::<Reply>(&text) {
+                    Ok(r) => Msg::Reply(r),
+                    Err(err) => {
+                        Msg::WorkerFailed(format!("unreadable message from the worker: {err}"))
+                    }
+                },
+                None => Msg::WorkerFailed("the worker sent a message that is not text".into()),
+            };
+            link.send_message(msg);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let link = ctx.link().clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let text = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "no message".into());
+            link.send_message(Msg::WorkerFailed(format!("the worker stopped: {text}")));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        self.worker = Some(worker);
+        self._on_message = Some(on_message);
+        self._on_error = Some(on_error);
+        Ok(())
+    }
+
+    fn sets(&self) -> Vec<(String, String)> {
+        let mut sets: Vec<(String, String)> = DEMO_SETS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        sets.extend(
+            KNOBS
+                .iter()
+                .zip(&self.values)
+                .map(|(k, v)| (k.key.to_string(), v.clone())),
+        );
+        sets.push(("ab.enabled".into(), self.ab.to_string()));
+        sets
+    }
+
+    fn send(&mut self, ctx: &Context<Self>, what: &'static str) {
+        self.error = None;
+        let cfg = match build_config(&self.preset, &self.sets()) {
+            Ok(c) => Box::new(c),
+            Err(e) => {
+                self.error = Some(e.to_string());
+                return;
+            }
+        };
+        let request = if what == "simulate" {
+            Request::Simulate { config: cfg }
+        } else {
+            Request::Experiment { config: cfg }
+        };
+        if self.worker.is_none()
+            && let Err(e) = self.start_worker(ctx)
+        {
+            self.error = Some(e);
+            return;
+        }
+        let text = serde_json::to_string(&request).expect("a request serialises");
+        if let Some(w) = &self.worker {
+            match w.post_message(&JsValue::from_str(&text)) {
+                Ok(()) => {
+                    self.busy = Some(Busy {
+                        what,
+                        ..Busy::default()
+                    })
+                }
+                Err(e) => self.error = Some(format!("could not reach the worker: {e:?}")),
+            }
+        }
+    }
+
+    fn clear_downloads(&mut self) {
+        for d in self.downloads.drain(..) {
+            let _ = web_sys::Url::revoke_object_url(&d.url);
+        }
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        let preset = "experiment".to_string();
+        App {
+            values: knob_values(&preset),
+            preset,
+            ab: true,
+            worker: None,
+            _on_message: None,
+            _on_error: None,
+            busy: None,
+            error: None,
+            simulated: None,
+            finished: None,
+            downloads: Vec::new(),
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Preset(p) => {
+                self.values = knob_values(&p);
+                self.preset = p;
+                self.error = None;
+            }
+            Msg::Knob(i, v) => self.values[i] = v,
+            Msg::Ab(on) => self.ab = on,
+            Msg::Simulate => self.send(ctx, "simulate"),
+            Msg::Run => self.send(ctx, "experiment"),
+            Msg::Reply(r) => match r {
+                Reply::Stage { name, total } => {
+                    if let Some(b) = &mut self.busy {
+                        b.stages_done += usize::from(!b.stage.is_empty());
+                        (b.stage, b.total, b.pos, b.msg) = (name, total, 0, String::new());
+                    }
+                }
+                Reply::Progress { pos, msg } => {
+                    if let Some(b) = &mut self.busy {
+                        (b.pos, b.msg) = (pos, msg);
+                    }
+                }
+                Reply::Simulated(s) => {
+                    self.busy = None;
+                    self.simulated = Some(*s);
+                }
+                Reply::Finished(f) => {
+                    self.busy = None;
+                    self.clear_downloads();
+                    self.downloads = f
+                        .files
+                        .iter()
+                        .filter_map(|(name, text)| {
+                            object_url(text, mime(name)).map(|url| Download {
+                                name: name.clone(),
+                                url,
+                            })
+                        })
+                        .collect();
+                    self.finished = Some(*f);
+                }
+                Reply::Failed { error } => {
+                    self.busy = None;
+                    self.error = Some(error);
+                }
+            },
+            Msg::WorkerFailed(e) => {
+                self.busy = None;
+                self.error = Some(e);
+                if let Some(w) = self.worker.take() {
+                    w.terminate();
+                }
+            }
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let busy = self.busy.is_some();
+        let on_preset = link.callback(|e: Event| {
+            Msg::Preset(e.target_unchecked_into::<HtmlSelectElement>().value())
+        });
+        let knobs = KNOBS.iter().enumerate().map(|(i, k)| {
+            let on_change = link.callback(move |e: Event| Msg::Knob(i, e.target_unchecked_into::<HtmlInputElement>().value()));
+            let id = format!("knob-{}", k.key.replace('.', "-"));
+            html! {
+                <label class="knob" for={id.clone()} title={k.help}>
+                    <span class="name">{ k.label }</span>
+                    <input id={id} type="text" inputmode="decimal" value={self.values[i].clone()} onchange={on_change} disabled={busy} />
+                    <span class="help">{ k.help }</span>
+                </label>
+            }
+        });
+        let on_ab = link
+            .callback(|e: Event| Msg::Ab(e.target_unchecked_into::<HtmlInputElement>().checked()));
+        html! {
+            <main>
+                <header>
+                    <h1>{ "usm: unbiased survey modeling, live" }</h1>
+                    <p>{ "A synthetic short-video feed whose viewers answer in-feed surveys. Their willingness to answer and the surveys' reach are knobs, and the truth of every exposure is known, so you can see the two biases of the USM paper (response bias, exposure bias) and its corrections (a survey-submit model with inverse propensity weights; teacher/student pseudo-label distillation) at work. Everything below runs in this page, in Rust compiled to WebAssembly: the same code as the usm command line." }</p>
+                </header>
+                <section class="controls">
+                    <label class="knob" for="preset">
+                        <span class="name">{ "Scenario" }</span>
+                        <select id="preset" onchange={on_preset} disabled={busy}>
+                            { for PRESETS.iter().map(|(name, about)| html! {
+                                <option value={*name} selected={*name == self.preset} title={*about}>{ *name }</option>
+                            }) }
+                        </select>
+                        <span class="help">{ PRESETS.iter().find(|p| p.0 == self.preset).map_or("", |p| p.1) }</span>
+                    </label>
+                    { for knobs }
+                    <label class="knob" for="ab-enabled">
+                        <span class="name">{ "A/B test" }</span>
+                        <input id="ab-enabled" type="checkbox" checked={self.ab} onchange={on_ab} disabled={busy} />
+                        <span class="help">{ "rank by the model (Eq. 3) in a closed-loop test against control" }</span>
+                    </label>
+                    <div class="buttons">
+                        <button id="simulate" onclick={link.callback(|_| Msg::Simulate)} disabled={busy}>{ "Simulate: see the bias" }</button>
+                        <button id="run" onclick={link.callback(|_| Msg::Run)} disabled={busy}>{ "Run the experiment: train, correct, evaluate" }</button>
+                    </div>
+                </section>
+                { self.view_status() }
+                { self.view_simulated() }
+                { self.view_finished() }
+            </main>
+        }
+    }
+}
+
+impl App {
+    fn view_status(&self) -> Html {
+        let error = self
+            .error
+            .as_ref()
+            .map(|e| html! { <p class="error" id="error" role="alert">{ e }</p> });
+        let busy = self.busy.as_ref().map(|b| {
+            let frac = if b.total > 0 { (b.pos as f64 / b.total as f64).min(1.0) } else { 0.0 };
+            html! {
+                <div class="progress" id="progress" role="status">
+                    <div class="stage">{ format!("{} — stage {}: {}", b.what, b.stages_done + 1, if b.stage.is_empty() { "starting" } else { &b.stage }) }</div>
+                    <progress max="1" value={frac.to_string()}></progress>
+                    <span class="msg">{ format!("{:.0}% {}", 100.0 * frac, b.msg) }</span>
+                </div>
+            }
+        });
+        html! { <>{ for error }{ for busy }</> }
+    }
+
+    fn view_simulated(&self) -> Html {
+        let Some(s) = &self.simulated else {
+            return html! {};
+        };
+        let pct = |x: f64| {
+            if x.is_finite() {
+                format!("{:.2}%", 100.0 * x)
+            } else {
+                "n/a".into()
+            }
+        };
+        let rel = |o: f64, t: f64| {
+            if o.is_finite() && t > 0.0 {
+                format!("{:+.1}%", 100.0 * (o - t) / t)
+            } else {
+                "n/a".into()
+            }
+        };
+        html! {
+            <section id="simulated">
+                <h2>{ format!("Simulation: {} exposures in {:.1} s", s.exposures, s.seconds) }</h2>
+                <p>{ "What a platform sees (the share of submitted answers naming an issue, the paper's Eq. 2) against the truth. When willingness to answer tracks sensitivity, the observed rate overshoots; set the willingness spread to 0 to see it vanish." }</p>
+                <table>
+                    <thead><tr><th>{ "issue" }</th><th>{ "true, all exposures" }</th><th>{ "true, surveyed exposures" }</th><th>{ "observed (Eq. 2)" }</th><th>{ "error of observed" }</th><th>{ "answers" }</th></tr></thead>
+                    <tbody>
+                        { for s.rates.iter().map(|r| html! {
+                            <tr><td>{ &r.head }</td><td>{ pct(r.truth) }</td><td>{ pct(r.truth_shown) }</td><td>{ pct(r.observed) }</td><td>{ rel(r.observed, r.truth) }</td><td>{ r.answers }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+                <div class="plot">{ Html::from_html_unchecked(AttrValue::from(s.chart.clone())) }</div>
+                <details><summary>{ "The simulator's summary" }</summary><pre>{ &s.summary }</pre></details>
+            </section>
+        }
+    }
+
+    fn view_finished(&self) -> Html {
+        let Some(f) = &self.finished else {
+            return html! {};
+        };
+        let verdict = |h: Option<bool>| match h {
+            Some(true) => ("holds", "HOLDS"),
+            Some(false) => ("fails", "FAILS"),
+            None => ("inconclusive", "INCONCLUSIVE"),
+        };
+        html! {
+            <section id="finished">
+                <h2>{ format!("Experiment, in {:.0} s", f.seconds) }</h2>
+                <p class="describe">{ &f.describe }</p>
+                <h3>{ "The paper's claims in this scenario" }</h3>
+                <ul class="claims">
+                    { for f.claims.iter().map(|c| {
+                        let (class, word) = verdict(c.holds);
+                        html! {
+                            <li class={classes!("claim", class)}>
+                                <span class="verdict">{ word }</span>
+                                <span class="statement">{ &c.statement }</span>
+                                <div class="evidence">{ &c.evidence }</div>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                <h3>{ "Plots" }</h3>
+                <div class="plots">
+                    { for f.files.iter().filter(|(n, _)| n.ends_with(".svg")).map(|(_, svg)| html! {
+                        <div class="plot">{ Html::from_html_unchecked(AttrValue::from(svg.clone())) }</div>
+                    }) }
+                </div>
+                <h3>{ "Files" }</h3>
+                <p>{ "The same files usm run writes: report.html opens offline; results.json follows docs/results-schema.md." }</p>
+                <ul class="downloads">
+                    { for self.downloads.iter().map(|d| html! { <li><a href={d.url.clone()} download={d.name.clone()}>{ &d.name }</a></li> }) }
+                </ul>
+                <details><summary>{ "The tables, as the command line prints them" }</summary><pre>{ &f.text }</pre></details>
+            </section>
+        }
+    }
+}

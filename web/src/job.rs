@@ -1,0 +1,281 @@
+//! What the page asks of its worker, and what the worker answers, as JSON. The work is the same
+//! library code the `usm` CLI calls: [`usm_sim::runner::run`] for a simulation,
+//! [`usm_sim::experiment::run_experiment`] and [`usm_sim::report`] for an experiment.
+//!
+//! Nothing here touches the browser, so the native tests run it as the page would.
+
+use serde::{Deserialize, Serialize};
+use usm_core::prelude::Device;
+use usm_sim::experiment::{Claim, Event, ExperimentConfig, run_experiment};
+use usm_sim::prelude::*;
+use usm_sim::report;
+use usm_sim::svg::{Series, bars};
+
+/// The page's demo defaults: the `usm run` experiment, made small enough for one browser thread
+/// (about a minute): 10,000 users, one replicate, a 3,000-user A/B test.
+pub const DEMO_SETS: [(&str, &str); 4] = [
+    ("population.users", "10000"),
+    ("replicates", "1"),
+    ("ab.users", "3000"),
+    ("ab.bootstrap", "100"),
+];
+
+/// Builds an experiment: `preset`'s scenario (the `usm run` default when it is `experiment`),
+/// then each `key = value` in order, as `usm run --scenario PRESET --set key=value` does, then
+/// checks every field. The error names the bad key or field, its value and what is allowed.
+pub fn build_config(preset: &str, sets: &[(String, String)]) -> Result<ExperimentConfig> {
+    let mut cfg = ExperimentConfig::default();
+    if preset != cfg.scenario.name {
+        cfg.scenario = Scenario::preset(preset)?;
+    }
+    for (k, v) in sets {
+        cfg.set(&format!("{}={}", k.trim(), v.trim()))?;
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// A job for the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    /// Simulate the scenario only: the logs' totals, and the survey rates as a platform sees
+    /// them against the truth.
+    Simulate {
+        /// The experiment whose scenario is simulated.
+        config: Box<ExperimentConfig>,
+    },
+    /// The whole experiment: simulate, train every variant, evaluate, A/B test, report.
+    Experiment {
+        /// The experiment.
+        config: Box<ExperimentConfig>,
+    },
+}
+
+/// One survey head in a simulation: the truth against what the surveys show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateRow {
+    /// `dislike`, `inappropriate` or `sexual`.
+    pub head: String,
+    /// Mean true probability over all exposures.
+    pub truth: f64,
+    /// Share of surveyed exposures whose latent answer is the issue (what a survey answered by
+    /// everyone would find).
+    pub truth_shown: f64,
+    /// Share of submitted answers that name the issue (Eq. 2, what a platform sees).
+    pub observed: f64,
+    /// Submitted answers it rests on.
+    pub answers: u64,
+}
+
+/// What a simulation found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Simulated {
+    /// The CLI's one-screen summary.
+    pub summary: String,
+    /// Per head: truth against observation.
+    pub rates: Vec<RateRow>,
+    /// The same as a bar chart (SVG).
+    pub chart: String,
+    /// Exposures simulated.
+    pub exposures: u64,
+    /// Seconds taken.
+    pub seconds: f64,
+}
+
+/// What an experiment found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finished {
+    /// One line on what ran.
+    pub describe: String,
+    /// The paper's claims in this scenario, with verdicts.
+    pub claims: Vec<Claim>,
+    /// The paper-style tables as text, as the CLI prints them.
+    pub text: String,
+    /// The files `usm run` writes to its report folder, name and contents: `report.html`,
+    /// `results.json` (docs/results-schema.md), TOML, CSV tables and SVG plots.
+    pub files: Vec<(String, String)>,
+    /// Seconds taken.
+    pub seconds: f64,
+}
+
+/// A message from the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reply {
+    /// A stage starts, of `total` units.
+    Stage {
+        /// What it is.
+        name: String,
+        /// Units of work.
+        total: u64,
+    },
+    /// Units done in the current stage.
+    Progress {
+        /// Units done.
+        pos: u64,
+        /// Detail.
+        msg: String,
+    },
+    /// A simulation's result.
+    Simulated(Box<Simulated>),
+    /// An experiment's result.
+    Finished(Box<Finished>),
+    /// The job failed; nothing else follows.
+    Failed {
+        /// What went wrong, naming the field or step.
+        error: String,
+    },
+}
+
+impl From<Event> for Reply {
+    fn from(e: Event) -> Reply {
+        match e {
+            Event::Stage { name, total } => Reply::Stage { name, total },
+            Event::Progress { pos, msg } => Reply::Progress { pos, msg },
+        }
+    }
+}
+
+/// Runs a job given as JSON, sending progress to `emit` and returning the last reply (a result
+/// or the error). `clock` gives seconds.
+pub fn run_json(request: &str, emit: &mut dyn FnMut(&Reply), clock: &dyn Fn() -> f64) -> Reply {
+    match serde_json::from_str::<Request>(request) {
+        Ok(r) => run(&r, emit, clock),
+        Err(e) => Reply::Failed {
+            error: format!("the page sent a request the worker cannot read: {e}"),
+        },
+    }
+}
+
+/// Runs a job.
+pub fn run(request: &Request, emit: &mut dyn FnMut(&Reply), clock: &dyn Fn() -> f64) -> Reply {
+    let out = match request {
+        Request::Simulate { config } => simulate(config, emit, clock)
+            .map(Box::new)
+            .map(Reply::Simulated),
+        Request::Experiment { config } => experiment(config, emit, clock)
+            .map(Box::new)
+            .map(Reply::Finished),
+    };
+    out.unwrap_or_else(|e| Reply::Failed {
+        error: e.to_string(),
+    })
+}
+
+fn simulate(
+    cfg: &ExperimentConfig,
+    emit: &mut dyn FnMut(&Reply),
+    clock: &dyn Fn() -> f64,
+) -> Result<Simulated> {
+    let t0 = clock();
+    let s = &cfg.scenario;
+    s.validate()?;
+    emit(&Reply::Stage {
+        name: format!("draw {} users and their videos", s.population.users),
+        total: 1,
+    });
+    let pop = Population::draw(s);
+    let (days, users) = (s.population.days as u64, s.population.users as u64);
+    emit(&Reply::Stage {
+        name: format!("simulate {days} days"),
+        total: days * users,
+    });
+    let stats = usm_sim::runner::run(
+        s,
+        &pop,
+        None,
+        RunOptions::default(),
+        &mut |_: &[ExposureRecord]| Ok(()),
+        &mut |p: &RunProgress| {
+            emit(&Reply::Progress {
+                pos: p.day as u64 * users + p.users_done as u64,
+                msg: format!("day {} of {}, {} exposures", p.day + 1, p.days, p.exposures),
+            })
+        },
+    )?;
+    let ratio = |a: u64, b: u64| {
+        if b == 0 {
+            f64::NAN
+        } else {
+            a as f64 / b as f64
+        }
+    };
+    let n = stats.exposures.max(1) as f64;
+    let rates = vec![
+        RateRow {
+            head: "dislike".into(),
+            truth: stats.sum_p_dislike / n,
+            truth_shown: ratio(stats.shown_latent_dislike, stats.shows[0]),
+            observed: ratio(stats.answers_dislike, stats.submits[0]),
+            answers: stats.submits[0],
+        },
+        RateRow {
+            head: "inappropriate".into(),
+            truth: stats.sum_p_inappropriate / n,
+            truth_shown: ratio(stats.shown_latent_inappropriate, stats.shows[1]),
+            observed: ratio(stats.answers_inappropriate, stats.submits[1]),
+            answers: stats.submits[1],
+        },
+        RateRow {
+            head: "sexual".into(),
+            truth: stats.sum_p_sexual / n,
+            truth_shown: ratio(stats.shown_latent_sexual, stats.shows[1]),
+            observed: ratio(stats.answers_sexual, stats.submits[1]),
+            answers: stats.submits[1],
+        },
+    ];
+    let chart = rate_chart(&rates);
+    Ok(Simulated {
+        summary: stats.summary(),
+        rates,
+        chart,
+        exposures: stats.exposures,
+        seconds: clock() - t0,
+    })
+}
+
+/// Truth against observation per head, as grouped bars (a head without answers has no bar).
+fn rate_chart(rates: &[RateRow]) -> String {
+    let finite = |x: f64| x.is_finite().then_some((x, None));
+    let groups: Vec<String> = rates.iter().map(|r| r.head.clone()).collect();
+    let series = vec![
+        Series {
+            name: "true, all exposures".into(),
+            values: rates.iter().map(|r| finite(r.truth)).collect(),
+        },
+        Series {
+            name: "true, surveyed".into(),
+            values: rates.iter().map(|r| finite(r.truth_shown)).collect(),
+        },
+        Series {
+            name: "observed (Eq. 2)".into(),
+            values: rates.iter().map(|r| finite(r.observed)).collect(),
+        },
+    ];
+    bars(
+        "Issue rate: the truth against what answered surveys show",
+        &groups,
+        &series,
+        "rate",
+        true,
+        720.0,
+    )
+}
+
+fn experiment(
+    cfg: &ExperimentConfig,
+    emit: &mut dyn FnMut(&Reply),
+    clock: &dyn Fn() -> f64,
+) -> Result<Finished> {
+    let t0 = clock();
+    let device = Device::flex();
+    let res = run_experiment(cfg, &device, &mut |e| emit(&Reply::from(e)), clock)?;
+    Ok(Finished {
+        describe: report::describe(cfg),
+        claims: res.claims.clone(),
+        text: report::text(&res),
+        files: report::files(&res),
+        seconds: clock() - t0,
+    })
+}

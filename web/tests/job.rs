@@ -1,0 +1,148 @@
+//! The demo's jobs, run natively exactly as the page's worker runs them (JSON in, JSON out).
+
+use usm_web::job::{DEMO_SETS, Reply, Request, build_config, run_json};
+
+fn sets(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn clock() -> f64 {
+    0.0
+}
+
+/// Runs a request through JSON both ways, as the worker does; returns the progress replies
+/// and the last.
+fn through_json(request: &Request) -> (Vec<Reply>, Reply) {
+    let text = serde_json::to_string(request).unwrap();
+    let mut seen = Vec::new();
+    let last = run_json(
+        &text,
+        &mut |r| {
+            let echoed: Reply = serde_json::from_str(&serde_json::to_string(r).unwrap()).unwrap();
+            seen.push(echoed);
+        },
+        &clock,
+    );
+    let last: Reply = serde_json::from_str(&serde_json::to_string(&last).unwrap()).unwrap();
+    (seen, last)
+}
+
+#[test]
+fn demo_defaults_are_a_valid_experiment() {
+    let cfg = build_config("experiment", &sets(&DEMO_SETS)).unwrap();
+    assert_eq!(cfg.scenario.population.users, 10_000);
+    assert_eq!(cfg.replicates, 1);
+    for (name, _) in usm_sim::scenario::PRESETS {
+        build_config(name, &sets(&DEMO_SETS)).unwrap_or_else(|e| panic!("preset {name}: {e}"));
+    }
+}
+
+#[test]
+fn a_bad_knob_is_named() {
+    let e = build_config("experiment", &sets(&[("population.users", "0")])).unwrap_err();
+    assert!(e.to_string().contains("population.users"), "{e}");
+    let e = build_config("experiment", &sets(&[("survey.rate", "two")])).unwrap_err();
+    assert!(e.to_string().contains("survey.rate"), "{e}");
+    let e = build_config("experiment", &sets(&[("willingness.speed", "1")])).unwrap_err();
+    assert!(e.to_string().contains("willingness.speed"), "{e}");
+    let e = build_config("no-such-preset", &[]).unwrap_err();
+    assert!(e.to_string().contains("no-such-preset"), "{e}");
+}
+
+#[test]
+fn an_unreadable_request_fails_with_a_reason() {
+    let last = run_json("{\"kind\": \"dance\"}", &mut |_| {}, &clock);
+    match last {
+        Reply::Failed { error } => assert!(error.contains("dance"), "{error}"),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_simulation_reports_progress_and_the_response_bias() {
+    let cfg = build_config(
+        "strong-response-bias",
+        &sets(&[
+            ("population.users", "3000"),
+            ("population.days", "4"),
+            ("survey.rate", "0.02"),
+            ("ab.users", "1000"),
+        ]),
+    )
+    .unwrap();
+    let (seen, last) = through_json(&Request::Simulate {
+        config: Box::new(cfg),
+    });
+    let Reply::Simulated(s) = last else {
+        panic!("expected a simulation, got {last:?}");
+    };
+    assert!(s.exposures > 0);
+    assert_eq!(s.rates.len(), 3);
+    assert!(s.chart.starts_with("<svg"));
+    assert!(s.summary.contains("exposures"));
+    // The simulate stage ends at its total: 3 days of 3000 users.
+    let total = seen
+        .iter()
+        .find_map(|r| match r {
+            Reply::Stage { name, total } if name.starts_with("simulate") => Some(*total),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(total, 12_000);
+    let Some(Reply::Progress { pos, .. }) = seen.last() else {
+        panic!("no progress: {seen:?}");
+    };
+    assert_eq!(*pos, total);
+    // Willingness tracks sensitivity in this preset: answered surveys overstate "don't like".
+    let dislike = &s.rates[0];
+    assert!(dislike.answers > 100, "{dislike:?}");
+    assert!(dislike.observed > dislike.truth_shown, "{dislike:?}");
+}
+
+#[test]
+fn an_experiment_returns_the_report_files_the_cli_writes() {
+    let cfg = build_config(
+        "experiment",
+        &sets(&[
+            ("population.users", "3000"),
+            ("replicates", "1"),
+            ("pseudo_rows", "20000"),
+            ("train.epochs", "2"),
+            ("submit_train.epochs", "1"),
+            ("ab.users", "1000"),
+            ("ab.days", "2"),
+            ("ab.bootstrap", "20"),
+        ]),
+    )
+    .unwrap();
+    let (seen, last) = through_json(&Request::Experiment {
+        config: Box::new(cfg.clone()),
+    });
+    let Reply::Finished(f) = last else {
+        panic!("expected results, got {last:?}");
+    };
+    assert!(
+        seen.iter()
+            .any(|r| matches!(r, Reply::Stage { name, .. } if name.starts_with("train")))
+    );
+    assert!(!f.claims.is_empty());
+    let names: Vec<&str> = f.files.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "report.html",
+        "results.json",
+        "scenario.toml",
+        "experiment.toml",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    assert!(names.iter().any(|n| n.ends_with(".svg")), "{names:?}");
+    let json = &f.files.iter().find(|(n, _)| n == "results.json").unwrap().1;
+    // Read as JSON, not as `Results`: an interval that is undefined (NaN) is written as null.
+    let res: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(res["config"], serde_json::to_value(&cfg).unwrap());
+    assert_eq!(res["claims"], serde_json::to_value(&f.claims).unwrap());
+    assert!(f.text.contains("claims"));
+}
