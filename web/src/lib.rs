@@ -1,53 +1,16 @@
 //! # usm-web
 //!
 //! The browser demo. `index.html` loads this crate's WebAssembly module (built by
-//! `web/build.sh`) and calls [`start`], which draws the page ([`app`]); the page hands its jobs
-//! to a Web Worker (`web/worker.js`) that loads the same module and calls [`worker_run`], which
+//! `web/build.sh`) and calls `start`, which draws the page (the `app` module); the page hands its jobs
+//! to a Web Worker (`web/worker.js`) that loads the same module and calls `worker_run`, which
 //! runs them through [`job`]: the simulator and the experiments of `usm-sim`, the code the `usm`
 //! command line runs.
 
+#[cfg(target_arch = "wasm32")]
 pub mod app;
 pub mod job;
 
-use std::cell::RefCell;
-
-use wasm_bindgen::prelude::*;
-
-thread_local! {
-    /// The message of the last panic, for the worker to report (a panic ends the module).
-    static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// The message of the last panic in this module, if any.
-#[wasm_bindgen]
-pub fn last_panic() -> Option<String> {
-    PANIC.with(|p| p.borrow().clone())
-}
-
-/// Draws the page into the element with id `app`.
-#[wasm_bindgen]
-pub fn start() -> Result<(), JsValue> {
-    let root = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("app"))
-        .ok_or_else(|| JsValue::from_str("the page has no element with id `app`"))?;
-    yew::Renderer::<app::App>::with_root(root).render();
-    Ok(())
-}
-
-/// Runs one job (a [`job::Request`] as JSON) in the worker: each progress [`job::Reply`] goes
-/// to `emit` as JSON text, and the last (result or error) is returned.
-#[wasm_bindgen]
-pub fn worker_run(request: &str, emit: &js_sys::Function) -> String {
-    std::panic::set_hook(Box::new(|info| {
-        PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
-    }));
-    let mut send = |r: &job::Reply| {
-        let text = serde_json::to_string(r).expect("a reply serialises");
-        // A failed post leaves the page without this update, nothing more.
-        let _ = emit.call1(&JsValue::NULL, &JsValue::from_str(&text));
-    };
-    let clock = || js_sys::Date::now() / 1000.0;
-    let last = job::run_json(request, &mut send, &clock);
-    serde_json::to_string(&last).expect("a reply serialises")
-}
+#[cfg(target_arch = "wasm32")]
+mod entry;
+#[cfg(target_arch = "wasm32")]
+pub use entry::{last_panic, start, worker_run};
