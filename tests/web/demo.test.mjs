@@ -141,6 +141,8 @@ test("an experiment ends with the paper's claims, plots and the report files", a
   const verdicts = await page.$$eval(".claim .verdict", (v) => v.map((x) => x.textContent));
   assert.ok(verdicts.length >= 5, `claims: ${verdicts}`);
   for (const v of verdicts) assert.match(v, /^(HOLDS|FAILS|INCONCLUSIVE)$/);
+  // One replicate: the page says its verdicts have no intervals.
+  assert.ok(await page.$("#one-replicate"));
   assert.ok((await page.$$eval("#finished .plot svg", (s) => s.length)) >= 3);
   const names = await page.$$eval(".downloads a", (as) => as.map((a) => a.getAttribute("download")));
   for (const want of ["report.html", "results.json", "scenario.toml", "experiment.toml"]) {

@@ -483,6 +483,9 @@ impl App {
                 <h2>{ format!("Experiment, in {:.0} s", f.seconds) }</h2>
                 <p class="describe">{ &f.describe }</p>
                 <h3>{ "The paper's claims in this scenario" }</h3>
+                if f.replicates < 2 {
+                    <p class="caveat" id="one-replicate">{ "One replicate: no verdict has a confidence interval, so each rests on a single draw, and at a few thousand users the corrections' gains can drown in noise. Raise Replicates and Users for intervals; the command line's default (cargo run --release: 80,000 users, 3 replicates) is the run to read the paper's directions from." }</p>
+                }
                 <ul class="claims">
                     { for f.claims.iter().map(|c| {
                         let (class, word) = verdict(c.holds);
@@ -497,8 +500,9 @@ impl App {
                 </ul>
                 <h3>{ "Plots" }</h3>
                 <div class="plots">
-                    { for f.files.iter().filter(|(n, _)| n.ends_with(".svg")).map(|(_, svg)| html! {
-                        <div class="plot">{ Html::from_html_unchecked(AttrValue::from(svg.clone())) }</div>
+                    // The A/B plots list many metrics: they get the whole width.
+                    { for f.files.iter().filter(|(n, _)| n.ends_with(".svg")).map(|(n, svg)| html! {
+                        <div class={classes!("plot", n.starts_with("ab").then_some("wide"))}>{ Html::from_html_unchecked(AttrValue::from(svg.clone())) }</div>
                     }) }
                 </div>
                 <h3>{ "Files" }</h3>

@@ -88,6 +88,8 @@ pub struct Simulated {
 pub struct Finished {
     /// One line on what ran.
     pub describe: String,
+    /// Replicates run: with one, no verdict has an interval.
+    pub replicates: usize,
     /// The paper's claims in this scenario, with verdicts.
     pub claims: Vec<Claim>,
     /// The paper-style tables as text, as the CLI prints them.
@@ -273,6 +275,7 @@ fn experiment(
     let res = run_experiment(cfg, &device, &mut |e| emit(&Reply::from(e)), clock)?;
     Ok(Finished {
         describe: report::describe(cfg),
+        replicates: cfg.replicates,
         claims: res.claims.clone(),
         text: report::text(&res),
         files: report::files(&res),
