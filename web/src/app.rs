@@ -437,19 +437,10 @@ impl App {
         let Some(s) = &self.simulated else {
             return html! {};
         };
-        let pct = |x: f64| {
-            if x.is_finite() {
-                format!("{:.2}%", 100.0 * x)
-            } else {
-                "n/a".into()
-            }
-        };
-        let rel = |o: f64, t: f64| {
-            if o.is_finite() && t > 0.0 {
-                format!("{:+.1}%", 100.0 * (o - t) / t)
-            } else {
-                "n/a".into()
-            }
+        let pct = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("{:.2}%", 100.0 * v));
+        let rel = |o: Option<f64>, t: f64| match o {
+            Some(o) if t > 0.0 => format!("{:+.1}%", 100.0 * (o - t) / t),
+            _ => "n/a".into(),
         };
         html! {
             <section id="simulated">
@@ -459,7 +450,7 @@ impl App {
                     <thead><tr><th>{ "issue" }</th><th>{ "true, all exposures" }</th><th>{ "true, surveyed exposures" }</th><th>{ "observed (Eq. 2)" }</th><th>{ "error of observed" }</th><th>{ "answers" }</th></tr></thead>
                     <tbody>
                         { for s.rates.iter().map(|r| html! {
-                            <tr><td>{ &r.head }</td><td>{ pct(r.truth) }</td><td>{ pct(r.truth_shown) }</td><td>{ pct(r.observed) }</td><td>{ rel(r.observed, r.truth) }</td><td>{ r.answers }</td></tr>
+                            <tr><td>{ &r.head }</td><td>{ pct(Some(r.truth)) }</td><td>{ pct(r.truth_shown) }</td><td>{ pct(r.observed) }</td><td>{ rel(r.observed, r.truth) }</td><td>{ r.answers }</td></tr>
                         }) }
                     </tbody>
                 </table>

@@ -60,10 +60,11 @@ pub struct RateRow {
     /// Mean true probability over all exposures.
     pub truth: f64,
     /// Share of surveyed exposures whose latent answer is the issue (what a survey answered by
-    /// everyone would find).
-    pub truth_shown: f64,
-    /// Share of submitted answers that name the issue (Eq. 2, what a platform sees).
-    pub observed: f64,
+    /// everyone would find); `None` without shows.
+    pub truth_shown: Option<f64>,
+    /// Share of submitted answers that name the issue (Eq. 2, what a platform sees); `None`
+    /// without answers.
+    pub observed: Option<f64>,
     /// Submitted answers it rests on.
     pub answers: u64,
 }
@@ -196,13 +197,8 @@ fn simulate(
             })
         },
     )?;
-    let ratio = |a: u64, b: u64| {
-        if b == 0 {
-            f64::NAN
-        } else {
-            a as f64 / b as f64
-        }
-    };
+    // `None`, not NaN, where nothing was counted: JSON has no NaN.
+    let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     let n = stats.exposures.max(1) as f64;
     let rates = vec![
         RateRow {
@@ -239,20 +235,20 @@ fn simulate(
 
 /// Truth against observation per head, as grouped bars (a head without answers has no bar).
 fn rate_chart(rates: &[RateRow]) -> String {
-    let finite = |x: f64| x.is_finite().then_some((x, None));
+    let bar = |x: Option<f64>| x.map(|v| (v, None));
     let groups: Vec<String> = rates.iter().map(|r| r.head.clone()).collect();
     let series = vec![
         Series {
             name: "true, all exposures".into(),
-            values: rates.iter().map(|r| finite(r.truth)).collect(),
+            values: rates.iter().map(|r| Some((r.truth, None))).collect(),
         },
         Series {
             name: "true, surveyed".into(),
-            values: rates.iter().map(|r| finite(r.truth_shown)).collect(),
+            values: rates.iter().map(|r| bar(r.truth_shown)).collect(),
         },
         Series {
             name: "observed (Eq. 2)".into(),
-            values: rates.iter().map(|r| finite(r.observed)).collect(),
+            values: rates.iter().map(|r| bar(r.observed)).collect(),
         },
     ];
     bars(

@@ -99,7 +99,40 @@ fn a_simulation_reports_progress_and_the_response_bias() {
     // Willingness tracks sensitivity in this preset: answered surveys overstate "don't like".
     let dislike = &s.rates[0];
     assert!(dislike.answers > 100, "{dislike:?}");
-    assert!(dislike.observed > dislike.truth_shown, "{dislike:?}");
+    assert!(
+        dislike.observed.unwrap() > dislike.truth_shown.unwrap(),
+        "{dislike:?}"
+    );
+}
+
+#[test]
+fn a_simulation_without_answers_says_so_rather_than_fail() {
+    // Surveys so rare that none is shown: no observed rate exists, and the reply still
+    // crosses JSON.
+    let cfg = build_config(
+        "experiment",
+        &sets(&[
+            ("population.users", "500"),
+            ("survey.rate", "0.0000001"),
+            ("ab.users", "100"),
+        ]),
+    )
+    .unwrap();
+    let (_, last) = through_json(&Request::Simulate {
+        config: Box::new(cfg),
+    });
+    let Reply::Simulated(s) = last else {
+        panic!("expected a simulation, got {last:?}");
+    };
+    assert!(s.exposures > 0);
+    for r in &s.rates {
+        assert_eq!(
+            (r.answers, r.observed, r.truth_shown),
+            (0, None, None),
+            "{r:?}"
+        );
+        assert!(r.truth > 0.0, "{r:?}");
+    }
 }
 
 #[test]
