@@ -11,113 +11,22 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use crate::job::{DEMO_SETS, Finished, Reply, Request, Simulated, build_config};
+use crate::job::{DEMO_SETS, Finished, KNOBS, Reply, Request, Simulated, build_config, value_of};
 
-/// A knob: a config key the page shows as an input.
-struct Knob {
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-}
-
-const KNOBS: [Knob; 12] = [
-    Knob {
-        key: "population.users",
-        label: "Users",
-        help: "people in the synthetic population",
-    },
-    Knob {
-        key: "population.days",
-        label: "Days",
-        help: "days simulated; the last `eval_days` are for evaluation",
-    },
-    Knob {
-        key: "survey.rate",
-        label: "Survey rate",
-        help: "share of exposures that get a survey (the paper's is under 1e-4)",
-    },
-    Knob {
-        key: "willingness.mean",
-        label: "Willingness: mean",
-        help: "mean logit of answering a survey that is shown",
-    },
-    Knob {
-        key: "willingness.spread",
-        label: "Willingness: spread",
-        help: "how much users differ in answering (response bias; 0: all alike)",
-    },
-    Knob {
-        key: "willingness.corr_sensitivity",
-        label: "Willingness ~ sensitivity",
-        help: "correlation of answering with sensitivity to issues (-1 to 1)",
-    },
-    Knob {
-        key: "willingness.answer_dependence",
-        label: "Answer dependence",
-        help: "extra logit of answering when the answer is negative (missing not at random)",
-    },
-    Knob {
-        key: "panel.rate",
-        label: "Panel rate",
-        help: "share of exposures in an always-answered random panel (0: none)",
-    },
-    Knob {
-        key: "feed.candidates",
-        label: "Candidates a request",
-        help: "recalled videos ranked for each request's top slots",
-    },
-    Knob {
-        key: "seed",
-        label: "Seed",
-        help: "same seed, same run",
-    },
-    Knob {
-        key: "replicates",
-        label: "Replicates",
-        help: "independent runs, for confidence intervals (each adds about a minute)",
-    },
-    Knob {
-        key: "ab.users",
-        label: "A/B test users",
-        help: "users in the closed-loop A/B test of ranking by the model (Eq. 3)",
-    },
-];
-
-/// The value of `key` in the page's demo experiment on `preset`, as text.
+/// The values of the knobs in the page's demo experiment on `preset`, as text (empty where the
+/// preset cannot be built, which the tests rule out).
 fn knob_values(preset: &str) -> Vec<String> {
     let sets: Vec<(String, String)> = DEMO_SETS
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let cfg = build_config(preset, &sets).ok();
-    let json = cfg.and_then(|c| serde_json::to_value(c).ok());
     KNOBS
         .iter()
         .map(|k| {
-            let Some(root) = &json else {
-                return String::new();
-            };
-            let own = k
-                .key
-                .split('.')
-                .next()
-                .is_some_and(|f| root.get(f).is_some());
-            let path = if own {
-                k.key.to_string()
-            } else {
-                format!("scenario.{}", k.key)
-            };
-            let mut v = root;
-            for part in path.split('.') {
-                match v.get(part) {
-                    Some(x) => v = x,
-                    None => return String::new(),
-                }
-            }
-            match v {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }
+            cfg.as_ref()
+                .and_then(|c| value_of(c, k.key))
+                .unwrap_or_default()
         })
         .collect()
 }

@@ -20,6 +20,103 @@ pub const DEMO_SETS: [(&str, &str); 4] = [
     ("ab.bootstrap", "100"),
 ];
 
+/// A knob: a config key the page shows as an input.
+pub struct Knob {
+    /// The key, as `usm run --set` takes it.
+    pub key: &'static str,
+    /// Its label on the page.
+    pub label: &'static str,
+    /// One line on what it does.
+    pub help: &'static str,
+}
+
+/// The knobs the page shows, in order.
+pub const KNOBS: [Knob; 12] = [
+    Knob {
+        key: "population.users",
+        label: "Users",
+        help: "people in the synthetic population",
+    },
+    Knob {
+        key: "population.days",
+        label: "Days",
+        help: "days simulated; the last `eval_days` are for evaluation",
+    },
+    Knob {
+        key: "survey.rate",
+        label: "Survey rate",
+        help: "share of exposures that get a survey (the paper's is under 1e-4)",
+    },
+    Knob {
+        key: "willingness.mean",
+        label: "Willingness: mean",
+        help: "mean logit of answering a survey that is shown",
+    },
+    Knob {
+        key: "willingness.spread",
+        label: "Willingness: spread",
+        help: "how much users differ in answering (response bias; 0: all alike)",
+    },
+    Knob {
+        key: "willingness.corr_sensitivity",
+        label: "Willingness ~ sensitivity",
+        help: "correlation of answering with sensitivity to issues (-1 to 1)",
+    },
+    Knob {
+        key: "willingness.answer_dependence",
+        label: "Answer dependence",
+        help: "extra logit of answering when the answer is negative (missing not at random)",
+    },
+    Knob {
+        key: "panel.rate",
+        label: "Panel rate",
+        help: "share of exposures in an always-answered random panel (0: none)",
+    },
+    Knob {
+        key: "feed.candidates",
+        label: "Candidates a request",
+        help: "recalled videos ranked for each request's top slots",
+    },
+    Knob {
+        key: "seed",
+        label: "Seed",
+        help: "same seed, same run",
+    },
+    Knob {
+        key: "replicates",
+        label: "Replicates",
+        help: "independent runs, for confidence intervals (each adds about a minute)",
+    },
+    Knob {
+        key: "ab.users",
+        label: "A/B test users",
+        help: "users in the closed-loop A/B test of ranking by the model (Eq. 3)",
+    },
+];
+
+/// The value of `key` (as [`ExperimentConfig::set`] takes it: an experiment key, or a
+/// scenario key with or without `scenario.`) in `cfg`, as text that `set` reads back.
+pub fn value_of(cfg: &ExperimentConfig, key: &str) -> Option<String> {
+    let root = serde_json::to_value(cfg).ok()?;
+    let own = key
+        .split('.')
+        .next()
+        .is_some_and(|f| f != "scenario" && root.get(f).is_some());
+    let path = if own || key.starts_with("scenario.") {
+        key.to_string()
+    } else {
+        format!("scenario.{key}")
+    };
+    let mut v = &root;
+    for part in path.split('.') {
+        v = v.get(part)?;
+    }
+    Some(match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
 /// Builds an experiment: `preset`'s scenario (the `usm run` default when it is `experiment`),
 /// then each `key = value` in order, as `usm run --scenario PRESET --set key=value` does, then
 /// checks every field. The error names the bad key or field, its value and what is allowed.

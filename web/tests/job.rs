@@ -1,6 +1,6 @@
 //! The demo's jobs, run natively exactly as the page's worker runs them (JSON in, JSON out).
 
-use usm_web::job::{DEMO_SETS, Reply, Request, build_config, run_json};
+use usm_web::job::{DEMO_SETS, KNOBS, Reply, Request, build_config, run_json, value_of};
 
 fn sets(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -38,6 +38,30 @@ fn demo_defaults_are_a_valid_experiment() {
     for (name, _) in usm_sim::scenario::PRESETS {
         build_config(name, &sets(&DEMO_SETS)).unwrap_or_else(|e| panic!("preset {name}: {e}"));
     }
+}
+
+#[test]
+fn every_knob_reads_back_into_the_same_experiment() {
+    // The page fills its knobs with `value_of` and sends them back through `set`: for every
+    // preset that must give the experiment it started from.
+    for (name, _) in usm_sim::scenario::PRESETS {
+        let cfg = build_config(name, &sets(&DEMO_SETS)).unwrap();
+        let mut back = sets(&DEMO_SETS);
+        for k in KNOBS {
+            let v =
+                value_of(&cfg, k.key).unwrap_or_else(|| panic!("{name}: no value for {}", k.key));
+            back.push((k.key.to_string(), v));
+        }
+        assert_eq!(build_config(name, &back).unwrap(), cfg, "preset {name}");
+    }
+    let cfg = build_config("experiment", &[]).unwrap();
+    assert_eq!(value_of(&cfg, "population.users").as_deref(), Some("80000"));
+    assert_eq!(
+        value_of(&cfg, "scenario.population.users").as_deref(),
+        Some("80000")
+    );
+    assert_eq!(value_of(&cfg, "replicates").as_deref(), Some("3"));
+    assert_eq!(value_of(&cfg, "population.nothing"), None);
 }
 
 #[test]
