@@ -109,6 +109,24 @@ test("a bad knob is named, and nothing runs", async () => {
   await page.close();
 });
 
+test("a running experiment can be stopped, and the next job runs in a fresh worker", async () => {
+  const { page, errors } = await open();
+  await knob(page, "population.users", "3000");
+  await knob(page, "ab.users", "1000");
+  await page.click("#run");
+  await page.waitForSelector("#progress", { timeout: 30_000 });
+  await page.click("#stop");
+  assert.match(await page.textContent("#error"), /^Stopped the experiment at: /);
+  assert.equal(await page.$("#progress"), null);
+  assert.equal(await page.isEnabled("#run"), true);
+  await page.click("#simulate");
+  await page.waitForSelector("#simulated", { timeout: 120_000 });
+  assert.equal(await page.$("#finished"), null);
+  assert.equal(await page.$("#error"), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a simulation shows the truth against what surveys observe", async () => {
   const { page, errors } = await open();
   await page.selectOption("#preset", "strong-response-bias");

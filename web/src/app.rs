@@ -75,6 +75,8 @@ pub enum Msg {
     Simulate,
     /// The whole experiment.
     Run,
+    /// Stop the job: the worker is ended, and the next job starts a fresh one.
+    Stop,
     /// A message from the worker.
     Reply(Reply),
     /// The worker failed outside a job (it could not load, or panicked).
@@ -183,6 +185,14 @@ impl App {
         }
     }
 
+    fn end_worker(&mut self) {
+        if let Some(w) = self.worker.take() {
+            w.terminate();
+        }
+        self._on_message = None;
+        self._on_error = None;
+    }
+
     fn clear_downloads(&mut self) {
         for d in self.downloads.drain(..) {
             let _ = web_sys::Url::revoke_object_url(&d.url);
@@ -261,8 +271,17 @@ impl Component for App {
             Msg::WorkerFailed(e) => {
                 self.busy = None;
                 self.error = Some(e);
-                if let Some(w) = self.worker.take() {
-                    w.terminate();
+                self.end_worker();
+            }
+            Msg::Stop => {
+                if let Some(b) = self.busy.take() {
+                    self.end_worker();
+                    let at = if b.stage.is_empty() {
+                        "its start"
+                    } else {
+                        &b.stage
+                    };
+                    self.error = Some(format!("Stopped the {} at: {at}.", b.what));
                 }
             }
         }
@@ -315,7 +334,7 @@ impl Component for App {
                         <button id="run" onclick={link.callback(|_| Msg::Run)} disabled={busy}>{ "Run the experiment: train, correct, evaluate" }</button>
                     </div>
                 </section>
-                { self.view_status() }
+                { self.view_status(ctx) }
                 { self.view_simulated() }
                 { self.view_finished() }
             </main>
@@ -324,7 +343,8 @@ impl Component for App {
 }
 
 impl App {
-    fn view_status(&self) -> Html {
+    fn view_status(&self, ctx: &Context<Self>) -> Html {
+        let stop = ctx.link().callback(|_| Msg::Stop);
         let error = self
             .error
             .as_ref()
@@ -334,7 +354,10 @@ impl App {
             html! {
                 <div class="progress" id="progress" role="status">
                     <div class="stage">{ format!("{} — stage {}: {}", b.what, b.stages_done + 1, if b.stage.is_empty() { "starting" } else { &b.stage }) }</div>
-                    <progress max="1" value={frac.to_string()}></progress>
+                    <div class="bar">
+                        <progress max="1" value={frac.to_string()}></progress>
+                        <button id="stop" onclick={stop}>{ "Stop" }</button>
+                    </div>
                     <span class="msg">{ format!("{:.0}% {}", 100.0 * frac, b.msg) }</span>
                 </div>
             }
