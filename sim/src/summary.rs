@@ -49,7 +49,55 @@ pub struct RunStats {
     pub retained: Vec<bool>,
 }
 
+/// One survey head's counts over a run: the truth against what its surveys saw.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeadCounts {
+    /// `dislike`, `inappropriate` or `sexual`.
+    pub name: &'static str,
+    /// Mean true probability over all exposures (0 without exposures).
+    pub truth: f64,
+    /// Shows of the head's survey whose latent answer is the issue.
+    pub shown_latent: u64,
+    /// Shows of the head's survey.
+    pub shows: u64,
+    /// Submitted answers naming the issue.
+    pub answers: u64,
+    /// Submits of the head's survey.
+    pub submits: u64,
+}
+
 impl RunStats {
+    /// Per survey head (dislike, inappropriate, sexual): which counters belong to it.
+    pub fn heads(&self) -> [HeadCounts; 3] {
+        let n = self.exposures.max(1) as f64;
+        [
+            HeadCounts {
+                name: "dislike",
+                truth: self.sum_p_dislike / n,
+                shown_latent: self.shown_latent_dislike,
+                shows: self.shows[0],
+                answers: self.answers_dislike,
+                submits: self.submits[0],
+            },
+            HeadCounts {
+                name: "inappropriate",
+                truth: self.sum_p_inappropriate / n,
+                shown_latent: self.shown_latent_inappropriate,
+                shows: self.shows[1],
+                answers: self.answers_inappropriate,
+                submits: self.submits[1],
+            },
+            HeadCounts {
+                name: "sexual",
+                truth: self.sum_p_sexual / n,
+                shown_latent: self.shown_latent_sexual,
+                shows: self.shows[1],
+                answers: self.answers_sexual,
+                submits: self.submits[1],
+            },
+        ]
+    }
+
     /// Empty totals for a population.
     pub fn new(users: usize) -> RunStats {
         RunStats {
@@ -175,37 +223,13 @@ impl RunStats {
             pct(ratio(self.submits[1], self.shows[1])).trim()
         );
         s += "issue          true (all exposures)   true (shown)   observed (submits, Eq. 2)\n";
-        for (name, truth, shown, shown_n, obs, obs_n) in [
-            (
-                "dislike",
-                self.sum_p_dislike / n,
-                self.shown_latent_dislike,
-                self.shows[0],
-                self.answers_dislike,
-                self.submits[0],
-            ),
-            (
-                "inappropriate",
-                self.sum_p_inappropriate / n,
-                self.shown_latent_inappropriate,
-                self.shows[1],
-                self.answers_inappropriate,
-                self.submits[1],
-            ),
-            (
-                "sexual",
-                self.sum_p_sexual / n,
-                self.shown_latent_sexual,
-                self.shows[1],
-                self.answers_sexual,
-                self.submits[1],
-            ),
-        ] {
+        for h in self.heads() {
             s += &format!(
-                "{name:<14} {:>20}   {:>12}   {:>12}\n",
-                pct(truth),
-                pct(ratio(shown, shown_n)),
-                pct(ratio(obs, obs_n))
+                "{:<14} {:>20}   {:>12}   {:>12}\n",
+                h.name,
+                pct(h.truth),
+                pct(ratio(h.shown_latent, h.shows)),
+                pct(ratio(h.answers, h.submits))
             );
         }
         let b = &self.behaviour;

@@ -85,6 +85,14 @@ async function knob(page, key, value) {
   await page.dispatchEvent(sel, "change");
 }
 
+/// Starts a 3,000-user experiment and waits for its progress bar.
+async function startSmallExperiment(page) {
+  await knob(page, "population.users", "3000");
+  await knob(page, "ab.users", "1000");
+  await page.click("#run");
+  await page.waitForSelector("#progress", { timeout: 30_000 });
+}
+
 test("the page draws the knobs with the demo's defaults", async () => {
   const { page, errors } = await open();
   assert.equal(await page.inputValue("#knob-population-users"), "10000");
@@ -111,10 +119,7 @@ test("a bad knob is named, and nothing runs", async () => {
 
 test("a running experiment can be stopped, and the next job runs in a fresh worker", async () => {
   const { page, errors } = await open();
-  await knob(page, "population.users", "3000");
-  await knob(page, "ab.users", "1000");
-  await page.click("#run");
-  await page.waitForSelector("#progress", { timeout: 30_000 });
+  await startSmallExperiment(page);
   await page.click("#stop");
   assert.match(await page.textContent("#error"), /^Stopped the experiment at: /);
   assert.equal(await page.$("#progress"), null);
@@ -142,7 +147,6 @@ test("a simulation shows the truth against what surveys observe", async () => {
   assert.deepEqual(rows.map((r) => r[0]), ["dislike", "inappropriate", "sexual"]);
   for (const r of rows) assert.match(r[1], /^\d+\.\d\d%$/, `truth of ${r[0]}: ${r[1]}`);
   assert.equal(await page.$$eval("#simulated svg", (s) => s.length), 1);
-  // The same numbers as the native simulator: 3000 users x 4 days of this preset and seed.
   assert.match(await page.textContent("#simulated h2"), /^Simulation: \d+ exposures/);
   await page.screenshot({ path: path.join(shots, "simulate.png"), fullPage: true });
   assert.deepEqual(errors, []);
@@ -151,10 +155,7 @@ test("a simulation shows the truth against what surveys observe", async () => {
 
 test("an experiment ends with the paper's claims, plots and the report files", async () => {
   const { page, errors } = await open();
-  await knob(page, "population.users", "3000");
-  await knob(page, "ab.users", "1000");
-  await page.click("#run");
-  await page.waitForSelector("#progress", { timeout: 30_000 });
+  await startSmallExperiment(page);
   await page.waitForSelector("#finished", { timeout: 480_000 });
   const verdicts = await page.$$eval(".claim .verdict", (v) => v.map((x) => x.textContent));
   assert.ok(verdicts.length >= 5, `claims: ${verdicts}`);

@@ -11,16 +11,12 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use crate::job::{DEMO_SETS, Finished, KNOBS, Reply, Request, Simulated, build_config, value_of};
+use crate::job::{Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets, value_of};
 
 /// The values of the knobs in the page's demo experiment on `preset`, as text (empty where the
 /// preset cannot be built, which the tests rule out).
 fn knob_values(preset: &str) -> Vec<String> {
-    let sets: Vec<(String, String)> = DEMO_SETS
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let cfg = build_config(preset, &sets).ok();
+    let cfg = build_config(preset, &demo_sets()).ok();
     KNOBS
         .iter()
         .map(|k| {
@@ -137,10 +133,7 @@ impl App {
     }
 
     fn sets(&self) -> Vec<(String, String)> {
-        let mut sets: Vec<(String, String)> = DEMO_SETS
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut sets = demo_sets();
         sets.extend(
             KNOBS
                 .iter()

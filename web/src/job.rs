@@ -117,6 +117,14 @@ pub fn value_of(cfg: &ExperimentConfig, key: &str) -> Option<String> {
     })
 }
 
+/// [`DEMO_SETS`] as owned pairs, the form [`build_config`] takes.
+pub fn demo_sets() -> Vec<(String, String)> {
+    DEMO_SETS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// Builds an experiment: `preset`'s scenario (the `usm run` default when it is `experiment`),
 /// then each `key = value` in order, as `usm run --scenario PRESET --set key=value` does, then
 /// checks every field. The error names the bad key or field, its value and what is allowed.
@@ -296,30 +304,17 @@ fn simulate(
     )?;
     // `None`, not NaN, where nothing was counted: JSON has no NaN.
     let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
-    let n = stats.exposures.max(1) as f64;
-    let rates = vec![
-        RateRow {
-            head: "dislike".into(),
-            truth: stats.sum_p_dislike / n,
-            truth_shown: ratio(stats.shown_latent_dislike, stats.shows[0]),
-            observed: ratio(stats.answers_dislike, stats.submits[0]),
-            answers: stats.submits[0],
-        },
-        RateRow {
-            head: "inappropriate".into(),
-            truth: stats.sum_p_inappropriate / n,
-            truth_shown: ratio(stats.shown_latent_inappropriate, stats.shows[1]),
-            observed: ratio(stats.answers_inappropriate, stats.submits[1]),
-            answers: stats.submits[1],
-        },
-        RateRow {
-            head: "sexual".into(),
-            truth: stats.sum_p_sexual / n,
-            truth_shown: ratio(stats.shown_latent_sexual, stats.shows[1]),
-            observed: ratio(stats.answers_sexual, stats.submits[1]),
-            answers: stats.submits[1],
-        },
-    ];
+    let rates: Vec<RateRow> = stats
+        .heads()
+        .iter()
+        .map(|h| RateRow {
+            head: h.name.into(),
+            truth: h.truth,
+            truth_shown: ratio(h.shown_latent, h.shows),
+            observed: ratio(h.answers, h.submits),
+            answers: h.submits,
+        })
+        .collect();
     let chart = rate_chart(&rates);
     Ok(Simulated {
         summary: stats.summary(),

@@ -1,6 +1,6 @@
 //! The demo's jobs, run natively exactly as the page's worker runs them (JSON in, JSON out).
 
-use usm_web::job::{DEMO_SETS, KNOBS, Reply, Request, build_config, run_json, value_of};
+use usm_web::job::{DEMO_SETS, KNOBS, Reply, Request, Simulated, build_config, run_json, value_of};
 
 fn sets(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -28,6 +28,18 @@ fn through_json(request: &Request) -> (Vec<Reply>, Reply) {
     );
     let last: Reply = serde_json::from_str(&serde_json::to_string(&last).unwrap()).unwrap();
     (seen, last)
+}
+
+/// Simulates `preset` with `pairs` set, through JSON; returns the progress and the result.
+fn simulated(preset: &str, pairs: &[(&str, &str)]) -> (Vec<Reply>, Box<Simulated>) {
+    let cfg = build_config(preset, &sets(pairs)).unwrap();
+    let (seen, last) = through_json(&Request::Simulate {
+        config: Box::new(cfg),
+    });
+    let Reply::Simulated(s) = last else {
+        panic!("expected a simulation, got {last:?}");
+    };
+    (seen, s)
 }
 
 #[test]
@@ -87,27 +99,20 @@ fn an_unreadable_request_fails_with_a_reason() {
 
 #[test]
 fn a_simulation_reports_progress_and_the_response_bias() {
-    let cfg = build_config(
+    let (seen, s) = simulated(
         "strong-response-bias",
-        &sets(&[
+        &[
             ("population.users", "3000"),
             ("population.days", "4"),
             ("survey.rate", "0.02"),
             ("ab.users", "1000"),
-        ]),
-    )
-    .unwrap();
-    let (seen, last) = through_json(&Request::Simulate {
-        config: Box::new(cfg),
-    });
-    let Reply::Simulated(s) = last else {
-        panic!("expected a simulation, got {last:?}");
-    };
+        ],
+    );
     assert!(s.exposures > 0);
     assert_eq!(s.rates.len(), 3);
     assert!(s.chart.starts_with("<svg"));
     assert!(s.summary.contains("exposures"));
-    // The simulate stage ends at its total: 3 days of 3000 users.
+    // The simulate stage ends at its total: 4 days of 3000 users.
     let total = seen
         .iter()
         .find_map(|r| match r {
@@ -133,21 +138,14 @@ fn a_simulation_reports_progress_and_the_response_bias() {
 fn a_simulation_without_answers_says_so_rather_than_fail() {
     // Surveys so rare that none is shown: no observed rate exists, and the reply still
     // crosses JSON.
-    let cfg = build_config(
+    let (_, s) = simulated(
         "experiment",
-        &sets(&[
+        &[
             ("population.users", "500"),
             ("survey.rate", "0.0000001"),
             ("ab.users", "100"),
-        ]),
-    )
-    .unwrap();
-    let (_, last) = through_json(&Request::Simulate {
-        config: Box::new(cfg),
-    });
-    let Reply::Simulated(s) = last else {
-        panic!("expected a simulation, got {last:?}");
-    };
+        ],
+    );
     assert!(s.exposures > 0);
     for r in &s.rates {
         assert_eq!(
