@@ -111,8 +111,9 @@ pub struct Net {
 }
 
 impl NetSpec {
-    /// Builds the network on `device` with fresh weights.
-    pub fn init(&self, device: &Device) -> Net {
+    /// Builds the network on `device` with fresh weights, after checking the widths.
+    pub fn init(&self, device: &Device) -> Result<Net> {
+        self.arch.validate()?;
         let input = self.emb_width + self.dense_width;
         let mut widths = vec![input];
         widths.extend(&self.arch.hidden);
@@ -137,13 +138,13 @@ impl NetSpec {
                     .collect(),
             })
             .collect();
-        Net {
+        Ok(Net {
             backbone,
             lhuc,
             se_squeeze: LinearConfig::new(last, squeeze).init(device),
             se_excite: LinearConfig::new(squeeze, last).init(device),
             heads,
-        }
+        })
     }
 }
 
@@ -301,6 +302,22 @@ mod tests {
     }
 
     #[test]
+    fn init_refuses_an_unchecked_se_reduction() {
+        let spec = NetSpec {
+            arch: ArchConfig {
+                se_reduction: 0,
+                ..ArchConfig::default()
+            },
+            emb_width: 12,
+            dense_width: 5,
+            lhuc: false,
+            n_heads: 1,
+        };
+        let e = spec.init(&Device::flex()).unwrap_err().to_string();
+        assert!(e.contains("arch.se_reduction"), "{e}");
+    }
+
+    #[test]
     fn host_gates_give_the_same_logits() {
         let device = Device::flex();
         device.seed(7);
@@ -316,7 +333,7 @@ mod tests {
             lhuc: true,
             n_heads: 3,
         };
-        let net = spec.init(&device);
+        let net = spec.init(&device).unwrap();
         let mut r = crate::rng::Rng::new(1, 0);
         let n = 64;
         let mut randn =

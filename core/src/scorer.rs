@@ -130,7 +130,7 @@ impl Scorer {
     pub fn new(spec: ScorerSpec, device: &Device) -> Result<Scorer> {
         spec.validate()?;
         device.seed(spec.seed);
-        let net = spec.net_spec().init(device);
+        let net = spec.net_spec().init(device)?;
         let tables = Tables::new(&spec.vocab, spec.arch.embedding_dim, spec.seed);
         Ok(Scorer {
             spec,

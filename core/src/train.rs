@@ -63,25 +63,32 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// Checks every field.
+    /// Checks every field, naming each `train.FIELD`.
     pub fn validate(&self) -> Result<()> {
+        self.validate_at("train")
+    }
+
+    /// Checks every field, naming each `AT.FIELD`: an experiment holds two training configs
+    /// (`train`, `submit_train`), and an error names the one at fault.
+    pub fn validate_at(&self, at: &str) -> Result<()> {
+        let field = |name: &str| format!("{at}.{name}");
         if self.epochs == 0 {
-            return Err(CoreError::config("train.epochs", 0, "at least 1"));
+            return Err(CoreError::config(field("epochs"), 0, "at least 1"));
         }
         if self.batch_size == 0 {
-            return Err(CoreError::config("train.batch_size", 0, "at least 1"));
+            return Err(CoreError::config(field("batch_size"), 0, "at least 1"));
         }
         if self.predict_batch_size == 0 {
             return Err(CoreError::config(
-                "train.predict_batch_size",
+                field("predict_batch_size"),
                 0,
                 "at least 1",
             ));
         }
         for (name, v) in [
-            ("train.learning_rate", self.learning_rate),
+            (field("learning_rate"), self.learning_rate),
             (
-                "train.embedding_learning_rate",
+                field("embedding_learning_rate"),
                 self.embedding_learning_rate,
             ),
         ] {
@@ -90,8 +97,8 @@ impl TrainConfig {
             }
         }
         for (name, v) in [
-            ("train.weight_decay", self.weight_decay),
-            ("train.embedding_weight_decay", self.embedding_weight_decay),
+            (field("weight_decay"), self.weight_decay),
+            (field("embedding_weight_decay"), self.embedding_weight_decay),
         ] {
             if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
                 return Err(CoreError::config(name, v, "a decay in [0, 1]"));
@@ -99,7 +106,7 @@ impl TrainConfig {
         }
         if !(self.val_fraction.is_finite() && (0.0..=0.5).contains(&self.val_fraction)) {
             return Err(CoreError::config(
-                "train.val_fraction",
+                field("val_fraction"),
                 self.val_fraction,
                 "a share in [0, 0.5]",
             ));

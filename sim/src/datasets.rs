@@ -5,94 +5,12 @@
 use usm_core::data::{Features, Labels, Posterior, Vocab};
 
 use crate::error::{Result, SimError};
-use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
-use crate::scenario::{AGE_GROUPS, HOURS, ISSUES};
+use crate::heads::HeadDef;
+use crate::records::{ExposureRecord, SurveyKind};
+use crate::scenario::{AGE_GROUPS, HOURS};
 
 /// Most category buckets one-hot encoded; larger category ids share buckets.
 pub const MAX_CATEGORY_BUCKETS: usize = 64;
-
-/// A model head: one survey option.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HeadDef {
-    /// Satisfaction survey, answer "don't like".
-    Dislike,
-    /// Inappropriate survey, answer "only 18+" or "not suitable".
-    Inappropriate,
-    /// Inappropriate survey, reason `ISSUES[k]` ticked.
-    Reason(usize),
-}
-
-impl HeadDef {
-    /// Parses a head name: `dislike`, `inappropriate` or an issue name.
-    pub fn parse(name: &str) -> Result<HeadDef> {
-        match name {
-            "dislike" => Ok(HeadDef::Dislike),
-            "inappropriate" => Ok(HeadDef::Inappropriate),
-            other => ISSUES
-                .iter()
-                .position(|&i| i == other)
-                .map(HeadDef::Reason)
-                .ok_or_else(|| {
-                    SimError::field(
-                        "heads",
-                        other,
-                        &format!("dislike, inappropriate, or one of {}", ISSUES.join(", ")),
-                    )
-                }),
-        }
-    }
-
-    /// Name.
-    pub fn name(&self) -> String {
-        match self {
-            HeadDef::Dislike => "dislike".into(),
-            HeadDef::Inappropriate => "inappropriate".into(),
-            HeadDef::Reason(k) => ISSUES[*k].into(),
-        }
-    }
-
-    /// The survey whose answers label this head.
-    pub fn survey(&self) -> SurveyKind {
-        match self {
-            HeadDef::Dislike => SurveyKind::Satisfaction,
-            _ => SurveyKind::Inappropriate,
-        }
-    }
-
-    /// The label an answer gives.
-    pub fn label(&self, answer: Answer, reasons: u8) -> bool {
-        match self {
-            HeadDef::Dislike => answer == Answer::Dislike,
-            HeadDef::Inappropriate => matches!(answer, Answer::AdultOnly | Answer::NotSuitable),
-            HeadDef::Reason(k) => reasons & (1 << k) != 0,
-        }
-    }
-
-    /// What the viewer would answer (simulator truth).
-    pub fn latent(&self, o: &Oracle) -> bool {
-        match self {
-            HeadDef::Dislike => self.label(o.latent_satisfaction, 0),
-            _ => self.label(o.latent_inappropriate, o.latent_reasons),
-        }
-    }
-
-    /// True probability of the positive answer (simulator truth).
-    pub fn truth(&self, o: &Oracle) -> f32 {
-        match self {
-            HeadDef::Dislike => o.p_dislike,
-            HeadDef::Inappropriate => o.p_inappropriate,
-            HeadDef::Reason(k) => o.p_issue[*k],
-        }
-    }
-}
-
-/// Parses a list of head names.
-pub fn parse_heads(names: &[String]) -> Result<Vec<HeadDef>> {
-    if names.is_empty() {
-        return Err(SimError::field("heads", "[]", "at least one head"));
-    }
-    names.iter().map(|n| HeadDef::parse(n)).collect()
-}
 
 /// The pre-exposure attributes of one row, as the models see them.
 #[derive(Clone, Copy, Debug)]
@@ -247,7 +165,7 @@ pub fn survey_labels<'a>(
     rows: impl IntoIterator<Item = &'a ExposureRecord>,
 ) -> Labels {
     let mut l = Labels {
-        heads: heads.iter().map(HeadDef::name).collect(),
+        heads: heads.iter().map(|h| h.name().to_string()).collect(),
         ..Labels::default()
     };
     for r in rows {
@@ -296,6 +214,8 @@ pub fn history<'a>(rows: impl IntoIterator<Item = &'a ExposureRecord>) -> Vec<u3
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::heads::parse_heads;
+    use crate::records::Answer;
 
     #[test]
     fn labels_follow_the_answered_survey() {

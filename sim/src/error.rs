@@ -5,8 +5,8 @@ use thiserror::Error;
 /// Everything that can go wrong in `usm-sim`.
 #[derive(Debug, Error)]
 pub enum SimError {
-    /// A scenario field is outside its allowed range.
-    #[error("invalid scenario field `{field}` = {value}: allowed {allowed}")]
+    /// A scenario or experiment field is outside its allowed range.
+    #[error("invalid `{field}` = {value}: allowed {allowed}")]
     Field {
         /// Dotted path.
         field: String,
@@ -15,8 +15,8 @@ pub enum SimError {
         /// The allowed range.
         allowed: String,
     },
-    /// `--set` named a key the scenario does not have.
-    #[error("unknown scenario key `{key}`{}", if known.is_empty() { String::new() } else { format!(" (known here: {known})") })]
+    /// `--set` named a key the scenario (or experiment) does not have.
+    #[error("unknown key `{key}`{}", if known.is_empty() { String::new() } else { format!(" (known here: {known})") })]
     UnknownKey {
         /// The key given.
         key: String,

@@ -27,6 +27,7 @@ pub mod datasets;
 pub mod dist;
 pub mod error;
 pub mod experiment;
+pub mod heads;
 pub mod logs;
 pub mod output;
 pub mod population;

@@ -3,29 +3,23 @@
 
 use std::fmt::Write;
 
-use crate::experiment::Results;
 use crate::experiment::results::Metrics;
 use crate::experiment::results::mean_ci;
+use crate::experiment::{AbKey, Metric, Results, Variant};
+use crate::heads::HeadDef;
+pub use crate::svg::escape;
 use crate::svg::{Line, Series, bars, hbars, lines};
 
-const NICE: [(&str, &str); 5] = [
-    ("baseline", "Baseline"),
-    ("response_debias", "Response debias"),
-    ("distillation", "Distillation"),
-    ("distillation_response_debias", "Distill. + resp. debias"),
-    ("panel_debias", "Panel debias (ours)"),
-];
-
-fn nice(v: &str) -> &str {
-    NICE.iter().find(|n| n.0 == v).map_or(v, |n| n.1)
+fn nice(v: &Variant) -> &'static str {
+    v.label()
 }
 
 fn f4(x: Option<f64>) -> String {
     x.map_or("    n/a".into(), |v| format!("{v:7.4}"))
 }
 
-fn with_ci(m: &Metrics, k: &str) -> String {
-    match (m.get(k), m.ci95.get(k)) {
+fn with_ci(m: &Metrics, k: Metric) -> String {
+    match (m.get(k), m.ci95.get(&k)) {
         (Some(v), Some(c)) => format!("{v:.4} [{:.4}, {:.4}]", c[0], c[1]),
         (Some(v), None) => format!("{v:.4}"),
         _ => "n/a".into(),
@@ -63,7 +57,7 @@ pub fn describe(cfg: &crate::experiment::ExperimentConfig) -> String {
 /// The paper-style tables, as text for a terminal.
 pub fn text(res: &Results) -> String {
     let mut o = String::new();
-    let heads = &res.config.heads;
+    let heads = &res.heads();
     let _ = writeln!(
         o,
         "== Table 1: AUC and calibration on labelled (submitted) samples, evaluation period =="
@@ -81,10 +75,10 @@ pub fn text(res: &Results) -> String {
                 "{:<16} {:<26} {:>8} {:>8} {:>9} {:>9}",
                 h,
                 nice(v),
-                f4(m.get("labeled_auc")),
-                f4(m.get("labeled_calibration")),
-                f4(m.get("labeled_auc_ipw")),
-                f4(m.get("labeled_calibration_ipw"))
+                f4(m.get(Metric::LABELED_AUC)),
+                f4(m.get(Metric::LABELED_CALIBRATION)),
+                f4(m.get(Metric::LABELED_AUC_IPW)),
+                f4(m.get(Metric::LABELED_CALIBRATION_IPW))
             );
         }
     }
@@ -98,18 +92,19 @@ pub fn text(res: &Results) -> String {
         "head", "band", "model", "AUC", "cal"
     );
     for h in heads {
-        for band in ["p0_p25", "p25_p50"] {
-            for v in ["baseline", "response_debias"] {
-                if let Some(out) = res.variants.get(v) {
+        for (b, band) in ["p0_p25", "p25_p50"].into_iter().enumerate() {
+            for v in [Variant::Baseline, Variant::ResponseDebias] {
+                if let Some(out) = res.variants.get(&v) {
                     let m = &out.heads[h];
+                    let (auc, cal) = Metric::band(b);
                     let _ = writeln!(
                         o,
                         "{:<16} {:<10} {:<26} {:>8} {:>8}",
                         h,
                         band,
-                        nice(v),
-                        f4(m.get(&format!("band_{band}_auc"))),
-                        f4(m.get(&format!("band_{band}_calibration")))
+                        nice(&v),
+                        f4(m.get(auc)),
+                        f4(m.get(cal))
                     );
                 }
             }
@@ -132,12 +127,12 @@ pub fn text(res: &Results) -> String {
                 "{:<16} {:<26} {:>9} {:>9} {:>9} {:>10} {:>9} {:>9}",
                 h,
                 nice(v),
-                f4(m.get("oracle_auc_shown")),
-                f4(m.get("oracle_regauc_shown")),
-                f4(m.get("oracle_calibration_shown")),
-                f4(m.get("oracle_auc_reluctant")),
-                f4(m.get("oracle_auc_exposed")),
-                f4(m.get("oracle_calibration_exposed"))
+                f4(m.get(Metric::ORACLE_AUC_SHOWN)),
+                f4(m.get(Metric::ORACLE_REGAUC_SHOWN)),
+                f4(m.get(Metric::ORACLE_CALIBRATION_SHOWN)),
+                f4(m.get(Metric::ORACLE_AUC_RELUCTANT)),
+                f4(m.get(Metric::ORACLE_AUC_EXPOSED)),
+                f4(m.get(Metric::ORACLE_CALIBRATION_EXPOSED))
             );
         }
     }
@@ -147,11 +142,11 @@ pub fn text(res: &Results) -> String {
             "{:<16} {:<26} {:>9} {:>9} {:>9} {:>10} {:>9} {:>9}",
             h,
             "(true probabilities)",
-            f4(m.get("oracle_auc_shown")),
+            f4(m.get(Metric::ORACLE_AUC_SHOWN)),
             "1",
             "",
-            f4(m.get("oracle_auc_reluctant")),
-            f4(m.get("oracle_auc_exposed")),
+            f4(m.get(Metric::ORACLE_AUC_RELUCTANT)),
+            f4(m.get(Metric::ORACLE_AUC_EXPOSED)),
             ""
         );
     }
@@ -163,9 +158,9 @@ pub fn text(res: &Results) -> String {
         let row: Vec<String> = res
             .variants
             .iter()
-            .map(|(v, out)| format!("{} {}", nice(v), f4(out.heads[h].get("uauc")).trim()))
+            .map(|(v, out)| format!("{} {}", nice(v), f4(out.heads[h].get(Metric::UAUC)).trim()))
             .collect();
-        let ceiling = res.reference.get(h).and_then(|m| m.get("uauc"));
+        let ceiling = res.reference.get(h).and_then(|m| m.get(Metric::UAUC));
         let _ = writeln!(
             o,
             "{:<16} {} | (true probabilities {})",
@@ -185,28 +180,28 @@ pub fn text(res: &Results) -> String {
             o,
             "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}",
             h,
-            f4(m.get("rate_true")),
-            f4(m.get("rate_naive")),
-            f4(m.get("rate_debiased")),
-            f4(m.get("rate_debiased_true_propensity")),
-            f4(m.get("rate_panel")),
-            f4(m.get("rate_dr"))
+            f4(m.get(Metric::RATE_TRUE)),
+            f4(m.get(Metric::RATE_NAIVE)),
+            f4(m.get(Metric::RATE_DEBIASED)),
+            f4(m.get(Metric::RATE_DEBIASED_TRUE_PROPENSITY)),
+            f4(m.get(Metric::RATE_PANEL)),
+            f4(m.get(Metric::RATE_DR))
         );
     }
     let s = &res.submit_model;
     let _ = writeln!(
         o,
         "\nsubmit model: AUC {} (true propensity would give {}), correlation with the true propensity {}",
-        f4(s.get("auc")).trim(),
-        f4(s.get("auc_true_propensity")).trim(),
-        f4(s.get("corr_with_true_propensity")).trim()
+        f4(s.get(Metric::AUC)).trim(),
+        f4(s.get(Metric::AUC_TRUE_PROPENSITY)).trim(),
+        f4(s.get(Metric::CORR_WITH_TRUE_PROPENSITY)).trim()
     );
     if !res.ab.is_empty() {
         let _ = writeln!(
             o,
             "\n== Closed-loop A/B: relative change against control, 95% interval =="
         );
-        let metrics: Vec<&String> = res
+        let metrics: Vec<&AbKey> = res
             .ab
             .values()
             .next()
@@ -312,14 +307,8 @@ pub fn csv_tables(res: &Results) -> Vec<(String, String)> {
 }
 
 /// Relative error of a rate estimate against the truth, paired by replicate: mean and interval.
-fn rel_error(m: &Metrics, key: &str) -> Option<(f64, Option<[f64; 2]>)> {
-    let per = |k: &str| {
-        m.replicates
-            .get(k)
-            .cloned()
-            .unwrap_or_else(|| vec![m.get(k)])
-    };
-    let (est, truth) = (per(key), per("rate_true"));
+fn rel_error(m: &Metrics, key: Metric) -> Option<(f64, Option<[f64; 2]>)> {
+    let (est, truth) = (m.series(key), m.series(Metric::RATE_TRUE));
     let errs: Vec<Option<f64>> = est
         .iter()
         .zip(&truth)
@@ -337,10 +326,13 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let heads: Vec<String> = res.rates.keys().cloned().collect();
     let est = [
-        ("rate_naive", "naive (Eq. 2)"),
-        ("rate_debiased", "debiased (Eq. 13)"),
-        ("rate_debiased_true_propensity", "Eq. 13, true propensity"),
-        ("rate_dr", "doubly robust (panel)"),
+        (Metric::RATE_NAIVE, "naive (Eq. 2)"),
+        (Metric::RATE_DEBIASED, "debiased (Eq. 13)"),
+        (
+            Metric::RATE_DEBIASED_TRUE_PROPENSITY,
+            "Eq. 13, true propensity",
+        ),
+        (Metric::RATE_DR, "doubly robust (panel)"),
     ];
     let series: Vec<Series> = est
         .iter()
@@ -354,14 +346,20 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
         "rates.svg".into(),
         bars(
             "Survey issue rate: error of each estimate against the truth (0 = exact)",
-            &heads,
+            &names,
             &series,
             "estimate / true rate - 1",
             true,
             760.0,
         ),
     ));
-    for metric in ["oracle_regauc_shown", "uauc"] {
+    for (metric, title) in [
+        (
+            Metric::ORACLE_REGAUC_SHOWN,
+            "regAUC against the true probability over all survey shows",
+        ),
+        (Metric::UAUC, "Nfb/Pfb UAUC (Table 3)"),
+    ] {
         let series: Vec<Series> = res
             .variants
             .iter()
@@ -372,19 +370,14 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
                     .map(|h| {
                         o.heads[h]
                             .get(metric)
-                            .map(|x| (x, o.heads[h].ci95.get(metric).copied()))
+                            .map(|x| (x, o.heads[h].ci95.get(&metric).copied()))
                     })
                     .collect(),
             })
             .collect();
-        let title = if metric == "uauc" {
-            "Nfb/Pfb UAUC (Table 3)"
-        } else {
-            "regAUC against the true probability over all survey shows"
-        };
         out.push((
             format!("{metric}.svg"),
-            bars(title, &heads, &series, metric, false, 760.0),
+            bars(title, &names, &series, metric.name(), false, 760.0),
         ));
     }
     for h in &heads {
@@ -425,7 +418,6 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
         ));
     }
     if let Some(first) = res.ab.values().next() {
-        let surveyed = |m: &str| m.starts_with("survey_rate") || m.starts_with("debiased_rate");
         for (file, title, pick) in [
             (
                 "ab.svg",
@@ -438,17 +430,18 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
                 true,
             ),
         ] {
-            let rows: Vec<String> = first
+            let keys: Vec<AbKey> = first
                 .keys()
-                .filter(|m| surveyed(m) == pick)
-                .cloned()
+                .filter(|m| m.is_surveyed() == pick)
+                .copied()
                 .collect();
+            let rows: Vec<String> = keys.iter().map(AbKey::name).collect();
             let series: Vec<Series> = res
                 .ab
                 .iter()
                 .map(|(t, ms)| Series {
                     name: nice(t).into(),
-                    values: rows
+                    values: keys
                         .iter()
                         .map(|m| ms.get(m).map(|x| (x.rel_change, Some(x.ci95))))
                         .collect(),
@@ -476,18 +469,18 @@ pub fn html(res: &Results) -> String {
     let _ = write!(
         o,
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.inconclusive{{color:#8a6d00;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>",
-        s.name
+        escape(&s.name)
     );
     let _ = write!(
         o,
         "<h1>usm: unbiased survey modeling, scenario <code>{}</code></h1>",
-        s.name
+        escape(&s.name)
     );
     let _ = write!(
         o,
         "<p>Seeds {:?}. {}.</p>",
         res.seeds,
-        describe(&res.config)
+        escape(&describe(&res.config))
     );
     o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>";
     for c in &res.claims {
@@ -499,9 +492,9 @@ pub fn html(res: &Results) -> String {
         let _ = write!(
             o,
             "<tr><td>{}</td><td class=\"{class}\">{}</td><td style=\"text-align:left\">{}</td></tr>",
-            c.statement,
+            escape(&c.statement),
             verdict(c.holds),
-            c.evidence
+            escape(&c.evidence)
         );
     }
     o += "</table>";
@@ -519,14 +512,14 @@ pub fn html(res: &Results) -> String {
     for (h, m) in &res.rates {
         let _ = write!(o, "<tr><td>{h}</td>");
         for k in [
-            "rate_true",
-            "rate_true_exposed",
-            "rate_naive",
-            "rate_debiased",
-            "rate_debiased_true_propensity",
-            "rate_eq5_response_debias",
-            "rate_panel",
-            "rate_dr",
+            Metric::RATE_TRUE,
+            Metric::RATE_TRUE_EXPOSED,
+            Metric::RATE_NAIVE,
+            Metric::RATE_DEBIASED,
+            Metric::RATE_DEBIASED_TRUE_PROPENSITY,
+            Metric::RATE_EQ5_RESPONSE_DEBIAS,
+            Metric::RATE_PANEL,
+            Metric::RATE_DR,
         ] {
             let _ = write!(o, "<td>{}</td>", with_ci(m, k));
         }
@@ -539,7 +532,7 @@ pub fn html(res: &Results) -> String {
             let _ = write!(o, "<th>{c}</th>");
         }
         *o += "</tr>";
-        for h in &res.config.heads {
+        for h in &res.heads() {
             for (v, out) in &res.variants {
                 let _ = write!(o, "<tr><td>{h}</td><td>{}</td>", nice(v));
                 for (k, _) in cols {
@@ -554,22 +547,22 @@ pub fn html(res: &Results) -> String {
         &mut o,
         "Table 1: labelled samples (what a platform can measure)",
         &[
-            ("labeled_n", "n"),
-            ("labeled_auc", "AUC"),
-            ("labeled_calibration", "calibration"),
-            ("labeled_auc_ipw", "AUC, IPW"),
-            ("labeled_calibration_ipw", "calibration, IPW"),
+            (Metric::LABELED_N, "n"),
+            (Metric::LABELED_AUC, "AUC"),
+            (Metric::LABELED_CALIBRATION, "calibration"),
+            (Metric::LABELED_AUC_IPW, "AUC, IPW"),
+            (Metric::LABELED_CALIBRATION_IPW, "calibration, IPW"),
         ],
     );
     table(
         &mut o,
         "Table 2: by percentile band of the submit score",
         &[
-            ("band_p0_p25_auc", "[0,P25) AUC"),
-            ("band_p0_p25_calibration", "[0,P25) cal"),
-            ("band_p25_p50_auc", "[P25,P50) AUC"),
-            ("band_p25_p50_calibration", "[P25,P50) cal"),
-            ("band_p75_p100_auc", "[P75,P100] AUC"),
+            (Metric::BAND_P0_P25_AUC, "[0,P25) AUC"),
+            (Metric::BAND_P0_P25_CALIBRATION, "[0,P25) cal"),
+            (Metric::BAND_P25_P50_AUC, "[P25,P50) AUC"),
+            (Metric::BAND_P25_P50_CALIBRATION, "[P25,P50) cal"),
+            (Metric::BAND_P75_P100_AUC, "[P75,P100] AUC"),
         ],
     );
     o += &svg("oracle_regauc_shown.svg");
@@ -577,14 +570,14 @@ pub fn html(res: &Results) -> String {
         &mut o,
         "Against the oracle (what only a simulator knows)",
         &[
-            ("oracle_auc_shown", "AUC, all shows"),
-            ("oracle_regauc_shown", "regAUC vs truth, all shows"),
-            ("oracle_calibration_shown", "cal, all shows"),
-            ("oracle_auc_reluctant", "AUC, reluctant quarter"),
-            ("oracle_calibration_reluctant", "cal, reluctant"),
-            ("oracle_calibration_willing", "cal, the rest"),
-            ("oracle_auc_exposed", "AUC, all exposures"),
-            ("oracle_calibration_exposed", "cal, all exposures"),
+            (Metric::ORACLE_AUC_SHOWN, "AUC, all shows"),
+            (Metric::ORACLE_REGAUC_SHOWN, "regAUC vs truth, all shows"),
+            (Metric::ORACLE_CALIBRATION_SHOWN, "cal, all shows"),
+            (Metric::ORACLE_AUC_RELUCTANT, "AUC, reluctant quarter"),
+            (Metric::ORACLE_CALIBRATION_RELUCTANT, "cal, reluctant"),
+            (Metric::ORACLE_CALIBRATION_WILLING, "cal, the rest"),
+            (Metric::ORACLE_AUC_EXPOSED, "AUC, all exposures"),
+            (Metric::ORACLE_CALIBRATION_EXPOSED, "cal, all exposures"),
         ],
     );
     o += &svg("uauc.svg");
@@ -592,10 +585,10 @@ pub fn html(res: &Results) -> String {
         &mut o,
         "Table 3: Nfb/Pfb UAUC",
         &[
-            ("uauc", "UAUC (paper's)"),
-            ("uauc_users", "users"),
-            ("uauc_nfb", "Nfb UAUC"),
-            ("uauc_pfb", "Pfb UAUC"),
+            (Metric::UAUC, "UAUC (paper's)"),
+            (Metric::UAUC_USERS, "users"),
+            (Metric::UAUC_NFB, "Nfb UAUC"),
+            (Metric::UAUC_PFB, "Pfb UAUC"),
         ],
     );
     o += "<h2>Calibration curves over all exposures</h2>";
@@ -609,8 +602,10 @@ pub fn html(res: &Results) -> String {
         if let Some(d) = &res.ab_detail {
             let _ = write!(
                 o,
-                "<p>{} users for {} days per arm, common random numbers; exposures per arm: {:?}.</p>",
-                d.users, d.days, d.exposures
+                "<p>{} users for {} days per arm, common random numbers; exposures per arm: {}.</p>",
+                d.users,
+                d.days,
+                escape(&format!("{:?}", d.exposures))
             );
         }
         o += &svg("ab.svg");
@@ -620,7 +615,7 @@ pub fn html(res: &Results) -> String {
             let _ = write!(o, "<th>{}</th>", nice(t));
         }
         o += "</tr>";
-        let metrics: Vec<&String> = res
+        let metrics: Vec<&AbKey> = res
             .ab
             .values()
             .next()
@@ -648,11 +643,11 @@ pub fn html(res: &Results) -> String {
     let _ = write!(
         o,
         "<h2>Survey-submit model</h2><p>AUC {} (the true propensity would reach {}); correlation with the true propensity {}; mean predicted {} vs true {}.</p>",
-        with_ci(sm, "auc"),
-        with_ci(sm, "auc_true_propensity"),
-        with_ci(sm, "corr_with_true_propensity"),
-        with_ci(sm, "mean_predicted"),
-        with_ci(sm, "mean_true")
+        with_ci(sm, Metric::AUC),
+        with_ci(sm, Metric::AUC_TRUE_PROPENSITY),
+        with_ci(sm, Metric::CORR_WITH_TRUE_PROPENSITY),
+        with_ci(sm, Metric::MEAN_PREDICTED),
+        with_ci(sm, Metric::MEAN_TRUE)
     );
     o += "<h2>Data</h2><table><tr><th>replicate</th><th>train shows</th><th>train submits</th><th>train panel</th><th>pseudo rows</th><th>pseudo cells kept</th><th>eval shows</th><th>eval submits</th><th>eval exposures</th><th>seconds</th></tr>";
     for (i, d) in res.data.iter().enumerate() {
@@ -675,12 +670,12 @@ pub fn html(res: &Results) -> String {
     let _ = write!(
         o,
         "<h2>Simulation (first replicate)</h2><pre>{}</pre>",
-        res.simulation.summary().replace('<', "&lt;")
+        escape(&res.simulation.summary())
     );
     let _ = write!(
         o,
         "<h2>Resolved experiment</h2><pre>{}</pre>",
-        res.config.to_toml().replace('<', "&lt;")
+        escape(&res.config.to_toml())
     );
     o += "</body></html>";
     o

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::heads::HeadDef;
 use crate::records::{Answer, ExposureRecord, SurveyKind};
 use crate::story::{UserState, is_bad};
 
@@ -88,7 +89,7 @@ impl RunStats {
                 submits: self.submits[1],
             },
             HeadCounts {
-                name: "sexual",
+                name: HeadDef::SEXUAL.name(),
                 truth: self.sum_p_sexual / n,
                 shown_latent: self.shown_latent_sexual,
                 shows: self.shows[1],
@@ -120,7 +121,7 @@ impl RunStats {
             if let Some(o) = e.oracle {
                 self.sum_p_dislike += o.p_dislike as f64;
                 self.sum_p_inappropriate += o.p_inappropriate as f64;
-                self.sum_p_sexual += o.p_issue[0] as f64;
+                self.sum_p_sexual += HeadDef::SEXUAL.truth(&o) as f64;
                 self.bad_exposures += is_bad(e) as u64;
                 if e.survey != SurveyKind::None && !e.panel {
                     match e.survey {
@@ -131,7 +132,7 @@ impl RunStats {
                         _ => {
                             self.shown_latent_inappropriate +=
                                 (o.latent_inappropriate != Answer::Suitable) as u64;
-                            self.shown_latent_sexual += (o.latent_reasons & 1) as u64;
+                            self.shown_latent_sexual += HeadDef::SEXUAL.latent(&o) as u64;
                         }
                     }
                 }
@@ -151,7 +152,7 @@ impl RunStats {
                 self.answers_dislike += (e.answer == Answer::Dislike) as u64;
                 self.answers_inappropriate +=
                     matches!(e.answer, Answer::AdultOnly | Answer::NotSuitable) as u64;
-                self.answers_sexual += (e.reasons & 1) as u64;
+                self.answers_sexual += HeadDef::SEXUAL.label(e.answer, e.reasons) as u64;
             }
         }
     }

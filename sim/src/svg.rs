@@ -8,10 +8,20 @@ pub const COLORS: [&str; 8] = [
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
 ];
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// `s` made safe as HTML or SVG text or a quoted attribute value.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One bar series: a name and one value (with optional interval) per group.
@@ -68,7 +78,7 @@ fn svg_open(o: &mut String, w: f64, h: f64, title: &str, x: f64) {
     let _ = write!(
         o,
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="sans-serif" font-size="12"><text x="{x}" y="20" font-size="14" font-weight="bold">{}</text>"#,
-        esc(title)
+        escape(title)
     );
 }
 
@@ -81,7 +91,7 @@ fn legend(o: &mut String, x: f64, top: f64, series: &[Series]) {
             ly - 10.0,
             COLORS[si % 8],
             x + 18.0,
-            esc(&s.name)
+            escape(&s.name)
         );
     }
 }
@@ -122,7 +132,7 @@ pub fn bars(
         o,
         r#"<text transform="translate(14,{}) rotate(-90)" text-anchor="middle">{}</text>"#,
         (top + h - bottom) / 2.0,
-        esc(y_label)
+        escape(y_label)
     );
     let base = y(0.0f64.clamp(lo, hi));
     for (g, name) in groups.iter().enumerate() {
@@ -131,7 +141,7 @@ pub fn bars(
             r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
             left + (g as f64 + 0.5) * gw,
             h - bottom + 16.0,
-            esc(name)
+            escape(name)
         );
         for (si, s) in series.iter().enumerate() {
             let Some(Some((v, ci))) = s.values.get(g) else {
@@ -149,7 +159,7 @@ pub fn bars(
                 bw * 0.92,
                 (y1 - y0).max(0.5),
                 COLORS[si % 8],
-                esc(&s.name)
+                escape(&s.name)
             );
             if let Some([a, b]) = ci
                 && a.is_finite()
@@ -207,7 +217,7 @@ pub fn hbars(
         r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
         (left + w - right) / 2.0,
         h - 6.0,
-        esc(x_label)
+        escape(x_label)
     );
     let zero = x(0.0f64.clamp(lo, hi));
     for (r, name) in rows.iter().enumerate() {
@@ -217,7 +227,7 @@ pub fn hbars(
             r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
             left - 8.0,
             ry + row_h / 2.0 + 4.0,
-            esc(name)
+            escape(name)
         );
         for (si, s) in series.iter().enumerate() {
             let Some(Some((v, ci))) = s.values.get(r) else {
@@ -234,7 +244,7 @@ pub fn hbars(
                 r#"<rect x="{x0:.1}" y="{by:.1}" width="{:.1}" height="8" fill="{}"><title>{}: {v:.5}</title></rect>"#,
                 (x1 - x0).max(0.5),
                 COLORS[si % 8],
-                esc(&s.name)
+                escape(&s.name)
             );
             if let Some([a, b]) = ci
                 && a.is_finite()
@@ -333,13 +343,13 @@ pub fn lines(
         r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
         (left + w - right) / 2.0,
         h - 8.0,
-        esc(x_label)
+        escape(x_label)
     );
     let _ = write!(
         o,
         r#"<text transform="translate(14,{}) rotate(-90)" text-anchor="middle">{}</text>"#,
         (top + h - bottom) / 2.0,
-        esc(y_label)
+        escape(y_label)
     );
     for (si, s) in series.iter().enumerate() {
         let d: Vec<String> = s
@@ -381,7 +391,7 @@ pub fn lines(
             COLORS[si % 8],
             w - right + 36.0,
             ly + 4.0,
-            esc(&s.name)
+            escape(&s.name)
         );
     }
     o.push_str("</svg>");

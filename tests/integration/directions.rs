@@ -1,9 +1,10 @@
 //! The directions the paper's story depends on, pinned on small seeded scenarios. Where a
 //! correction is expected to fail (answer-dependent response), the test pins the failure.
 
-use usm_sim::datasets::{HeadDef, survey_index};
-use usm_sim::experiment::pipeline::panel_ratios;
-use usm_sim::experiment::{ExperimentConfig, run_experiment};
+use usm_sim::datasets::survey_index;
+use usm_sim::experiment::variants::panel_ratios;
+use usm_sim::experiment::{AbKey, ExperimentConfig, Metric, Variant, run_experiment};
+use usm_sim::heads::HeadDef;
 use usm_sim::prelude::*;
 
 use crate::common::{simulate, small};
@@ -149,8 +150,12 @@ fn a_small_experiment_keeps_the_papers_directions() {
     ] {
         cfg.set(a).unwrap();
     }
-    let res = run_experiment(&cfg, &burn::prelude::Device::flex(), &mut |_| {}, &|| 0.0).unwrap();
-    let v = |variant: &str, head: &str, k: &str| res.variants[variant].heads[head].get(k).unwrap();
+    let exp = cfg.check().unwrap();
+    let res = run_experiment(&exp, &burn::prelude::Device::flex(), &mut |_| {}, &|| 0.0).unwrap();
+    let v = |variant: Variant, head: HeadDef, k: Metric| {
+        res.variants[&variant].heads[&head].get(k).unwrap()
+    };
+    let heads = [HeadDef::Dislike, HeadDef::Inappropriate, HeadDef::SEXUAL];
     // results.json carries what docs/results-schema.md promises.
     let json = serde_json::to_value(&res).unwrap();
     for variant in [
@@ -185,44 +190,43 @@ fn a_small_experiment_keeps_the_papers_directions() {
     // run (seed 42), under ten among the 2,700 evaluation submits, so its label AUC is mostly
     // noise (teacher ahead at seeds 1, 2, 3 and 43 by 0.06 to 0.17, behind at 42: 0.586
     // against 0.612).
-    for head in ["dislike", "inappropriate"] {
+    for head in [HeadDef::Dislike, HeadDef::Inappropriate] {
+        let teacher = res.teacher[&head].get(Metric::LABELED_AUC).unwrap();
+        let baseline = v(Variant::Baseline, head, Metric::LABELED_AUC);
         assert!(
-            res.teacher[head].get("labeled_auc").unwrap() > v("baseline", head, "labeled_auc"),
-            "teacher on {head}: {} vs baseline {}",
-            res.teacher[head].get("labeled_auc").unwrap(),
-            v("baseline", head, "labeled_auc")
+            teacher > baseline,
+            "teacher on {head}: {teacher} vs baseline {baseline}"
         );
     }
     // The dislike rate is inflated by who answers, and Eq. 13 moves it toward the truth.
-    let r = &res.rates["dislike"];
+    let r = &res.rates[&HeadDef::Dislike];
     let (t, n, d) = (
-        r.get("rate_true").unwrap(),
-        r.get("rate_naive").unwrap(),
-        r.get("rate_debiased").unwrap(),
+        r.get(Metric::RATE_TRUE).unwrap(),
+        r.get(Metric::RATE_NAIVE).unwrap(),
+        r.get(Metric::RATE_DEBIASED).unwrap(),
     );
     assert!(
         n > t * 1.1 && (d - t).abs() < (n - t).abs(),
         "true {t}, naive {n}, Eq.13 {d}"
     );
     // Distillation improves the paper's UAUC, averaged over heads as the claim is.
-    let mean_uauc = |variant: &str| {
-        ["dislike", "inappropriate", "sexual"]
+    let mean_uauc = |variant: Variant| {
+        heads
             .iter()
-            .map(|h| v(variant, h, "uauc"))
+            .map(|h| v(variant, *h, Metric::UAUC))
             .sum::<f64>()
             / 3.0
     };
-    assert!(
-        mean_uauc("distillation") > mean_uauc("baseline"),
-        "{} vs {}",
-        mean_uauc("distillation"),
-        mean_uauc("baseline")
+    let (d, b) = (
+        mean_uauc(Variant::Distillation),
+        mean_uauc(Variant::Baseline),
     );
+    assert!(d > b, "{d} vs {b}");
     // Ranking with any variant lowers true bad exposures, with an interval below zero.
     for (t, metrics) in &res.ab {
-        let m = &metrics["true_rate_dislike"];
+        let m = &metrics[&AbKey::TrueRate(HeadDef::Dislike)];
         assert!(m.ci95[1] < 0.0, "{t}: {m:?}");
-        assert!(metrics["retention"].rel_change > -0.01, "{t}");
+        assert!(metrics[&AbKey::Retention].rel_change > -0.01, "{t}");
     }
     assert_eq!(
         res.claims

@@ -125,19 +125,21 @@ pub fn demo_sets() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Builds an experiment: `preset`'s scenario (the `usm run` default when it is `experiment`),
-/// then each `key = value` in order, as `usm run --scenario PRESET --set key=value` does, then
-/// checks every field. The error names the bad key or field, its value and what is allowed.
+/// Builds an experiment: `preset`'s scenario, then each `key = value` in order, as `usm run
+/// --scenario PRESET --set key=value` does (the same library call,
+/// [`ExperimentConfig::resolve`]), then checks every field. The error names the bad key or
+/// field, its value and what is allowed.
 pub fn build_config(preset: &str, sets: &[(String, String)]) -> Result<ExperimentConfig> {
-    let mut cfg = ExperimentConfig::default();
-    if preset != cfg.scenario.name {
-        cfg.scenario = Scenario::preset(preset)?;
-    }
-    for (k, v) in sets {
-        cfg.set(&format!("{}={}", k.trim(), v.trim()))?;
-    }
-    cfg.validate()?;
-    Ok(cfg)
+    let assignments: Vec<String> = sets
+        .iter()
+        .map(|(k, v)| format!("{}={}", k.trim(), v.trim()))
+        .collect();
+    let exp = ExperimentConfig::resolve(
+        ExperimentConfig::default(),
+        Some(Scenario::preset(preset)?),
+        &assignments,
+    )?;
+    Ok(exp.into_config())
 }
 
 /// A job for the worker.
@@ -211,20 +213,8 @@ pub struct Finished {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reply {
-    /// A stage starts, of `total` units.
-    Stage {
-        /// What it is.
-        name: String,
-        /// Units of work.
-        total: u64,
-    },
-    /// Units done in the current stage.
-    Progress {
-        /// Units done.
-        pos: u64,
-        /// Detail.
-        msg: String,
-    },
+    /// Progress, as the experiment reports it (a stage starts, or units of it are done).
+    Event(Event),
     /// A simulation's result.
     Simulated(Box<Simulated>),
     /// An experiment's result.
@@ -234,15 +224,6 @@ pub enum Reply {
         /// What went wrong, naming the field or step.
         error: String,
     },
-}
-
-impl From<Event> for Reply {
-    fn from(e: Event) -> Reply {
-        match e {
-            Event::Stage { name, total } => Reply::Stage { name, total },
-            Event::Progress { pos, msg } => Reply::Progress { pos, msg },
-        }
-    }
 }
 
 /// Runs a job given as JSON, sending progress to `emit` and returning the last reply (a result
@@ -279,16 +260,16 @@ fn simulate(
     let t0 = clock();
     let s = &cfg.scenario;
     s.validate()?;
-    emit(&Reply::Stage {
+    emit(&Reply::Event(Event::Stage {
         name: format!("draw {} users and their videos", s.population.users),
         total: 1,
-    });
+    }));
     let pop = Population::draw(s);
     let (days, users) = (s.population.days as u64, s.population.users as u64);
-    emit(&Reply::Stage {
+    emit(&Reply::Event(Event::Stage {
         name: format!("simulate {days} days"),
         total: days * users,
-    });
+    }));
     let stats = usm_sim::runner::run(
         s,
         &pop,
@@ -296,10 +277,10 @@ fn simulate(
         RunOptions::default(),
         &mut |_: &[ExposureRecord]| Ok(()),
         &mut |p: &RunProgress| {
-            emit(&Reply::Progress {
+            emit(&Reply::Event(Event::Progress {
                 pos: p.day as u64 * users + p.users_done as u64,
                 msg: format!("day {} of {}, {} exposures", p.day + 1, p.days, p.exposures),
-            })
+            }))
         },
     )?;
     // `None`, not NaN, where nothing was counted: JSON has no NaN.
@@ -359,11 +340,13 @@ fn experiment(
     clock: &dyn Fn() -> f64,
 ) -> Result<Finished> {
     let t0 = clock();
+    // What the page sent is raw data: check it here, as the CLI checks its flags.
+    let exp = cfg.clone().check()?;
     let device = Device::flex();
-    let res = run_experiment(cfg, &device, &mut |e| emit(&Reply::from(e)), clock)?;
+    let res = run_experiment(&exp, &device, &mut |e| emit(&Reply::Event(e)), clock)?;
     Ok(Finished {
-        describe: report::describe(cfg),
-        replicates: cfg.replicates,
+        describe: report::describe(&exp),
+        replicates: exp.replicates,
         claims: res.claims.clone(),
         text: report::text(&res),
         files: report::files(&res),

@@ -1,5 +1,6 @@
 //! The demo's jobs, run natively exactly as the page's worker runs them (JSON in, JSON out).
 
+use usm_sim::experiment::Event;
 use usm_web::job::{DEMO_SETS, KNOBS, Reply, Request, Simulated, build_config, run_json, value_of};
 
 fn sets(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -116,12 +117,14 @@ fn a_simulation_reports_progress_and_the_response_bias() {
     let total = seen
         .iter()
         .find_map(|r| match r {
-            Reply::Stage { name, total } if name.starts_with("simulate") => Some(*total),
+            Reply::Event(Event::Stage { name, total }) if name.starts_with("simulate") => {
+                Some(*total)
+            }
             _ => None,
         })
         .unwrap();
     assert_eq!(total, 12_000);
-    let Some(Reply::Progress { pos, .. }) = seen.last() else {
+    let Some(Reply::Event(Event::Progress { pos, .. })) = seen.last() else {
         panic!("no progress: {seen:?}");
     };
     assert_eq!(*pos, total);
@@ -179,10 +182,9 @@ fn an_experiment_returns_the_report_files_the_cli_writes() {
     let Reply::Finished(f) = last else {
         panic!("expected results, got {last:?}");
     };
-    assert!(
-        seen.iter()
-            .any(|r| matches!(r, Reply::Stage { name, .. } if name.starts_with("train")))
-    );
+    assert!(seen.iter().any(
+        |r| matches!(r, Reply::Event(Event::Stage { name, .. }) if name.starts_with("train"))
+    ));
     assert!(!f.claims.is_empty());
     let names: Vec<&str> = f.files.iter().map(|(n, _)| n.as_str()).collect();
     for want in [

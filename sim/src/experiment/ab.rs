@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use usm_core::models::{SubmitModel, SurveyModel};
 use usm_core::rng::Rng;
 
-use super::config::ExperimentConfig;
-use super::pipeline::Event;
-use crate::datasets::{DenseInput, FeatureSpec, HeadDef, history, survey_index};
+use super::event::Event;
+use super::names::{AbKey, Variant};
+use super::replicate::Split;
+use crate::datasets::{DenseInput, FeatureSpec, history, survey_index};
 use crate::error::{Result, SimError};
+use crate::heads::HeadDef;
 use crate::population::Population;
 use crate::records::ExposureRecord;
 use crate::runner::{Candidate, RankHook, RunOptions, run};
@@ -91,127 +93,146 @@ pub struct AbResult {
     pub users: u32,
     /// Days of the test.
     pub days: u32,
-    /// Exposures per arm.
+    /// Exposures per arm (`control` and each variant).
     pub exposures: BTreeMap<String, u64>,
     /// treatment → metric → estimate.
-    pub treatments: BTreeMap<String, BTreeMap<String, AbMetric>>,
+    pub treatments: BTreeMap<Variant, BTreeMap<AbKey, AbMetric>>,
 }
 
-fn simulate_arm(
-    s: &Scenario,
-    pop: &Population,
-    spec: &FeatureSpec,
-    heads: &[HeadDef],
-    submit: &SubmitModel,
-    hook: Option<&dyn RankHook>,
+/// What every arm of the test shares: the period, the users, the encoding, and how surveys
+/// are scored.
+struct Arms<'a> {
+    /// The test's own period.
+    scenario: Scenario,
+    /// The test's users.
+    pop: Population,
+    spec: FeatureSpec,
+    heads: &'a [HeadDef],
+    submit: &'a SubmitModel,
+    /// The IPW floor.
     clip: f64,
-) -> Result<(UserTotals, u64)> {
-    let n = pop.users.len();
-    let nh = heads.len();
-    let mut t = UserTotals {
-        exposures: vec![0.0; n],
-        truth: vec![vec![0.0; nh]; n],
-        buttons: vec![[0.0; 4]; n],
-        survey_num: vec![vec![0.0; nh]; n],
-        survey_den: vec![vec![0.0; nh]; n],
-        debiased_num: vec![vec![0.0; nh]; n],
-        debiased_den: vec![vec![0.0; nh]; n],
-        retained: vec![0.0; n],
-    };
-    let mut submits: Vec<ExposureRecord> = Vec::new();
-    let mut sink = |block: &[ExposureRecord]| -> Result<()> {
-        for r in block {
-            let u = r.user_id as usize;
-            t.exposures[u] += 1.0;
-            let o = r.oracle.unwrap_or_default();
-            for (k, h) in heads.iter().enumerate() {
-                t.truth[u][k] += h.truth(&o) as f64;
+}
+
+impl Arms<'_> {
+    /// Runs one arm, control without a hook, a treatment with its model's: per-user totals and
+    /// the arm's exposures.
+    fn simulate(&self, hook: Option<&dyn RankHook>) -> Result<(UserTotals, u64)> {
+        let (s, pop, spec, heads, submit, clip) = (
+            &self.scenario,
+            &self.pop,
+            &self.spec,
+            self.heads,
+            self.submit,
+            self.clip,
+        );
+        let n = pop.users.len();
+        let nh = heads.len();
+        let mut t = UserTotals {
+            exposures: vec![0.0; n],
+            truth: vec![vec![0.0; nh]; n],
+            buttons: vec![[0.0; 4]; n],
+            survey_num: vec![vec![0.0; nh]; n],
+            survey_den: vec![vec![0.0; nh]; n],
+            debiased_num: vec![vec![0.0; nh]; n],
+            debiased_den: vec![vec![0.0; nh]; n],
+            retained: vec![0.0; n],
+        };
+        let mut submits: Vec<ExposureRecord> = Vec::new();
+        let mut sink = |block: &[ExposureRecord]| -> Result<()> {
+            for r in block {
+                let u = r.user_id as usize;
+                t.exposures[u] += 1.0;
+                let o = r.oracle.unwrap_or_default();
+                for (k, h) in heads.iter().enumerate() {
+                    t.truth[u][k] += h.truth(&o) as f64;
+                }
+                for (k, b) in [r.dislike, r.report, r.like, r.share]
+                    .into_iter()
+                    .enumerate()
+                {
+                    t.buttons[u][k] += b as u8 as f64;
+                }
+                if r.submitted && !r.panel {
+                    submits.push(r.clone());
+                }
             }
-            for (k, b) in [r.dislike, r.report, r.like, r.share]
-                .into_iter()
-                .enumerate()
-            {
-                t.buttons[u][k] += b as u8 as f64;
-            }
-            if r.submitted && !r.panel {
-                submits.push(r.clone());
-            }
+            Ok(())
+        };
+        let stats = run(s, pop, hook, RunOptions::default(), &mut sink, &mut |_| {})?;
+        for (u, &alive) in stats.retained.iter().enumerate() {
+            t.retained[u] = alive as u8 as f64;
         }
-        Ok(())
-    };
-    let stats = run(s, pop, hook, RunOptions::default(), &mut sink, &mut |_| {})?;
-    for (u, &alive) in stats.retained.iter().enumerate() {
-        t.retained[u] = alive as u8 as f64;
-    }
-    if !submits.is_empty() {
-        let p = submit.predict(&spec.features(submits.iter()), &history(submits.iter()))?;
-        for (i, r) in submits.iter().enumerate() {
-            let u = r.user_id as usize;
-            let q = (p.p[i * 2 + survey_index(r.survey).unwrap_or(0)] as f64).max(clip);
-            for (k, h) in heads.iter().enumerate() {
-                if r.survey == h.survey() {
-                    let y = h.label(r.answer, r.reasons) as u8 as f64;
-                    t.survey_num[u][k] += y;
-                    t.survey_den[u][k] += 1.0;
-                    t.debiased_num[u][k] += y / q;
-                    t.debiased_den[u][k] += 1.0 / q;
+        if !submits.is_empty() {
+            let p = submit.predict(&spec.features(submits.iter()), &history(submits.iter()))?;
+            for (i, r) in submits.iter().enumerate() {
+                let u = r.user_id as usize;
+                let q = (p.p[i * 2 + survey_index(r.survey).unwrap_or(0)] as f64).max(clip);
+                for (k, h) in heads.iter().enumerate() {
+                    if r.survey == h.survey() {
+                        let y = h.label(r.answer, r.reasons) as u8 as f64;
+                        t.survey_num[u][k] += y;
+                        t.survey_den[u][k] += 1.0;
+                        t.debiased_num[u][k] += y / q;
+                        t.debiased_den[u][k] += 1.0 / q;
+                    }
                 }
             }
         }
+        Ok((t, stats.exposures))
     }
-    Ok((t, stats.exposures))
 }
 
 /// Ratio metrics of an arm over a multiset of users.
-fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(String, f64)> {
+fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(AbKey, f64)> {
     let sum = |f: &dyn Fn(usize) -> f64| users.iter().map(|&u| f(u)).sum::<f64>();
     let expo = sum(&|u| t.exposures[u]);
     let mut out = Vec::new();
     for (k, h) in heads.iter().enumerate() {
-        let name = h.name();
-        out.push((format!("true_rate_{name}"), sum(&|u| t.truth[u][k]) / expo));
+        out.push((AbKey::TrueRate(*h), sum(&|u| t.truth[u][k]) / expo));
         out.push((
-            format!("survey_rate_{name}"),
+            AbKey::SurveyRate(*h),
             sum(&|u| t.survey_num[u][k]) / sum(&|u| t.survey_den[u][k]),
         ));
         out.push((
-            format!("debiased_rate_{name}"),
+            AbKey::DebiasedRate(*h),
             sum(&|u| t.debiased_num[u][k]) / sum(&|u| t.debiased_den[u][k]),
         ));
     }
-    for (k, b) in ["dislike_rate", "report_rate", "like_rate", "share_rate"]
-        .iter()
-        .enumerate()
-    {
-        out.push((b.to_string(), sum(&|u| t.buttons[u][k]) / expo));
+    for (k, b) in AbKey::BUTTONS.into_iter().enumerate() {
+        out.push((b, sum(&|u| t.buttons[u][k]) / expo));
     }
     out.push((
-        "retention".into(),
+        AbKey::Retention,
         sum(&|u| t.retained[u]) / users.len() as f64,
     ));
-    out.push(("exposures_per_user".into(), expo / users.len() as f64));
+    out.push((AbKey::ExposuresPerUser, expo / users.len() as f64));
     out
 }
 
-/// Runs control and one treatment per model.
+/// Runs control and one treatment per model on a fresh period of the same platform.
 pub fn run_ab(
-    cfg: &ExperimentConfig,
-    scenario: &Scenario,
-    pop: &Population,
-    spec: &FeatureSpec,
-    heads: &[HeadDef],
+    split: &Split,
     submit: &SubmitModel,
-    treatments: &[(&str, &SurveyModel)],
+    treatments: &[(Variant, SurveyModel)],
     report: &mut dyn FnMut(Event),
 ) -> Result<AbResult> {
-    let ab = &cfg.ab;
+    let ab = &split.exp.ab;
+    let scenario = &split.world.scenario;
     // A fresh period for the same platform: the test's own seed, the first `ab.users` users.
     let mut s = scenario.clone();
     s.seed = usm_core::rng::mix(scenario.seed, 0xAB);
     s.population.days = ab.days;
     s.population.users = ab.users;
-    let mut sub = pop.clone();
+    let mut sub = split.world.pop.clone();
     sub.users.truncate(ab.users as usize);
+    let arms = Arms {
+        scenario: s,
+        pop: sub,
+        spec: split.spec,
+        heads: split.heads(),
+        submit,
+        clip: split.exp.ipw.clip,
+    };
     report(Event::Stage {
         name: format!(
             "A/B test: control + {} treatments, {} users x {} days",
@@ -221,7 +242,7 @@ pub fn run_ab(
         ),
         total: treatments.len() as u64 + 1,
     });
-    let (control, ce) = simulate_arm(&s, &sub, spec, heads, submit, None, cfg.ipw.clip)?;
+    let (control, ce) = arms.simulate(None)?;
     report(Event::Progress {
         pos: 1,
         msg: "control".into(),
@@ -232,68 +253,150 @@ pub fn run_ab(
         ..AbResult::default()
     };
     out.exposures.insert("control".into(), ce);
-    let all: Vec<usize> = (0..sub.users.len()).collect();
-    let base = metric_values(&control, &all, heads);
-    for (i, (name, model)) in treatments.iter().enumerate() {
+    for (i, (variant, model)) in treatments.iter().enumerate() {
         let hook = ModelHook {
             model,
-            spec: *spec,
+            spec: arms.spec,
             weights: ab.weights.iter().map(|&w| w as f32).collect(),
         };
-        let (arm, te) = simulate_arm(&s, &sub, spec, heads, submit, Some(&hook), cfg.ipw.clip)?;
-        out.exposures.insert(name.to_string(), te);
-        let point = metric_values(&arm, &all, heads);
-        // Paired bootstrap over users.
-        let mut rng = Rng::new(s.seed, 0xB007 + i as u64);
-        let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(ab.bootstrap); point.len()];
-        let mut sample = vec![0usize; all.len()];
-        for _ in 0..ab.bootstrap {
-            for v in sample.iter_mut() {
-                *v = rng.below(all.len() as u64) as usize;
-            }
-            let c = metric_values(&control, &sample, heads);
-            let t = metric_values(&arm, &sample, heads);
-            for (m, (cv, tv)) in c.iter().zip(&t).enumerate() {
-                let rel = tv.1 / cv.1 - 1.0;
-                if rel.is_finite() {
-                    draws[m].push(rel);
-                }
-            }
-        }
-        let mut metrics_out = BTreeMap::new();
-        for (m, ((key, cv), (_, tv))) in base.iter().zip(&point).enumerate() {
-            let rel = tv / cv - 1.0;
-            if !rel.is_finite() {
-                continue;
-            }
-            let mut d = std::mem::take(&mut draws[m]);
-            d.sort_by(f64::total_cmp);
-            let ci = if d.len() >= 20 {
-                [
-                    d[(d.len() as f64 * 0.025) as usize],
-                    d[((d.len() as f64 * 0.975) as usize).min(d.len() - 1)],
-                ]
-            } else {
-                [f64::NAN, f64::NAN]
-            };
-            metrics_out.insert(
-                key.clone(),
-                AbMetric {
-                    control: *cv,
-                    treatment: *tv,
-                    rel_change: rel,
-                    ci95: ci,
-                },
-            );
-        }
-        out.treatments.insert(name.to_string(), metrics_out);
+        let (arm, te) = arms.simulate(Some(&hook))?;
+        out.exposures.insert(variant.name().to_string(), te);
+        let mut rng = Rng::new(arms.scenario.seed, 0xB007 + i as u64);
+        let metrics = paired_bootstrap(&control, &arm, arms.heads, ab.bootstrap, &mut rng);
+        out.treatments.insert(*variant, metrics);
         report(Event::Progress {
             pos: i as u64 + 2,
-            msg: name.to_string(),
+            msg: variant.name().to_string(),
         });
     }
     if out.treatments.is_empty() {
         return Err(SimError::Experiment("the A/B test has no treatment".into()));
     }
     Ok(out)
+}
+
+/// Each metric's relative change of `arm` against `control` over all users, with a 95%
+/// percentile interval from `resamples` paired bootstrap draws of users (the same users in
+/// both arms of a draw). A metric undefined on the whole population is left out; with fewer
+/// than 20 finite draws its interval is NaN.
+fn paired_bootstrap(
+    control: &UserTotals,
+    arm: &UserTotals,
+    heads: &[HeadDef],
+    resamples: usize,
+    rng: &mut Rng,
+) -> BTreeMap<AbKey, AbMetric> {
+    let n = control.exposures.len();
+    let all: Vec<usize> = (0..n).collect();
+    let base = metric_values(control, &all, heads);
+    let point = metric_values(arm, &all, heads);
+    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); point.len()];
+    let mut sample = vec![0usize; n];
+    for _ in 0..resamples {
+        for v in sample.iter_mut() {
+            *v = rng.below(n as u64) as usize;
+        }
+        let c = metric_values(control, &sample, heads);
+        let t = metric_values(arm, &sample, heads);
+        for (m, (cv, tv)) in c.iter().zip(&t).enumerate() {
+            let rel = tv.1 / cv.1 - 1.0;
+            if rel.is_finite() {
+                draws[m].push(rel);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (m, ((key, cv), (_, tv))) in base.iter().zip(&point).enumerate() {
+        let rel = tv / cv - 1.0;
+        if !rel.is_finite() {
+            continue;
+        }
+        let mut d = std::mem::take(&mut draws[m]);
+        d.sort_by(f64::total_cmp);
+        out.insert(
+            *key,
+            AbMetric {
+                control: *cv,
+                treatment: *tv,
+                rel_change: rel,
+                ci95: percentile_interval(&d),
+            },
+        );
+    }
+    out
+}
+
+/// The 2.5% and 97.5% points of sorted draws, NaN with fewer than 20.
+fn percentile_interval(sorted: &[f64]) -> [f64; 2] {
+    let n = sorted.len();
+    if n >= 20 {
+        [
+            sorted[(n as f64 * 0.025) as usize],
+            sorted[((n as f64 * 0.975) as usize).min(n - 1)],
+        ]
+    } else {
+        [f64::NAN, f64::NAN]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn totals(per_user: &[(f64, f64)]) -> UserTotals {
+        // One head; (exposures, summed truth) per user; nothing else.
+        let n = per_user.len();
+        UserTotals {
+            exposures: per_user.iter().map(|p| p.0).collect(),
+            truth: per_user.iter().map(|p| vec![p.1]).collect(),
+            buttons: vec![[0.0; 4]; n],
+            survey_num: vec![vec![0.0]; n],
+            survey_den: vec![vec![0.0]; n],
+            debiased_num: vec![vec![0.0]; n],
+            debiased_den: vec![vec![0.0]; n],
+            retained: vec![1.0; n],
+        }
+    }
+
+    #[test]
+    fn percentile_interval_hand_values() {
+        let d: Vec<f64> = (0..40).map(|i| i as f64).collect();
+        // 40 draws: the 2.5% point is index 1, the 97.5% point index 39.
+        assert_eq!(percentile_interval(&d), [1.0, 39.0]);
+        let d: Vec<f64> = (0..200).map(|i| i as f64).collect();
+        assert_eq!(percentile_interval(&d), [5.0, 195.0]);
+        assert!(percentile_interval(&d[..19]).iter().all(|x| x.is_nan()));
+    }
+
+    #[test]
+    fn paired_bootstrap_hand_values() {
+        let h = [HeadDef::Dislike];
+        // Control: 2 bad in 10 exposures per user; treatment halves it for every user. Every
+        // resample then gives exactly -50%, so the interval collapses onto the point.
+        let c = totals(&[(10.0, 2.0), (10.0, 2.0), (10.0, 2.0)]);
+        let t = totals(&[(10.0, 1.0), (10.0, 1.0), (10.0, 1.0)]);
+        let out = paired_bootstrap(&c, &t, &h, 50, &mut Rng::new(1, 2));
+        let m = &out[&AbKey::TrueRate(HeadDef::Dislike)];
+        assert_eq!((m.control, m.treatment), (0.2, 0.1));
+        assert!((m.rel_change + 0.5).abs() < 1e-12);
+        assert!((m.ci95[0] + 0.5).abs() < 1e-12 && (m.ci95[1] + 0.5).abs() < 1e-12);
+        // Survey rates have no answers here (0 / 0): left out, not NaN.
+        assert!(!out.contains_key(&AbKey::SurveyRate(HeadDef::Dislike)));
+        assert_eq!(out[&AbKey::Retention].rel_change, 0.0);
+        // Heterogeneous users: the interval covers the point and is not degenerate.
+        let c = totals(&[(10.0, 1.0), (10.0, 3.0), (10.0, 2.0), (10.0, 4.0)]);
+        let t = totals(&[(10.0, 1.0), (10.0, 1.0), (10.0, 2.0), (10.0, 1.0)]);
+        let out = paired_bootstrap(&c, &t, &h, 400, &mut Rng::new(1, 2));
+        let m = &out[&AbKey::TrueRate(HeadDef::Dislike)];
+        // Point: 5 / 10 against 10 / 40... per exposure: 0.125 against 0.25, -50%.
+        assert!((m.rel_change + 0.5).abs() < 1e-12);
+        assert!(
+            m.ci95[0] < m.rel_change && m.rel_change < m.ci95[1],
+            "{m:?}"
+        );
+        assert!(
+            m.ci95[1] <= 0.0,
+            "every resample lowers the rate or keeps it: {m:?}"
+        );
+    }
 }

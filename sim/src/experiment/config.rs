@@ -5,8 +5,8 @@ use usm_core::debias::{DistillConfig, IpwConfig};
 use usm_core::net::ArchConfig;
 use usm_core::train::{LossNorm, TrainConfig};
 
-use crate::datasets::parse_heads;
 use crate::error::{Result, SimError};
+use crate::heads::{HeadDef, parse_heads};
 use crate::scenario::{Scenario, set_by_path};
 
 /// The closed-loop A/B test.
@@ -109,8 +109,78 @@ impl Default for ExperimentConfig {
     }
 }
 
+/// An experiment whose every field has been checked: the only form the pipeline runs on, so no
+/// stage checks again or trusts its caller. Made by [`ExperimentConfig::check`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    config: ExperimentConfig,
+    heads: Vec<HeadDef>,
+}
+
+impl Experiment {
+    /// The configuration, as checked.
+    pub fn config(&self) -> &ExperimentConfig {
+        &self.config
+    }
+
+    /// The survey heads, parsed, in `heads` order.
+    pub fn heads(&self) -> &[HeadDef] {
+        &self.heads
+    }
+
+    /// The configuration, to change and check again.
+    pub fn into_config(self) -> ExperimentConfig {
+        self.config
+    }
+}
+
+impl std::ops::Deref for Experiment {
+    type Target = ExperimentConfig;
+
+    fn deref(&self) -> &ExperimentConfig {
+        &self.config
+    }
+}
+
+impl TryFrom<ExperimentConfig> for Experiment {
+    type Error = SimError;
+
+    fn try_from(config: ExperimentConfig) -> Result<Experiment> {
+        config.check()
+    }
+}
+
 impl ExperimentConfig {
-    /// Checks every field, the scenario's included.
+    /// Checks every field, the scenario's included, and returns the checked experiment. An error
+    /// names the field (`submit_train.epochs`, `ab.weights`), its value and what is allowed.
+    pub fn check(self) -> Result<Experiment> {
+        self.validate()?;
+        let heads = parse_heads(&self.heads)?;
+        Ok(Experiment {
+            config: self,
+            heads,
+        })
+    }
+
+    /// `usm run [--config FILE] [--scenario NAME] --set KEY=VALUE ...`, as one library call
+    /// that the CLI and the page share: `base`, its scenario replaced by `scenario` where one is
+    /// given, then each assignment in order (experiment keys, or scenario keys with or without
+    /// `scenario.`), then every field checked.
+    pub fn resolve(
+        mut base: ExperimentConfig,
+        scenario: Option<Scenario>,
+        assignments: &[String],
+    ) -> Result<Experiment> {
+        if let Some(s) = scenario {
+            base.scenario = s;
+        }
+        for a in assignments {
+            base.set(a)?;
+        }
+        base.check()
+    }
+
+    /// Checks every field, the scenario's included; [`ExperimentConfig::check`] keeps the result.
     pub fn validate(&self) -> Result<()> {
         self.scenario.validate()?;
         parse_heads(&self.heads)?;
@@ -133,12 +203,8 @@ impl ExperimentConfig {
             return Err(SimError::field("pseudo_rows", 0, "at least 1"));
         }
         self.arch.validate()?;
-        self.train
-            .validate()
-            .map_err(|e| SimError::Experiment(format!("train: {e}")))?;
-        self.submit_train
-            .validate()
-            .map_err(|e| SimError::Experiment(format!("submit_train: {e}")))?;
+        self.train.validate_at("train")?;
+        self.submit_train.validate_at("submit_train")?;
         self.ipw.validate()?;
         self.distill.validate()?;
         if self.replicates == 0 || self.replicates > 1000 {
@@ -187,7 +253,8 @@ impl ExperimentConfig {
     }
 
     /// Sets a field by dotted path: `scenario.survey.rate=0.01`, `train.epochs=3`. A key that
-    /// does not start with an experiment field is taken as a scenario key (`survey.rate=0.01`).
+    /// does not start with an experiment field is taken as a scenario key (`survey.rate=0.01`);
+    /// an error for an unknown key names it as an experiment or scenario key.
     pub fn set(&mut self, assignment: &str) -> Result<()> {
         let key = assignment
             .split_once('=')
@@ -199,12 +266,22 @@ impl ExperimentConfig {
                 .scenario
                 .set(assignment.trim_start().trim_start_matches("scenario."));
         }
-        let own = toml::Value::try_from(&*self)
+        let own_keys: Vec<String> = toml::Value::try_from(&*self)
             .ok()
-            .and_then(|v| v.as_table().map(|t| t.contains_key(first)))
-            .unwrap_or(false);
-        if !own {
-            return self.scenario.set(assignment);
+            .and_then(|v| v.as_table().map(|t| t.keys().cloned().collect()))
+            .unwrap_or_default();
+        if !own_keys.iter().any(|k| k == first) {
+            return self.scenario.set(assignment).map_err(|e| match e {
+                // Neither an experiment nor a scenario key: say both lists.
+                SimError::UnknownKey { key, known } if !key.contains('.') => SimError::UnknownKey {
+                    key,
+                    known: format!(
+                        "experiment keys {}; scenario keys {known}",
+                        own_keys.join(", ")
+                    ),
+                },
+                e => e,
+            });
         }
         *self = set_by_path(self, assignment)?;
         Ok(())
@@ -214,6 +291,29 @@ impl ExperimentConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resolve_replaces_the_scenario_then_applies_assignments_in_order() {
+        let s = Scenario::preset("paper").unwrap();
+        let e = ExperimentConfig::resolve(
+            ExperimentConfig::default(),
+            Some(s),
+            &[
+                "survey.rate=0.02".into(),
+                "replicates=2".into(),
+                "survey.rate=0.03".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(e.scenario.name, "paper");
+        assert_eq!((e.scenario.survey.rate, e.replicates), (0.03, 2));
+        assert_eq!(e.heads().len(), 3);
+        let err =
+            ExperimentConfig::resolve(ExperimentConfig::default(), None, &["replicates=0".into()])
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("replicates"), "{err}");
+    }
 
     #[test]
     fn default_validates_and_set_reaches_both_levels() {
@@ -231,8 +331,21 @@ mod tests {
                 .to_string()
                 .contains("train.epoch")
         );
+        let e = c.set("replicate=3").unwrap_err().to_string();
+        assert!(
+            e.contains("`replicate`") && e.contains("experiment keys") && e.contains("replicates"),
+            "{e}"
+        );
         c.ab.weights = vec![1.0];
         assert!(c.validate().unwrap_err().to_string().contains("ab.weights"));
+        let mut c = ExperimentConfig::default();
+        c.submit_train.epochs = 0;
+        let e = c.check().unwrap_err().to_string();
+        assert!(e.contains("`submit_train.epochs`"), "{e}");
+        let mut c = ExperimentConfig::default();
+        c.train.learning_rate = -1.0;
+        let e = c.check().unwrap_err().to_string();
+        assert!(e.contains("`train.learning_rate`"), "{e}");
         let mut c = ExperimentConfig::default();
         c.distill.tau_n = 0.9;
         assert!(c.validate().unwrap_err().to_string().contains("tau_n"));

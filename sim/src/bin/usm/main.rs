@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use usm_sim::experiment::{Event, ExperimentConfig, Results, run_experiment};
+use usm_sim::experiment::{Event, Experiment, ExperimentConfig, Results, run_experiment};
 use usm_sim::logs::{Format, LogWriter};
 use usm_sim::output::Staging;
 use usm_sim::prelude::*;
@@ -178,15 +178,20 @@ enum FormatArg {
     Both,
 }
 
-fn resolve(args: &ScenarioArgs) -> Result<Scenario> {
-    let path = PathBuf::from(&args.scenario);
-    let mut s = if args.scenario.ends_with(".toml") || path.is_file() {
+/// A scenario TOML file, or a preset by name.
+fn load_scenario(name_or_path: &str) -> Result<Scenario> {
+    let path = PathBuf::from(name_or_path);
+    if name_or_path.ends_with(".toml") || path.is_file() {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading scenario file {}", path.display()))?;
-        Scenario::from_toml(&text, &path.display().to_string())?
+        Ok(Scenario::from_toml(&text, &path.display().to_string())?)
     } else {
-        Scenario::preset(&args.scenario)?
-    };
+        Ok(Scenario::preset(name_or_path)?)
+    }
+}
+
+fn resolve(args: &ScenarioArgs) -> Result<Scenario> {
+    let mut s = load_scenario(&args.scenario)?;
     for a in &args.set {
         s.set(a)?;
     }
@@ -276,8 +281,11 @@ fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: bool)
     Ok(())
 }
 
-fn experiment_config(a: &RunArgs) -> Result<ExperimentConfig> {
-    let mut cfg = match &a.config {
+/// The experiment `usm run` runs: the `--config` file (or the default experiment), its scenario
+/// replaced by `--scenario` when one is named (always without `--config`), then every `--set`,
+/// `--seed` and `--replicates` in that order, checked.
+fn experiment_config(a: &RunArgs) -> Result<Experiment> {
+    let base = match &a.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading experiment file {}", path.display()))?;
@@ -286,24 +294,15 @@ fn experiment_config(a: &RunArgs) -> Result<ExperimentConfig> {
         None => ExperimentConfig::default(),
     };
     let explicit = a.config.is_none() || a.scenario != "experiment";
-    if explicit {
-        cfg.scenario = resolve(&ScenarioArgs {
-            scenario: a.scenario.clone(),
-            set: vec![],
-            seed: None,
-        })?;
-    }
-    for s in &a.set {
-        cfg.set(s)?;
-    }
-    if let Some(seed) = a.seed {
-        cfg.scenario.seed = seed;
-    }
-    if let Some(r) = a.replicates {
-        cfg.replicates = r;
-    }
-    cfg.validate()?;
-    Ok(cfg)
+    let scenario = if explicit {
+        Some(load_scenario(&a.scenario)?)
+    } else {
+        None
+    };
+    let mut sets = a.set.clone();
+    sets.extend(a.seed.map(|seed| format!("seed={seed}")));
+    sets.extend(a.replicates.map(|r| format!("replicates={r}")));
+    Ok(ExperimentConfig::resolve(base, scenario, &sets)?)
 }
 
 /// A progress bar per stage of an experiment.
@@ -426,7 +425,15 @@ fn main() {
             param2,
             values2,
             with_ab,
-        }) => sweep::sweep(&run, &param, &values, param2.as_deref(), &values2, with_ab),
+        }) => sweep::sweep(
+            &run,
+            usm_sim::experiment::sweep::Grid {
+                param,
+                values,
+                second: param2.map(|p| (p, values2)),
+                with_ab,
+            },
+        ),
         Some(Command::Bench {
             quick,
             device: d,

@@ -1,0 +1,374 @@
+//! Evaluation of each variant on the evaluation period: what a platform can measure on
+//! submitted answers (Tables 1 and 2), what only the simulator knows (every show, every
+//! exposure, against the truth), the paper's Nfb/Pfb UAUC (Table 3), and calibration curves.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use usm_core::metrics;
+use usm_core::models::SurveyModel;
+
+use super::event::Event;
+use super::names::{Metric, SUBMIT_BANDS, Variant};
+use super::replicate::{MetricMap, Split};
+use super::submit::{SubmitFit, defined};
+use crate::error::Result;
+use crate::heads::HeadDef;
+use crate::records::ExposureRecord;
+
+/// The evaluation period's rows.
+pub struct EvalSets<'a> {
+    /// Submitted shows (in `shows` order).
+    pub submits: Vec<&'a ExposureRecord>,
+    /// Every regular survey show, answered or not.
+    pub shows: Vec<&'a ExposureRecord>,
+    /// Every exposure of the evaluation users.
+    pub exposures: Vec<&'a ExposureRecord>,
+}
+
+/// One model's probabilities on the evaluation rows, `rows × heads` each.
+pub struct Predictions<'a> {
+    /// On `EvalSets::submits`.
+    pub submits: &'a [f32],
+    /// On `EvalSets::shows`.
+    pub shows: &'a [f32],
+    /// On `EvalSets::exposures`.
+    pub exposures: &'a [f32],
+    /// Heads per row.
+    pub heads: usize,
+}
+
+impl Predictions<'_> {
+    fn column(p: &[f32], heads: usize, k: usize, idx: impl Iterator<Item = usize>) -> Vec<f64> {
+        idx.map(|i| p[i * heads + k] as f64).collect()
+    }
+}
+
+/// A calibration curve: bins by predicted probability over evaluation exposures.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    /// Mean prediction per bin.
+    pub predicted: Vec<f64>,
+    /// Mean true probability per bin.
+    pub truth: Vec<f64>,
+}
+
+/// What evaluating every variant measured.
+pub struct Evaluation {
+    /// variant → head → metric.
+    pub variants: BTreeMap<Variant, BTreeMap<HeadDef, MetricMap>>,
+    /// variant → head → calibration curve over evaluation exposures.
+    pub curves: BTreeMap<Variant, BTreeMap<HeadDef, Curve>>,
+    /// variant → probabilities on every evaluation show (`shows × heads`), for Eq. 5 and DR.
+    pub show_preds: BTreeMap<Variant, Vec<f32>>,
+    /// head → the same metrics scored with the true probabilities: the ceiling.
+    pub reference: BTreeMap<HeadDef, MetricMap>,
+}
+
+/// The reference metrics worth keeping: those a perfect model does not trivially max out.
+const REFERENCE: [Metric; 7] = [
+    Metric::LABELED_AUC,
+    Metric::ORACLE_AUC_SHOWN,
+    Metric::ORACLE_AUC_EXPOSED,
+    Metric::ORACLE_AUC_RELUCTANT,
+    Metric::UAUC,
+    Metric::UAUC_NFB,
+    Metric::UAUC_PFB,
+];
+
+/// Scores every variant on the evaluation rows, then the true probabilities as a ceiling.
+pub fn evaluate(
+    split: &Split,
+    models: &[(Variant, SurveyModel)],
+    submit: &SubmitFit,
+    report: &mut dyn FnMut(Event),
+) -> Result<Evaluation> {
+    report(Event::Stage {
+        name: "evaluate".into(),
+        total: models.len() as u64,
+    });
+    let sets = &split.eval;
+    let heads = split.heads();
+    let nh = heads.len();
+    let ctx = HeadContext {
+        sets,
+        submit_prop: &submit.submit_prop,
+        show_prop: &submit.show_prop,
+        clip: split.exp.ipw.clip,
+    };
+    let x_show = split.spec.features(sets.shows.iter().copied());
+    let x_exp = split.spec.features(sets.exposures.iter().copied());
+    // Submits are the answered shows, in the same order: their predictions come from the shows'.
+    let submitted: Vec<usize> = (0..sets.shows.len())
+        .filter(|&i| sets.shows[i].submitted)
+        .collect();
+    let mut out = Evaluation {
+        variants: BTreeMap::new(),
+        curves: BTreeMap::new(),
+        show_preds: BTreeMap::new(),
+        reference: BTreeMap::new(),
+    };
+    for (i, (variant, m)) in models.iter().enumerate() {
+        let psh = m.predict(&x_show)?.p;
+        let ps = usm_core::data::select_rows(&psh, nh, &submitted);
+        let pe = m.predict(&x_exp)?.p;
+        let preds = Predictions {
+            submits: &ps,
+            shows: &psh,
+            exposures: &pe,
+            heads: nh,
+        };
+        let mut per_head = BTreeMap::new();
+        let mut curves = BTreeMap::new();
+        for (k, h) in heads.iter().enumerate() {
+            per_head.insert(*h, ctx.head_metrics(h, k, &preds));
+            let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
+            curves.insert(*h, curve(&pred, &truths(h, &sets.exposures), 10));
+        }
+        out.variants.insert(*variant, per_head);
+        out.curves.insert(*variant, curves);
+        out.show_preds.insert(*variant, psh);
+        report(Event::Progress {
+            pos: i as u64 + 1,
+            msg: variant.name().to_string(),
+        });
+    }
+    // The ceiling: the true probabilities scored like a model.
+    let truth_of = |rows: &[&ExposureRecord]| -> Vec<f32> {
+        rows.iter()
+            .flat_map(|r| heads.iter().map(|h| h.truth(&r.oracle.unwrap_or_default())))
+            .collect()
+    };
+    let (ts, tsh, te) = (
+        truth_of(&sets.submits),
+        truth_of(&sets.shows),
+        truth_of(&sets.exposures),
+    );
+    let truth = Predictions {
+        submits: &ts,
+        shows: &tsh,
+        exposures: &te,
+        heads: nh,
+    };
+    for (k, h) in heads.iter().enumerate() {
+        let mut m = ctx.head_metrics(h, k, &truth);
+        m.retain(|key, _| REFERENCE.contains(key));
+        out.reference.insert(*h, m);
+    }
+    Ok(out)
+}
+
+/// The true probability of head `h` on each row (simulator truth).
+pub fn truths(h: &HeadDef, rows: &[&ExposureRecord]) -> Vec<f64> {
+    rows.iter()
+        .map(|r| h.truth(&r.oracle.unwrap_or_default()) as f64)
+        .collect()
+}
+
+/// What every head's metrics read besides the predictions.
+struct HeadContext<'a, 'b> {
+    sets: &'a EvalSets<'b>,
+    /// Submit-model propensity of each evaluation submit.
+    submit_prop: &'a [f32],
+    /// Of each evaluation show.
+    show_prop: &'a [f32],
+    /// The IPW floor.
+    clip: f64,
+}
+
+impl HeadContext<'_, '_> {
+    /// Every metric of head `h` (column `k`) for one model's predictions.
+    fn head_metrics(&self, h: &HeadDef, k: usize, p: &Predictions) -> MetricMap {
+        let mut m = MetricMap::new();
+        self.labeled(h, k, p, &mut m);
+        self.oracle_shown(h, k, p, &mut m);
+        self.exposed(h, k, p, &mut m);
+        m
+    }
+
+    /// What a platform sees: submitted answers of this head's survey.
+    fn labeled(&self, h: &HeadDef, k: usize, pred: &Predictions, m: &mut MetricMap) {
+        let sets = self.sets;
+        let idx: Vec<usize> = (0..sets.submits.len())
+            .filter(|&i| sets.submits[i].survey == h.survey())
+            .collect();
+        let p = Predictions::column(pred.submits, pred.heads, k, idx.iter().copied());
+        let y: Vec<bool> = idx
+            .iter()
+            .map(|&i| h.label(sets.submits[i].answer, sets.submits[i].reasons))
+            .collect();
+        let yf: Vec<f64> = y.iter().map(|&b| b as u8 as f64).collect();
+        let ps: Vec<f64> = idx.iter().map(|&i| self.submit_prop[i] as f64).collect();
+        let w: Vec<f64> = ps.iter().map(|&q| 1.0 / q.max(self.clip)).collect();
+        m.insert(Metric::LABELED_N, Some(p.len() as f64));
+        m.insert(Metric::LABELED_AUC, defined(metrics::auc(&p, &y)));
+        m.insert(
+            Metric::LABELED_CALIBRATION,
+            defined(metrics::calibration(&p, &yf, None)),
+        );
+        m.insert(
+            Metric::LABELED_AUC_IPW,
+            defined(metrics::weighted_auc(&p, &y, Some(&w))),
+        );
+        m.insert(
+            Metric::LABELED_CALIBRATION_IPW,
+            defined(metrics::calibration(&p, &yf, Some(&w))),
+        );
+        m.insert(
+            Metric::LABELED_LOGLOSS,
+            defined(metrics::log_loss(&p, &yf, None)),
+        );
+        if let Ok(bands) = metrics::by_submit_band(&ps, &p, &y, None, &SUBMIT_BANDS) {
+            for (b, band) in bands.iter().enumerate() {
+                let (auc, cal) = Metric::band(b);
+                m.insert(auc, band.auc);
+                m.insert(cal, band.calibration);
+            }
+        }
+    }
+
+    /// What only the simulator knows: every show of this survey, answered or not, against the
+    /// latent answer and the true probability; and the same for the reluctant quarter.
+    fn oracle_shown(&self, h: &HeadDef, k: usize, pred: &Predictions, m: &mut MetricMap) {
+        let sets = self.sets;
+        let sidx: Vec<usize> = (0..sets.shows.len())
+            .filter(|&i| sets.shows[i].survey == h.survey())
+            .collect();
+        let sp = Predictions::column(pred.shows, pred.heads, k, sidx.iter().copied());
+        let sy: Vec<bool> = sidx
+            .iter()
+            .map(|&i| h.latent(&sets.shows[i].oracle.unwrap_or_default()))
+            .collect();
+        let rows: Vec<&ExposureRecord> = sidx.iter().map(|&i| sets.shows[i]).collect();
+        let st = truths(h, &rows);
+        m.insert(Metric::ORACLE_AUC_SHOWN, defined(metrics::auc(&sp, &sy)));
+        m.insert(
+            Metric::ORACLE_CALIBRATION_SHOWN,
+            defined(metrics::calibration(&sp, &st, None)),
+        );
+        // Against the true probability: no answer-draw noise, so differences show with fewer rows.
+        m.insert(
+            Metric::ORACLE_REGAUC_SHOWN,
+            defined(metrics::reg_auc(&sp, &st)),
+        );
+        // Reluctant answerers: the lowest quarter of predicted willingness among these shows.
+        let sprop: Vec<f64> = sidx.iter().map(|&i| self.show_prop[i] as f64).collect();
+        if let Ok(bands) = metrics::by_submit_band(&sprop, &sp, &sy, None, &[0.0, 0.25, 1.0]) {
+            m.insert(Metric::ORACLE_AUC_RELUCTANT, bands[0].auc);
+            m.insert(Metric::ORACLE_AUC_WILLING, bands[1].auc);
+        }
+        let mut order: Vec<usize> = (0..sidx.len()).collect();
+        order.sort_by(|&a, &b| sprop[a].total_cmp(&sprop[b]));
+        let q = order.len() / 4;
+        if q > 0 {
+            for ((cal, reg), part) in [
+                (
+                    (
+                        Metric::ORACLE_CALIBRATION_RELUCTANT,
+                        Metric::ORACLE_REGAUC_RELUCTANT,
+                    ),
+                    &order[..q],
+                ),
+                (
+                    (
+                        Metric::ORACLE_CALIBRATION_WILLING,
+                        Metric::ORACLE_REGAUC_WILLING,
+                    ),
+                    &order[q..],
+                ),
+            ] {
+                let lp: Vec<f64> = part.iter().map(|&i| sp[i]).collect();
+                let lt: Vec<f64> = part.iter().map(|&i| st[i]).collect();
+                m.insert(cal, defined(metrics::calibration(&lp, &lt, None)));
+                m.insert(reg, defined(metrics::reg_auc(&lp, &lt)));
+            }
+        }
+    }
+
+    /// Every exposure of the evaluation users: against the truth, and the paper's Nfb / Pfb
+    /// UAUC against buttons every user has (Eq. 11–12).
+    fn exposed(&self, h: &HeadDef, k: usize, pred: &Predictions, m: &mut MetricMap) {
+        let exposures = &self.sets.exposures;
+        let ep = Predictions::column(pred.exposures, pred.heads, k, 0..exposures.len());
+        let ey: Vec<bool> = exposures
+            .iter()
+            .map(|r| h.latent(&r.oracle.unwrap_or_default()))
+            .collect();
+        let et = truths(h, exposures);
+        m.insert(Metric::ORACLE_AUC_EXPOSED, defined(metrics::auc(&ep, &ey)));
+        m.insert(
+            Metric::ORACLE_CALIBRATION_EXPOSED,
+            defined(metrics::calibration(&ep, &et, None)),
+        );
+        m.insert(
+            Metric::ORACLE_REGAUC_EXPOSED,
+            defined(metrics::reg_auc(&ep, &et)),
+        );
+        let users: Vec<u32> = exposures.iter().map(|r| r.user_id).collect();
+        let nfb: Vec<bool> = exposures.iter().map(|r| r.dislike || r.report).collect();
+        let pfb: Vec<bool> = exposures
+            .iter()
+            .map(|r| r.like || r.share || r.favorite)
+            .collect();
+        let neg: Vec<f64> = ep.iter().map(|p| 1.0 - p).collect();
+        let u_n = metrics::uauc(&users, &ep, &nfb).ok();
+        let u_p = metrics::uauc(&users, &neg, &pfb).ok();
+        m.insert(Metric::UAUC_NFB, u_n.as_ref().map(|u| u.uauc));
+        m.insert(Metric::UAUC_PFB, u_p.as_ref().map(|u| u.uauc));
+        let paper = if matches!(h, HeadDef::Dislike) {
+            u_p
+        } else {
+            u_n
+        };
+        m.insert(Metric::UAUC, paper.as_ref().map(|u| u.uauc));
+        m.insert(
+            Metric::UAUC_USERS,
+            paper.as_ref().map(|u| u.users_counted as f64),
+        );
+    }
+}
+
+/// A calibration curve of `bins` equally filled bins by prediction: each bin's mean prediction
+/// against its mean truth.
+pub fn curve(pred: &[f64], truth: &[f64], bins: usize) -> Curve {
+    let mut order: Vec<usize> = (0..pred.len()).collect();
+    order.sort_by(|&a, &b| pred[a].total_cmp(&pred[b]));
+    let mut c = Curve::default();
+    for b in 0..bins {
+        let lo = b * order.len() / bins;
+        let hi = (b + 1) * order.len() / bins;
+        if hi > lo {
+            let n = (hi - lo) as f64;
+            c.predicted
+                .push(order[lo..hi].iter().map(|&i| pred[i]).sum::<f64>() / n);
+            c.truth
+                .push(order[lo..hi].iter().map(|&i| truth[i]).sum::<f64>() / n);
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curve_hand_values() {
+        // Six rows in three bins of two, by prediction: (0.1, 0.2), (0.3, 0.4), (0.8, 0.9).
+        let pred = [0.9, 0.1, 0.4, 0.3, 0.2, 0.8];
+        let truth = [1.0, 0.0, 0.5, 0.1, 0.2, 0.7];
+        let c = curve(&pred, &truth, 3);
+        let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+        assert!(
+            close(&c.predicted, &[0.15, 0.35, 0.85]),
+            "{:?}",
+            c.predicted
+        );
+        assert!(close(&c.truth, &[0.1, 0.3, 0.85]), "{:?}", c.truth);
+        // Fewer rows than bins: only the bins that get a row.
+        let c = curve(&[0.5, 0.2], &[1.0, 0.0], 4);
+        assert_eq!(c.predicted, vec![0.2, 0.5]);
+        assert_eq!(c.truth, vec![0.0, 1.0]);
+        assert_eq!(curve(&[], &[], 10), Curve::default());
+    }
+}

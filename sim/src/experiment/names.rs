@@ -1,0 +1,419 @@
+//! The names the experiment writes and reads: survey-model variants and metric keys. Each is a
+//! type, so a misspelt name fails to compile instead of coming back `None` and reading as
+//! "inconclusive". In `results.json` they are the same strings as always.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A survey-model variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// Trained on submitted answers as they come (section 3.1).
+    Baseline,
+    /// Weighted by the inverse of the submit model's propensity (section 3.2).
+    ResponseDebias,
+    /// A student trained on the teacher's pseudo labels (section 3.3).
+    Distillation,
+    /// Distillation with inverse propensity weights on the labelled rows and the teacher.
+    DistillationResponseDebias,
+    /// Beyond the paper: answer-dependent propensities from an always-answered panel.
+    PanelDebias,
+}
+
+impl Variant {
+    /// Every variant, in report order.
+    pub const ALL: [Variant; 5] = [
+        Variant::Baseline,
+        Variant::ResponseDebias,
+        Variant::Distillation,
+        Variant::DistillationResponseDebias,
+        Variant::PanelDebias,
+    ];
+
+    /// The name in `results.json`, CSV files and file names.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variant::Baseline => "baseline",
+            Variant::ResponseDebias => "response_debias",
+            Variant::Distillation => "distillation",
+            Variant::DistillationResponseDebias => "distillation_response_debias",
+            Variant::PanelDebias => "panel_debias",
+        }
+    }
+
+    /// The name in tables and plots.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Variant::Baseline => "Baseline",
+            Variant::ResponseDebias => "Response debias",
+            Variant::Distillation => "Distillation",
+            Variant::DistillationResponseDebias => "Distill. + resp. debias",
+            Variant::PanelDebias => "Panel debias (ours)",
+        }
+    }
+
+    /// The variant of a name, if there is one.
+    pub fn parse(name: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.name() == name)
+    }
+}
+
+/// By name: the order `results.json` has always listed variants in.
+impl Ord for Variant {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.name().cmp(other.name())
+    }
+}
+
+impl PartialOrd for Variant {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl Serialize for Variant {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Variant {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Variant::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown variant `{name}`: expected one of {}",
+                Variant::ALL.map(Variant::name).join(", ")
+            ))
+        })
+    }
+}
+
+/// A metric key. Only the constants below exist, so every key that is written or read is one
+/// the compiler knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Metric(&'static str);
+
+macro_rules! metrics {
+    ($($(#[$doc:meta])* $name:ident = $key:literal;)*) => {
+        impl Metric {
+            $($(#[$doc])* pub const $name: Metric = Metric($key);)*
+            /// Every metric key.
+            pub const ALL: &'static [Metric] = &[$(Metric::$name),*];
+        }
+    };
+}
+
+metrics! {
+    // What a platform sees: submitted answers of the evaluation period.
+    /// Submitted answers of the head's survey.
+    LABELED_N = "labeled_n";
+    /// AUC on submitted answers.
+    LABELED_AUC = "labeled_auc";
+    /// Calibration (Eq. 10) on submitted answers.
+    LABELED_CALIBRATION = "labeled_calibration";
+    /// AUC on submitted answers, weighted by inverse propensity.
+    LABELED_AUC_IPW = "labeled_auc_ipw";
+    /// Calibration on submitted answers, weighted by inverse propensity.
+    LABELED_CALIBRATION_IPW = "labeled_calibration_ipw";
+    /// Log loss on submitted answers.
+    LABELED_LOGLOSS = "labeled_logloss";
+    /// AUC in the lowest quarter of the submit score (Table 2).
+    BAND_P0_P25_AUC = "band_p0_p25_auc";
+    /// Calibration in the lowest quarter of the submit score.
+    BAND_P0_P25_CALIBRATION = "band_p0_p25_calibration";
+    /// AUC in the second quarter of the submit score.
+    BAND_P25_P50_AUC = "band_p25_p50_auc";
+    /// Calibration in the second quarter.
+    BAND_P25_P50_CALIBRATION = "band_p25_p50_calibration";
+    /// AUC in the third quarter.
+    BAND_P50_P75_AUC = "band_p50_p75_auc";
+    /// Calibration in the third quarter.
+    BAND_P50_P75_CALIBRATION = "band_p50_p75_calibration";
+    /// AUC in the top quarter.
+    BAND_P75_P100_AUC = "band_p75_p100_auc";
+    /// Calibration in the top quarter.
+    BAND_P75_P100_CALIBRATION = "band_p75_p100_calibration";
+    // What only the simulator knows.
+    /// AUC against the latent answer over every survey show, answered or not.
+    ORACLE_AUC_SHOWN = "oracle_auc_shown";
+    /// Calibration against the true probability over every show.
+    ORACLE_CALIBRATION_SHOWN = "oracle_calibration_shown";
+    /// regAUC against the true probability over every show.
+    ORACLE_REGAUC_SHOWN = "oracle_regauc_shown";
+    /// AUC over the shows in the lowest quarter of predicted willingness.
+    ORACLE_AUC_RELUCTANT = "oracle_auc_reluctant";
+    /// AUC over the other three quarters.
+    ORACLE_AUC_WILLING = "oracle_auc_willing";
+    /// Calibration over the reluctant quarter.
+    ORACLE_CALIBRATION_RELUCTANT = "oracle_calibration_reluctant";
+    /// Calibration over the other three quarters.
+    ORACLE_CALIBRATION_WILLING = "oracle_calibration_willing";
+    /// regAUC over the reluctant quarter.
+    ORACLE_REGAUC_RELUCTANT = "oracle_regauc_reluctant";
+    /// regAUC over the other three quarters.
+    ORACLE_REGAUC_WILLING = "oracle_regauc_willing";
+    /// AUC against the latent answer over every exposure of the evaluation users.
+    ORACLE_AUC_EXPOSED = "oracle_auc_exposed";
+    /// Calibration over every exposure.
+    ORACLE_CALIBRATION_EXPOSED = "oracle_calibration_exposed";
+    /// regAUC over every exposure.
+    ORACLE_REGAUC_EXPOSED = "oracle_regauc_exposed";
+    /// Nfb UAUC (Eq. 11–12): dislikes and reports.
+    UAUC_NFB = "uauc_nfb";
+    /// Pfb UAUC: likes, shares and favourites.
+    UAUC_PFB = "uauc_pfb";
+    /// The paper's UAUC for the head: Pfb for `dislike`, Nfb for the others.
+    UAUC = "uauc";
+    /// Users counted in that UAUC.
+    UAUC_USERS = "uauc_users";
+    // Rates of a head (evaluation period).
+    /// Mean true probability over every show.
+    RATE_TRUE = "rate_true";
+    /// Mean true probability over every exposure of the evaluation users.
+    RATE_TRUE_EXPOSED = "rate_true_exposed";
+    /// Eq. 2 on submitted answers.
+    RATE_NAIVE = "rate_naive";
+    /// Eq. 13 with the submit model's propensity.
+    RATE_DEBIASED = "rate_debiased";
+    /// Eq. 13 with the true (feature-level) propensity.
+    RATE_DEBIASED_TRUE_PROPENSITY = "rate_debiased_true_propensity";
+    /// Eq. 5: the response-debias model's mean prediction over every show.
+    RATE_EQ5_RESPONSE_DEBIAS = "rate_eq5_response_debias";
+    /// Eq. 2 on the panel's answers.
+    RATE_PANEL = "rate_panel";
+    /// The doubly robust rate with answer-dependent propensities.
+    RATE_DR = "rate_dr";
+    // The survey-submit model.
+    /// AUC of submission over evaluation shows.
+    AUC = "auc";
+    /// Calibration of submission.
+    CALIBRATION = "calibration";
+    /// AUC the true propensity reaches.
+    AUC_TRUE_PROPENSITY = "auc_true_propensity";
+    /// Pearson correlation with the true propensity.
+    CORR_WITH_TRUE_PROPENSITY = "corr_with_true_propensity";
+    /// Mean absolute error against the true propensity.
+    MEAN_ABS_ERROR = "mean_abs_error";
+    /// Mean predicted propensity.
+    MEAN_PREDICTED = "mean_predicted";
+    /// Mean true propensity.
+    MEAN_TRUE = "mean_true";
+}
+
+impl Metric {
+    /// The key in `results.json` and the CSV tables.
+    pub const fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// The metric of a key, if there is one.
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::ALL.iter().copied().find(|m| m.0 == name)
+    }
+
+    /// AUC and calibration of submit-score band `b` of [`SUBMIT_BANDS`].
+    pub const fn band(b: usize) -> (Metric, Metric) {
+        const BANDS: [(Metric, Metric); 4] = [
+            (Metric::BAND_P0_P25_AUC, Metric::BAND_P0_P25_CALIBRATION),
+            (Metric::BAND_P25_P50_AUC, Metric::BAND_P25_P50_CALIBRATION),
+            (Metric::BAND_P50_P75_AUC, Metric::BAND_P50_P75_CALIBRATION),
+            (Metric::BAND_P75_P100_AUC, Metric::BAND_P75_P100_CALIBRATION),
+        ];
+        BANDS[b]
+    }
+}
+
+/// The quantile edges of the submit-score bands of Table 2.
+pub const SUBMIT_BANDS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+
+/// By name: the order `results.json` has always listed metrics in.
+impl Ord for Metric {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.cmp(other.0)
+    }
+}
+
+impl PartialOrd for Metric {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.0)
+    }
+}
+
+impl Serialize for Metric {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Metric {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Metric::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown metric `{name}`")))
+    }
+}
+
+/// A metric of the closed-loop A/B test: per head, or one of the buttons and totals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AbKey {
+    /// Mean true probability of the head's issue per exposure.
+    TrueRate(crate::heads::HeadDef),
+    /// Eq. 2 on the arm's submitted answers.
+    SurveyRate(crate::heads::HeadDef),
+    /// Eq. 13 on the arm's submitted answers.
+    DebiasedRate(crate::heads::HeadDef),
+    /// Dislikes per exposure.
+    DislikeRate,
+    /// Reports per exposure.
+    ReportRate,
+    /// Likes per exposure.
+    LikeRate,
+    /// Shares per exposure.
+    ShareRate,
+    /// Share of users still active at the end.
+    Retention,
+    /// Exposures per user.
+    ExposuresPerUser,
+}
+
+impl AbKey {
+    /// The buttons, in the order the A/B test counts them.
+    pub const BUTTONS: [AbKey; 4] = [
+        AbKey::DislikeRate,
+        AbKey::ReportRate,
+        AbKey::LikeRate,
+        AbKey::ShareRate,
+    ];
+
+    /// The key in `results.json`: `true_rate_sexual`, `dislike_rate`, ...
+    pub fn name(&self) -> String {
+        match self {
+            AbKey::TrueRate(h) => format!("true_rate_{}", h.name()),
+            AbKey::SurveyRate(h) => format!("survey_rate_{}", h.name()),
+            AbKey::DebiasedRate(h) => format!("debiased_rate_{}", h.name()),
+            AbKey::DislikeRate => "dislike_rate".into(),
+            AbKey::ReportRate => "report_rate".into(),
+            AbKey::LikeRate => "like_rate".into(),
+            AbKey::ShareRate => "share_rate".into(),
+            AbKey::Retention => "retention".into(),
+            AbKey::ExposuresPerUser => "exposures_per_user".into(),
+        }
+    }
+
+    /// The key of a name, if there is one.
+    pub fn parse(name: &str) -> Option<AbKey> {
+        use crate::heads::HeadDef;
+        let head = |prefix: &str| {
+            name.strip_prefix(prefix)
+                .and_then(|h| HeadDef::parse(h).ok())
+        };
+        if let Some(h) = head("true_rate_") {
+            return Some(AbKey::TrueRate(h));
+        }
+        if let Some(h) = head("survey_rate_") {
+            return Some(AbKey::SurveyRate(h));
+        }
+        if let Some(h) = head("debiased_rate_") {
+            return Some(AbKey::DebiasedRate(h));
+        }
+        [
+            AbKey::DislikeRate,
+            AbKey::ReportRate,
+            AbKey::LikeRate,
+            AbKey::ShareRate,
+            AbKey::Retention,
+            AbKey::ExposuresPerUser,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
+    /// What the surveys say, as against what happened.
+    pub fn is_surveyed(&self) -> bool {
+        matches!(self, AbKey::SurveyRate(_) | AbKey::DebiasedRate(_))
+    }
+}
+
+/// By name: the order `results.json` has always listed A/B metrics in.
+impl Ord for AbKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.name().cmp(&other.name())
+    }
+}
+
+impl PartialOrd for AbKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for AbKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.name())
+    }
+}
+
+impl Serialize for AbKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for AbKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        AbKey::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown A/B metric `{name}`")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heads::HeadDef;
+
+    #[test]
+    fn names_round_trip_and_sort_as_strings() {
+        for v in Variant::ALL {
+            assert_eq!(Variant::parse(v.name()), Some(v));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for m in Metric::ALL {
+            assert_eq!(Metric::parse(m.name()), Some(*m));
+            assert!(seen.insert(m.name()), "{m} twice");
+        }
+        let mut vs = Variant::ALL.to_vec();
+        vs.sort();
+        let mut names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+        names.sort();
+        assert_eq!(vs.iter().map(|v| v.name()).collect::<Vec<_>>(), names);
+        let k = AbKey::TrueRate(HeadDef::Reason(0));
+        assert_eq!(k.name(), "true_rate_sexual");
+        assert_eq!(AbKey::parse("true_rate_sexual"), Some(k));
+        assert_eq!(AbKey::parse("retention"), Some(AbKey::Retention));
+        assert_eq!(AbKey::parse("true_rate_nonsense"), None);
+    }
+
+    #[test]
+    fn an_unknown_name_fails_loudly() {
+        let e = serde_json::from_str::<Metric>("\"oracle_regauc_shwn\"").unwrap_err();
+        assert!(e.to_string().contains("oracle_regauc_shwn"), "{e}");
+        let e = serde_json::from_str::<Variant>("\"basline\"").unwrap_err();
+        assert!(e.to_string().contains("basline"), "{e}");
+    }
+}

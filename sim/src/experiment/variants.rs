@@ -1,0 +1,283 @@
+//! The survey-model variants: the baseline (section 3.1), response debias by inverse propensity
+//! weights (3.2), pseudo-label distillation with and without them (3.3, Eq. 7–9), and, where the
+//! scenario has a panel, answer-dependent propensities (beyond the paper).
+
+use std::collections::BTreeMap;
+
+use burn::prelude::Device;
+use usm_core::data::{Features, Labels};
+use usm_core::metrics;
+use usm_core::models::{SurveyModel, SurveyModelConfig, TeacherConfig, TeacherModel};
+use usm_core::train::TrainReport;
+
+use super::event::{Event, train_note};
+use super::names::{Metric, Variant};
+use super::replicate::{MetricMap, Split};
+use super::submit::{SubmitFit, defined};
+use crate::datasets::{POSTERIOR, posterior, survey_labels};
+use crate::error::Result;
+use crate::heads::HeadDef;
+use crate::records::{Answer, ExposureRecord, SurveyKind};
+
+/// Likelihood ratios `P(submit | answer) / P(submit)` per (survey, answer), from a panel.
+pub type PanelRatios = BTreeMap<(SurveyKind, Answer), f64>;
+
+/// The trained variants and what training them measured.
+pub struct Trained {
+    /// Each variant's model, in training order.
+    pub models: Vec<(Variant, SurveyModel)>,
+    /// head → the (unweighted) teacher's metrics on evaluation submits.
+    pub teacher: BTreeMap<HeadDef, MetricMap>,
+    /// Pseudo-label cells Eq. 8 kept for the last student trained.
+    pub pseudo_cells_kept: usize,
+    /// The panel's answer-dependent ratios, where the scenario has a panel.
+    pub panel: Option<PanelRatios>,
+    /// model name → training report.
+    pub training: BTreeMap<String, TrainReport>,
+}
+
+/// Everything the variants train on: the labelled rows, their weights, the model shape.
+struct Training<'a, 'b> {
+    split: &'a Split<'b>,
+    device: &'a Device,
+    x: Features,
+    /// Inverse propensity weights, one per cell (row × head).
+    ipw: Vec<f32>,
+    survey: SurveyModelConfig,
+    reports: BTreeMap<String, TrainReport>,
+}
+
+impl Training<'_, '_> {
+    /// Trains one survey model (student or not) named `name` with training seed `k`.
+    fn fit(
+        &mut self,
+        name: &str,
+        (x, y, w): (&Features, &Labels, Option<&[f32]>),
+        k: u64,
+        report: &mut dyn FnMut(Event),
+    ) -> Result<SurveyModel> {
+        let mut m = SurveyModel::new(&self.survey, self.device)?;
+        let rep = m.fit(
+            x,
+            y,
+            w,
+            &self.split.seeded(&self.split.exp.train, k),
+            &mut train_note(name, report),
+        )?;
+        self.reports.insert(name.into(), rep);
+        Ok(m)
+    }
+}
+
+/// Trains every variant that applies, in a fixed order (each seed is fixed by its place).
+pub fn train_variants(
+    split: &Split,
+    submit: &SubmitFit,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+) -> Result<Trained> {
+    let exp = split.exp;
+    let spec = split.spec;
+    let nh = split.heads().len();
+    let mut t = Training {
+        split,
+        device,
+        x: spec.features(split.train_submits.iter().copied()),
+        ipw: per_cell(&exp.ipw.weights(&submit.train_prop)?, nh),
+        survey: SurveyModelConfig {
+            heads: split.heads().iter().map(|h| h.name().to_string()).collect(),
+            vocab: spec.vocab,
+            n_dense: spec.n_dense(),
+            arch: exp.arch.clone(),
+            lhuc: true,
+            seed: split.seed,
+        },
+        reports: BTreeMap::new(),
+    };
+    let x = t.x.clone();
+    let y = &split.train_labels;
+    let mut models = vec![(
+        Variant::Baseline,
+        t.fit("baseline", (&x, y, None), 2, report)?,
+    )];
+    let ipw = t.ipw.clone();
+    models.push((
+        Variant::ResponseDebias,
+        t.fit("response_debias", (&x, y, Some(&ipw)), 3, report)?,
+    ));
+    let distilled = distill(&mut t, report)?;
+    models.extend(distilled.students);
+    let panel = (!split.world.data.train_panel.is_empty())
+        .then(|| panel_ratios(&split.world.data.train_shows, &split.world.data.train_panel));
+    if let Some(ratios) = &panel {
+        let model = train_panel_variant(&mut t, submit, ratios, report)?;
+        models.push((Variant::PanelDebias, model));
+    }
+    Ok(Trained {
+        models,
+        teacher: distilled.teacher,
+        pseudo_cells_kept: distilled.pseudo_cells_kept,
+        panel,
+        training: t.reports,
+    })
+}
+
+/// What distillation produced.
+struct Distilled {
+    students: Vec<(Variant, SurveyModel)>,
+    teacher: BTreeMap<HeadDef, MetricMap>,
+    pseudo_cells_kept: usize,
+}
+
+/// Teachers (Eq. 7) label the pseudo-label stream; students learn from it (Eq. 8–9). Once
+/// unweighted (distillation), once with inverse propensity weights (distillation + response
+/// debias).
+fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled> {
+    let split = t.split;
+    let exp = split.exp;
+    let spec = split.spec;
+    let heads = split.heads();
+    let nh = heads.len();
+    let names = t.survey.heads.clone();
+    let tcfg = TeacherConfig {
+        survey: t.survey.clone(),
+        n_posterior: POSTERIOR.len(),
+    };
+    let pseudo_rows = &split.world.data.pseudo;
+    let x_pseudo = spec.features(pseudo_rows.iter());
+    let post_pseudo = posterior(pseudo_rows.iter());
+    let post_train = posterior(split.train_submits.iter().copied());
+    let eval_submits = &split.eval.submits;
+    let x_eval_sub = spec.features(eval_submits.iter().copied());
+    let post_eval_sub = posterior(eval_submits.iter().copied());
+    let x_train = t.x.clone();
+    let ipw = t.ipw.clone();
+    let mut out = Distilled {
+        students: Vec::new(),
+        teacher: BTreeMap::new(),
+        pseudo_cells_kept: 0,
+    };
+    for (variant, weighted, k) in [
+        (Variant::Distillation, false, 4u64),
+        (Variant::DistillationResponseDebias, true, 6),
+    ] {
+        let (tname, sname) = if weighted {
+            ("teacher_response_debias", "student_response_debias")
+        } else {
+            ("teacher", "student")
+        };
+        let mut teacher = TeacherModel::new(&tcfg, t.device)?;
+        let w = weighted.then_some(ipw.as_slice());
+        let rep = teacher.fit(
+            &x_train,
+            &post_train,
+            &split.train_labels,
+            w,
+            &split.seeded(&exp.train, k),
+            &mut train_note(tname, report),
+        )?;
+        t.reports.insert(tname.into(), rep);
+        if !weighted {
+            let tp = teacher.predict(&x_eval_sub, &post_eval_sub)?;
+            for (hk, h) in heads.iter().enumerate() {
+                let idx: Vec<usize> = (0..eval_submits.len())
+                    .filter(|&i| eval_submits[i].survey == h.survey())
+                    .collect();
+                let p: Vec<f64> = idx.iter().map(|&i| tp.p[i * nh + hk] as f64).collect();
+                let y: Vec<bool> = idx
+                    .iter()
+                    .map(|&i| h.label(eval_submits[i].answer, eval_submits[i].reasons))
+                    .collect();
+                out.teacher
+                    .entry(*h)
+                    .or_default()
+                    .insert(Metric::LABELED_AUC, defined(metrics::auc(&p, &y)));
+            }
+        }
+        let pseudo = if pseudo_rows.is_empty() {
+            Labels {
+                heads: names.clone(),
+                ..Labels::default()
+            }
+        } else {
+            let tp = teacher.predict(&x_pseudo, &post_pseudo)?;
+            exp.distill.pseudo_labels(&names, &tp.p)?
+        };
+        out.pseudo_cells_kept = pseudo.mask.iter().filter(|&&b| b).count();
+        let (xs, ys, ws) = exp
+            .distill
+            .student_set((&x_train, &split.train_labels, w), (&x_pseudo, &pseudo))?;
+        let student = t.fit(sname, (&xs, &ys, Some(&ws)), k + 1, report)?;
+        out.students.push((variant, student));
+    }
+    Ok(out)
+}
+
+/// The panel variant: submitted answers weighted by answer-dependent propensities, plus the
+/// panel's own answers at weight 1.
+fn train_panel_variant(
+    t: &mut Training,
+    submit: &SubmitFit,
+    ratios: &PanelRatios,
+    report: &mut dyn FnMut(Event),
+) -> Result<SurveyModel> {
+    let split = t.split;
+    let exp = split.exp;
+    let prop: Vec<f32> = split
+        .train_submits
+        .iter()
+        .zip(&submit.train_prop)
+        .map(|(r, &p)| answer_propensity(p as f64, ratios, r, exp.ipw.clip) as f32)
+        .collect();
+    let mut wrows = exp.ipw.weights(&prop)?;
+    let mut x = t.x.clone();
+    let mut y = split.train_labels.clone();
+    let panel: Vec<&ExposureRecord> = split.world.data.train_panel.iter().collect();
+    x.extend(&split.spec.features(panel.iter().copied()))?;
+    y.extend(&survey_labels(split.heads(), panel.iter().copied()))?;
+    wrows.extend(std::iter::repeat_n(1.0, panel.len()));
+    let w = per_cell(&wrows, split.heads().len());
+    t.fit("panel_debias", (&x, &y, Some(&w)), 8, report)
+}
+
+/// A feature-level propensity `p` times the panel's ratio for the row's answer, clamped to
+/// `[clip, 1]`.
+pub fn answer_propensity(p: f64, ratios: &PanelRatios, r: &ExposureRecord, clip: f64) -> f64 {
+    (p * ratios.get(&(r.survey, r.answer)).copied().unwrap_or(1.0)).clamp(clip, 1.0)
+}
+
+/// Repeats per-row weights over heads.
+fn per_cell(w: &[f32], heads: usize) -> Vec<f32> {
+    w.iter()
+        .flat_map(|&v| std::iter::repeat_n(v, heads))
+        .collect()
+}
+
+/// Answer-dependent propensity from a panel (naive Bayes over answers, Schnabel et al. 2016):
+/// `P(submit | answer) = P(answer | submit) P(submit) / P(answer)`, with `P(answer)` from the
+/// panel, which answers at random. Returned as the likelihood ratio `P(submit | answer) /
+/// P(submit)` per (survey, answer), to multiply a feature-based propensity by.
+pub fn panel_ratios(shows: &[ExposureRecord], panel: &[ExposureRecord]) -> PanelRatios {
+    let mut out = BTreeMap::new();
+    for kind in [SurveyKind::Satisfaction, SurveyKind::Inappropriate] {
+        let answers: &[Answer] = if kind == SurveyKind::Satisfaction {
+            &[Answer::Like, Answer::Neutral, Answer::Dislike]
+        } else {
+            &[Answer::Suitable, Answer::AdultOnly, Answer::NotSuitable]
+        };
+        let subs: Vec<&ExposureRecord> = shows
+            .iter()
+            .filter(|r| r.survey == kind && r.submitted)
+            .collect();
+        let pan: Vec<&ExposureRecord> = panel.iter().filter(|r| r.survey == kind).collect();
+        for &a in answers {
+            // Add-one smoothing keeps rare answers finite.
+            let p_a_sub = (subs.iter().filter(|r| r.answer == a).count() as f64 + 1.0)
+                / (subs.len() as f64 + answers.len() as f64);
+            let p_a = (pan.iter().filter(|r| r.answer == a).count() as f64 + 1.0)
+                / (pan.len() as f64 + answers.len() as f64);
+            out.insert((kind, a), p_a_sub / p_a);
+        }
+    }
+    out
+}
