@@ -373,7 +373,7 @@ impl Scorer {
         let mut net = self
             .spec
             .net_spec()
-            .init(&ad)
+            .init(&ad)?
             .with_head_biases(&base_logits, &ad);
         let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
         let mut adam_cfg = AdamConfig::new().with_epsilon(1e-8);

@@ -271,12 +271,12 @@ pub fn csv_tables(res: &Results) -> Vec<(String, String)> {
     let mut v = String::from("variant,head,metric,value,ci_lo,ci_hi\n");
     for (name, out) in &res.variants {
         for (h, m) in &out.heads {
-            metric_rows(&mut v, &[name, h], m);
+            metric_rows(&mut v, &[name.name(), h.name()], m);
         }
     }
     let mut r = String::from("head,estimate,value,ci_lo,ci_hi\n");
     for (h, m) in &res.rates {
-        metric_rows(&mut r, &[h], m);
+        metric_rows(&mut r, &[h.name()], m);
     }
     let mut a = String::from("treatment,metric,control,treatment_value,rel_change,ci_lo,ci_hi\n");
     for (t, ms) in &res.ab {
@@ -324,7 +324,8 @@ fn rel_error(m: &Metrics, key: Metric) -> Option<(f64, Option<[f64; 2]>)> {
 /// SVG plots: name → contents.
 pub fn plots(res: &Results) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let heads: Vec<String> = res.rates.keys().cloned().collect();
+    let heads: Vec<HeadDef> = res.rates.keys().copied().collect();
+    let names: Vec<String> = heads.iter().map(|h| h.name().to_string()).collect();
     let est = [
         (Metric::RATE_NAIVE, "naive (Eq. 2)"),
         (Metric::RATE_DEBIASED, "debiased (Eq. 13)"),
@@ -336,10 +337,10 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
     ];
     let series: Vec<Series> = est
         .iter()
-        .filter(|(k, _)| res.rates.values().any(|m| m.get(k).is_some()))
+        .filter(|(k, _)| res.rates.values().any(|m| m.get(*k).is_some()))
         .map(|(k, name)| Series {
             name: name.to_string(),
-            values: heads.iter().map(|h| rel_error(&res.rates[h], k)).collect(),
+            values: heads.iter().map(|h| rel_error(&res.rates[h], *k)).collect(),
         })
         .collect();
     out.push((
@@ -526,7 +527,7 @@ pub fn html(res: &Results) -> String {
         o += "</tr>";
     }
     o += "</table>";
-    let table = |o: &mut String, title: &str, cols: &[(&str, &str)]| {
+    let table = |o: &mut String, title: &str, cols: &[(Metric, &str)]| {
         let _ = write!(o, "<h2>{title}</h2><table><tr><th>head</th><th>model</th>");
         for (_, c) in cols {
             let _ = write!(o, "<th>{c}</th>");
@@ -536,7 +537,7 @@ pub fn html(res: &Results) -> String {
             for (v, out) in &res.variants {
                 let _ = write!(o, "<tr><td>{h}</td><td>{}</td>", nice(v));
                 for (k, _) in cols {
-                    let _ = write!(o, "<td>{}</td>", with_ci(&out.heads[h], k));
+                    let _ = write!(o, "<td>{}</td>", with_ci(&out.heads[h], *k));
                 }
                 *o += "</tr>";
             }
