@@ -11,7 +11,7 @@ use crate::error::{CoreError, Result, all_finite, same_len};
 use crate::loss::{bce_logit, sigmoid, weighted_bce_sum};
 use crate::net::{ArchConfig, Net, NetSpec};
 use crate::rng::Rng;
-use crate::tables::{AdamParams, Tables};
+use crate::tables::{AdamParams, AdamStep, Tables};
 use crate::train::{EpochStats, LossNorm, TrainConfig, TrainEvent, TrainReport};
 
 /// Which model a scorer is; saved with it so a teacher can never load as a servable model.
@@ -211,32 +211,101 @@ impl Scorer {
         Ok(out)
     }
 
-    /// Forward and backward of `rows` on the autodiff device: the loss (already divided by
-    /// `denom`), the gradient of the embedding input row by row, and the net's gradients.
+    /// Forward and backward of a batch on the autodiff device: the loss (already divided by the
+    /// batch's `denom`), the gradient of the embedding input row by row, and the net's gradients.
     async fn half_step(
         &self,
         net: &Net,
         tables: &Tables,
         x: &InputView<'_>,
-        rows: &[usize],
-        y: Vec<f32>,
-        w: Vec<f32>,
-        denom: f64,
+        batch: Batch<'_>,
         ad: &Device,
-    ) -> Result<(f64, Vec<f32>, GradientsParams)> {
-        let (b, h) = (rows.len(), self.spec.heads.len());
-        let (emb, dense) = self.inputs(tables, x, rows, ad);
+    ) -> Result<StepGrads> {
+        let (b, h) = (batch.rows.len(), self.spec.heads.len());
+        let (emb, dense) = self.inputs(tables, x, batch.rows, ad);
         let emb = emb.require_grad();
         let logits = net.forward(emb.clone(), dense);
-        let loss = weighted_bce_sum(logits, tensor2(y, b, h, ad), tensor2(w, b, h, ad))
-            .mul_scalar(1.0 / denom);
+        let loss = weighted_bce_sum(
+            logits,
+            tensor2(batch.y, b, h, ad),
+            tensor2(batch.w, b, h, ad),
+        )
+        .mul_scalar(1.0 / batch.denom);
         let grads = loss.backward();
         let loss_v = read_f32(loss.inner().reshape([1, 1])).await?[0] as f64;
         let emb_grad = emb
             .grad(&grads)
             .ok_or_else(|| CoreError::Backend("no gradient for the embedding input".into()))?;
         let emb_grad = read_f32(emb_grad).await?;
-        Ok((loss_v, emb_grad, GradientsParams::from_grads(grads, net)))
+        Ok(StepGrads {
+            loss: loss_v,
+            emb_grad,
+            grads: GradientsParams::from_grads(grads, net),
+        })
+    }
+
+    /// Forward and backward of a whole batch. A batch of at least `2 * MIN_HALF` rows runs as
+    /// two halves, each its own graph: natively they run side by side (burn's element-wise
+    /// kernels use one thread each), and their gradients add up to the whole batch's. The split
+    /// depends only on the batch, never on threads.
+    async fn train_step(
+        &self,
+        net: &Net,
+        tables: &Tables,
+        x: &InputView<'_>,
+        batch: Batch<'_>,
+        ad: &Device,
+    ) -> Result<StepGrads> {
+        if batch.rows.len() < 2 * MIN_HALF {
+            return self.half_step(net, tables, x, batch, ad).await;
+        }
+        // The second half runs on a fork of the net: the same weights and parameter ids, but
+        // fresh autodiff leaves, so the two graphs never meet (burn's graph locator deadlocks
+        // when two threads build onto one graph).
+        let twin = net.clone().fork(ad);
+        let (first_half, second_half) = batch.halves(self.spec.heads.len());
+        let first = self.half_step(net, tables, x, first_half, ad);
+        let second = self.half_step(&twin, tables, x, second_half, ad);
+        #[cfg(not(target_arch = "wasm32"))]
+        let (a, z) = rayon::join(|| block_on(first), || block_on(second));
+        // One thread, and WebGPU reads that must be awaited: one after the other.
+        #[cfg(target_arch = "wasm32")]
+        let (a, z) = (first.await, second.await);
+        let (a, z) = (a?, z?);
+        let mut acc = GradientsAccumulator::new();
+        acc.accumulate(net, a.grads);
+        acc.accumulate(net, z.grads);
+        let mut emb_grad = a.emb_grad;
+        emb_grad.extend(z.emb_grad);
+        Ok(StepGrads {
+            loss: a.loss + z.loss,
+            emb_grad,
+            grads: acc.grads(),
+        })
+    }
+
+    /// The weighted mean cross-entropy of `net` on the held-out rows.
+    async fn val_loss(
+        &self,
+        (net, tables): (&Net, &Tables),
+        x: &InputView<'_>,
+        rows: &[usize],
+        cells: &Cells<'_>,
+        batch: usize,
+    ) -> Result<f64> {
+        let h = cells.heads;
+        let logits = self.logits_rows(net, tables, x, rows, batch).await?;
+        let (mut s, mut sw) = (0.0, 0.0);
+        for (i, &r) in rows.iter().enumerate() {
+            for k in 0..h {
+                let cw = cells.weight(r, k) as f64;
+                if cw > 0.0 {
+                    s += cw * bce_logit(logits[i * h + k] as f64, cells.labels.y[r * h + k] as f64);
+                    sw += cw;
+                }
+            }
+        }
+        Ok(s / sw.max(f64::MIN_POSITIVE))
     }
 
     /// The id embeddings and the dense block of `rows`, as tensors on `device`; no dense
@@ -287,7 +356,8 @@ impl Scorer {
 
     /// Trains from fresh weights (seeded by `cfg.seed`) on the labelled rows of `labels`.
     /// `weights`, `n x heads`, multiply each cell's loss (inverse propensities, the distillation
-    /// `alpha`); a cell whose mask is off never counts.
+    /// `alpha`); a cell whose mask is off never counts. Adam on the net, lazy Adam on the rows of
+    /// the embedding tables a batch touches, and early stopping on a held-out share of rows.
     pub async fn fit_async(
         &mut self,
         x: &InputView<'_>,
@@ -297,72 +367,18 @@ impl Scorer {
         progress: &mut dyn FnMut(&TrainEvent),
     ) -> Result<TrainReport> {
         cfg.validate()?;
-        self.check_input(x)?;
-        let h = self.spec.heads.len();
-        if labels.heads != self.spec.heads {
-            return Err(CoreError::config(
-                "labels.heads",
-                format!("{:?}", labels.heads),
-                format!("the model's heads {:?}", self.spec.heads),
-            ));
-        }
-        same_len("fit", "feature rows", x.n, "label rows", labels.len())?;
-        if let Some(w) = weights {
-            same_len("fit", "rows x heads", x.n * h, "weights", w.len())?;
-            all_finite("fit: weights", w)?;
-            if let Some(index) = w.iter().position(|&v| v < 0.0) {
-                return Err(CoreError::OutOfRange {
-                    what: "fit: weights".into(),
-                    index,
-                    value: w[index] as f64,
-                    allowed: "[0, inf)".into(),
-                });
-            }
-        }
-        let cell_w = |r: usize, k: usize| -> f32 {
-            if labels.mask[r * h + k] {
-                weights.map_or(1.0, |w| w[r * h + k])
-            } else {
-                0.0
-            }
+        self.check_fit(x, labels, weights)?;
+        let cells = Cells {
+            labels,
+            weights,
+            heads: self.spec.heads.len(),
         };
-        let mut base_logits = Vec::with_capacity(h);
-        for (k, head) in self.spec.heads.iter().enumerate() {
-            let (mut n, mut sw, mut pos) = (0usize, 0.0f64, 0.0f64);
-            for r in 0..x.n {
-                let cw = cell_w(r, k) as f64;
-                if cw > 0.0 {
-                    n += 1;
-                    sw += cw;
-                    pos += cw * labels.y[r * h + k] as f64;
-                }
-            }
-            if pos <= 0.0 {
-                return Err(CoreError::MissingClass {
-                    what: format!("training head `{head}`"),
-                    class: "positive",
-                    n,
-                });
-            }
-            let rate = (pos / sw).clamp(1e-6, 1.0 - 1e-6);
-            base_logits.push((rate / (1.0 - rate)).ln() as f32);
-        }
-        let mut rows: Vec<usize> = (0..x.n)
-            .filter(|&r| (0..h).any(|k| cell_w(r, k) > 0.0))
-            .collect();
-        let mut rng = Rng::new(cfg.seed, 1);
-        rng.shuffle(&mut rows);
-        let n_val = if cfg.val_fraction > 0.0 {
-            ((rows.len() as f64 * cfg.val_fraction).round() as usize).min(rows.len() - 1)
-        } else {
-            0
-        };
-        let val_rows: Vec<usize> = rows[..n_val].to_vec();
-        let mut train_rows: Vec<usize> = rows[n_val..].to_vec();
+        let base_logits = self.base_logits(x.n, &cells)?;
+        let (val_rows, mut train_rows) = split_rows(x.n, &cells, cfg);
         let steps_per_epoch = train_rows.len().div_ceil(cfg.batch_size);
         progress(&TrainEvent::Started {
             train_rows: train_rows.len(),
-            val_rows: n_val,
+            val_rows: val_rows.len(),
             steps_per_epoch,
             epochs: cfg.epochs,
         });
@@ -383,7 +399,6 @@ impl Scorer {
             ));
         }
         let mut optim = adam_cfg.init();
-        let adam = AdamParams::default();
         let mut best: Option<(f64, usize, Net, Tables)> = None;
         let mut history = Vec::new();
         let (mut global, mut bad, mut stopped_early, mut seen) = (0usize, 0usize, false, 0usize);
@@ -393,108 +408,57 @@ impl Scorer {
             let mut loss_sum = 0.0;
             for chunk in train_rows.chunks(cfg.batch_size) {
                 global += 1;
-                let b = chunk.len();
-                let mut y = Vec::with_capacity(b * h);
-                let mut w = Vec::with_capacity(b * h);
-                let mut denom = 0.0f64;
-                for &r in chunk {
-                    for k in 0..h {
-                        let cw = cell_w(r, k);
-                        y.push(labels.y[r * h + k]);
-                        w.push(cw);
-                        denom += match cfg.loss_norm {
-                            LossNorm::Count => (cw > 0.0) as u8 as f64,
-                            LossNorm::SelfNormalized => cw as f64,
-                        };
-                    }
-                }
-                if denom <= 0.0 {
+                let batch = cells.batch(chunk, cfg.loss_norm);
+                if batch.denom <= 0.0 {
                     continue;
                 }
-                // The batch in two halves, each its own graph: natively they run side by side
-                // (burn's element-wise kernels use one thread each), and their gradients add up
-                // to the whole batch's. The split depends only on the batch, never on threads.
-                let (loss_v, emb_grad, gp) = if b >= 2 * MIN_HALF {
-                    let m = b / 2;
-                    // The second half runs on a fork of the net: the same weights and parameter
-                    // ids, but fresh autodiff leaves, so the two graphs never meet (burn's graph
-                    // locator deadlocks when two threads build onto one graph).
-                    let twin = net.clone().fork(&ad);
-                    let (mut ya, mut wa) = (y, w);
-                    let (yz, wz) = (ya.split_off(m * h), wa.split_off(m * h));
-                    let first = self.half_step(&net, &tables, x, &chunk[..m], ya, wa, denom, &ad);
-                    let second = self.half_step(&twin, &tables, x, &chunk[m..], yz, wz, denom, &ad);
-                    #[cfg(not(target_arch = "wasm32"))]
-                    let (a, z) = rayon::join(|| block_on(first), || block_on(second));
-                    // One thread, and WebGPU reads that must be awaited: one after the other.
-                    #[cfg(target_arch = "wasm32")]
-                    let (a, z) = (first.await, second.await);
-                    let (a, z) = (a?, z?);
-                    let mut acc = GradientsAccumulator::new();
-                    acc.accumulate(&net, a.2);
-                    acc.accumulate(&net, z.2);
-                    let mut eg = a.1;
-                    eg.extend(z.1);
-                    (a.0 + z.0, eg, acc.grads())
-                } else {
-                    self.half_step(&net, &tables, x, chunk, y, w, denom, &ad)
-                        .await?
-                };
-                if !loss_v.is_finite() {
-                    let step = global - (epoch - 1) * steps_per_epoch;
+                let step = self.train_step(&net, &tables, x, batch, &ad).await?;
+                if !step.loss.is_finite() {
                     return Err(CoreError::Diverged {
                         epoch,
-                        step,
+                        step: global - (epoch - 1) * steps_per_epoch,
                         global_step: global,
-                        loss: loss_v,
+                        loss: step.loss,
                     });
                 }
-                net = optim.step(cfg.learning_rate, net, gp);
+                net = optim.step(cfg.learning_rate, net, step.grads);
                 tables.adam_step(
                     x.ids,
                     chunk,
-                    &emb_grad,
-                    cfg.embedding_learning_rate as f32,
-                    global as u64,
-                    cfg.embedding_weight_decay as f32,
-                    adam,
+                    &step.emb_grad,
+                    AdamStep {
+                        lr: cfg.embedding_learning_rate as f32,
+                        step: global as u64,
+                        decay: cfg.embedding_weight_decay as f32,
+                        params: AdamParams::default(),
+                    },
                 );
-                loss_sum += loss_v;
-                seen += b;
+                loss_sum += step.loss;
+                seen += chunk.len();
                 progress(&TrainEvent::Step {
                     epoch,
                     global_step: global,
-                    loss: loss_v,
+                    loss: step.loss,
                 });
             }
-            let train_loss = loss_sum / steps_per_epoch.max(1) as f64;
-            let val_loss = if n_val > 0 {
-                let valid = net.valid();
-                let logits = self
-                    .logits_rows(&valid, &tables, x, &val_rows, cfg.predict_batch_size)
-                    .await?;
-                let (mut s, mut sw) = (0.0, 0.0);
-                for (i, &r) in val_rows.iter().enumerate() {
-                    for k in 0..h {
-                        let cw = cell_w(r, k) as f64;
-                        if cw > 0.0 {
-                            s += cw
-                                * bce_logit(logits[i * h + k] as f64, labels.y[r * h + k] as f64);
-                            sw += cw;
-                        }
-                    }
-                }
-                Some(s / sw.max(f64::MIN_POSITIVE))
-            } else {
+            let val_loss = if val_rows.is_empty() {
                 None
+            } else {
+                let valid = net.valid();
+                let at = (&valid, &tables);
+                Some(
+                    self.val_loss(at, x, &val_rows, &cells, cfg.predict_batch_size)
+                        .await?,
+                )
             };
             let stats = EpochStats {
                 epoch,
-                train_loss,
+                train_loss: loss_sum / steps_per_epoch.max(1) as f64,
                 val_loss,
             };
             progress(&TrainEvent::Epoch(stats.clone()));
             history.push(stats);
+            // Early stopping: keep the epoch with the lowest validation loss.
             let score = val_loss.unwrap_or(f64::NEG_INFINITY);
             let improved = best
                 .as_ref()
@@ -519,10 +483,164 @@ impl Scorer {
             best_epoch,
             stopped_early,
             train_rows: train_rows.len(),
-            val_rows: n_val,
+            val_rows: val_rows.len(),
             samples_seen: seen,
         })
     }
+
+    /// Checks what a fit is given: the input's shape, the labels' heads and rows, and finite,
+    /// non-negative weights.
+    fn check_fit(&self, x: &InputView<'_>, labels: &Labels, weights: Option<&[f32]>) -> Result<()> {
+        self.check_input(x)?;
+        let h = self.spec.heads.len();
+        if labels.heads != self.spec.heads {
+            return Err(CoreError::config(
+                "labels.heads",
+                format!("{:?}", labels.heads),
+                format!("the model's heads {:?}", self.spec.heads),
+            ));
+        }
+        same_len("fit", "feature rows", x.n, "label rows", labels.len())?;
+        if let Some(w) = weights {
+            same_len("fit", "rows x heads", x.n * h, "weights", w.len())?;
+            all_finite("fit: weights", w)?;
+            if let Some(index) = w.iter().position(|&v| v < 0.0) {
+                return Err(CoreError::OutOfRange {
+                    what: "fit: weights".into(),
+                    index,
+                    value: w[index] as f64,
+                    allowed: "[0, inf)".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Each head's starting bias: the log-odds of its weighted base rate, so that training
+    /// starts calibrated (which matters for rare issues). A head without a positive label is an
+    /// error naming it.
+    fn base_logits(&self, n: usize, cells: &Cells<'_>) -> Result<Vec<f32>> {
+        let h = cells.heads;
+        let mut out = Vec::with_capacity(h);
+        for (k, head) in self.spec.heads.iter().enumerate() {
+            let (mut count, mut sw, mut pos) = (0usize, 0.0f64, 0.0f64);
+            for r in 0..n {
+                let cw = cells.weight(r, k) as f64;
+                if cw > 0.0 {
+                    count += 1;
+                    sw += cw;
+                    pos += cw * cells.labels.y[r * h + k] as f64;
+                }
+            }
+            if pos <= 0.0 {
+                return Err(CoreError::MissingClass {
+                    what: format!("training head `{head}`"),
+                    class: "positive",
+                    n: count,
+                });
+            }
+            let rate = (pos / sw).clamp(1e-6, 1.0 - 1e-6);
+            out.push((rate / (1.0 - rate)).ln() as f32);
+        }
+        Ok(out)
+    }
+}
+
+/// The rows with a labelled cell, shuffled by the seed and split: `(held out, trained on)`.
+fn split_rows(n: usize, cells: &Cells<'_>, cfg: &TrainConfig) -> (Vec<usize>, Vec<usize>) {
+    let mut rows: Vec<usize> = (0..n)
+        .filter(|&r| (0..cells.heads).any(|k| cells.weight(r, k) > 0.0))
+        .collect();
+    let mut rng = Rng::new(cfg.seed, 1);
+    rng.shuffle(&mut rows);
+    let n_val = if cfg.val_fraction > 0.0 {
+        ((rows.len() as f64 * cfg.val_fraction).round() as usize).min(rows.len() - 1)
+    } else {
+        0
+    };
+    let train = rows.split_off(n_val);
+    (rows, train)
+}
+
+/// The loss weight of each labelled cell: zero where the mask is off, else its weight (1
+/// without weights).
+struct Cells<'a> {
+    labels: &'a Labels,
+    weights: Option<&'a [f32]>,
+    heads: usize,
+}
+
+impl Cells<'_> {
+    fn weight(&self, r: usize, k: usize) -> f32 {
+        let i = r * self.heads + k;
+        if self.labels.mask[i] {
+            self.weights.map_or(1.0, |w| w[i])
+        } else {
+            0.0
+        }
+    }
+
+    /// The labels and weights of `rows`, and the divisor of their summed loss.
+    fn batch<'r>(&self, rows: &'r [usize], norm: LossNorm) -> Batch<'r> {
+        let h = self.heads;
+        let mut y = Vec::with_capacity(rows.len() * h);
+        let mut w = Vec::with_capacity(rows.len() * h);
+        let mut denom = 0.0f64;
+        for &r in rows {
+            for k in 0..h {
+                let cw = self.weight(r, k);
+                y.push(self.labels.y[r * h + k]);
+                w.push(cw);
+                denom += match norm {
+                    LossNorm::Count => (cw > 0.0) as u8 as f64,
+                    LossNorm::SelfNormalized => cw as f64,
+                };
+            }
+        }
+        Batch { rows, y, w, denom }
+    }
+}
+
+/// One training batch: its rows, their labels and loss weights (`rows × heads`), and what the
+/// summed loss is divided by.
+struct Batch<'r> {
+    rows: &'r [usize],
+    y: Vec<f32>,
+    w: Vec<f32>,
+    denom: f64,
+}
+
+impl<'r> Batch<'r> {
+    /// The first and second halves (the first `len / 2` rows), sharing the whole batch's `denom`.
+    fn halves(self, heads: usize) -> (Batch<'r>, Batch<'r>) {
+        let m = self.rows.len() / 2;
+        let (mut y, mut w) = (self.y, self.w);
+        let (yz, wz) = (y.split_off(m * heads), w.split_off(m * heads));
+        (
+            Batch {
+                rows: &self.rows[..m],
+                y,
+                w,
+                denom: self.denom,
+            },
+            Batch {
+                rows: &self.rows[m..],
+                y: yz,
+                w: wz,
+                denom: self.denom,
+            },
+        )
+    }
+}
+
+/// What a forward and backward pass gives.
+struct StepGrads {
+    /// The batch's loss, divided by its `denom`.
+    loss: f64,
+    /// The gradient of the embedding input, `[rows, 3 * dim]`.
+    emb_grad: Vec<f32>,
+    /// The net's gradients.
+    grads: GradientsParams,
 }
 
 /// Rows below which a training batch is not split in two.

@@ -19,6 +19,19 @@ pub struct AdamParams {
     pub eps: f32,
 }
 
+/// One step's settings of [`Tables::adam_step`].
+#[derive(Clone, Copy, Debug)]
+pub struct AdamStep {
+    /// Learning rate.
+    pub lr: f32,
+    /// The global step, from 1 (for the bias corrections).
+    pub step: u64,
+    /// Decoupled weight decay (AdamW) on the rows touched.
+    pub decay: f32,
+    /// The moments' decays and floor.
+    pub params: AdamParams,
+}
+
 impl Default for AdamParams {
     fn default() -> Self {
         AdamParams {
@@ -125,18 +138,15 @@ impl Tables {
         }
     }
 
-    /// One lazy Adam step on the rows of a batch. `grad` is `[rows.len(), 3 * dim]`, `step`
-    /// the global step from 1, `decay` a decoupled weight decay (AdamW) on the rows touched.
-    pub fn adam_step(
-        &mut self,
-        ids: [&[u32]; 3],
-        rows: &[usize],
-        grad: &[f32],
-        lr: f32,
-        step: u64,
-        decay: f32,
-        p: AdamParams,
-    ) {
+    /// One lazy Adam step on the rows of a batch: the rows `rows` of the id columns `ids`, with
+    /// `grad` as `[rows.len(), 3 * dim]`.
+    pub fn adam_step(&mut self, ids: [&[u32]; 3], rows: &[usize], grad: &[f32], step: AdamStep) {
+        let AdamStep {
+            lr,
+            step,
+            decay,
+            params: p,
+        } = step;
         let d = self.dim;
         let t = step as i32;
         let lr_t = lr * (1.0 - p.beta2.powi(t)).sqrt() / (1.0 - p.beta1.powi(t));
@@ -196,10 +206,12 @@ mod tests {
             [&user, &item, &author],
             &[0, 1],
             &grad,
-            0.1,
-            1,
-            0.0,
-            AdamParams::default(),
+            AdamStep {
+                lr: 0.1,
+                step: 1,
+                decay: 0.0,
+                params: AdamParams::default(),
+            },
         );
         // User 1 moved by lr (Adam's first step is lr * sign), the others did not.
         for u in 0..4 {
