@@ -9,7 +9,7 @@
 //!
 //! let mut s = Scenario::preset("paper")?;
 //! s.set("survey.rate=0.01")?;
-//! s.validate()?;
+//! let s = s.check()?;
 //! let pop = Population::draw(&s);
 //! let mut rows = Vec::new();
 //! let stats = run(&s, &pop, None, RunOptions::default(), &mut |b: &[ExposureRecord]| {
@@ -38,6 +38,7 @@ pub mod scenario;
 pub mod story;
 pub mod summary;
 pub mod svg;
+pub mod sweep;
 
 /// The types most programs need.
 pub mod prelude {
@@ -45,6 +46,6 @@ pub mod prelude {
     pub use crate::population::Population;
     pub use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
     pub use crate::runner::{Candidate, RankHook, RunOptions, RunProgress, Sink, run};
-    pub use crate::scenario::Scenario;
+    pub use crate::scenario::{Scenario, ValidScenario};
     pub use crate::summary::RunStats;
 }

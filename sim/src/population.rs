@@ -6,7 +6,7 @@
 use usm_core::rng::Rng;
 
 use crate::dist::{logit, poisson, sigmoid};
-use crate::scenario::{AGE_GROUPS, MAX_TASTE_DIM, N_ISSUES, Scenario};
+use crate::scenario::{AGE_GROUPS, MAX_TASTE_DIM, N_ISSUES, Scenario, ValidScenario};
 
 pub(crate) const STREAM_USER: u64 = 1 << 40;
 pub(crate) const STREAM_ITEM: u64 = 2 << 40;
@@ -238,7 +238,7 @@ pub(crate) fn draw_all<T: Send>(n: u32, f: impl Fn(u32) -> T + Sync + Send) -> V
 
 impl Population {
     /// Draws a whole population. The scenario must be validated.
-    pub fn draw(s: &Scenario) -> Population {
+    pub fn draw(s: &ValidScenario) -> Population {
         let seed = s.seed;
         let p = &s.population;
         let categories = draw_all(p.categories, |i| {

@@ -19,7 +19,7 @@ use crate::dist::poisson;
 use crate::error::Result;
 use crate::population::Population;
 use crate::records::ExposureRecord;
-use crate::scenario::{HOURS, Scenario};
+use crate::scenario::{HOURS, Scenario, ValidScenario};
 use crate::story::{Odds, Prepared, STREAM_PLAN, UserDay, UserState, is_bad};
 use crate::summary::RunStats;
 
@@ -546,9 +546,9 @@ fn map_chunks<T: Send, S: Send>(
     }
 }
 
-/// Runs a validated scenario over its population. `hook` steers the ranking when given.
+/// Runs a checked scenario over its population. `hook` steers the ranking when given.
 pub fn run(
-    s: &Scenario,
+    s: &ValidScenario,
     pop: &Population,
     hook: Option<&dyn RankHook>,
     opts: RunOptions,
@@ -573,13 +573,13 @@ pub fn run(
     // simulated into the other.
     let mut pools: [Pool; 2] = Default::default();
     if let Some(&b) = blocks.first() {
-        let env = (s, pop, &prep, hook);
+        let env = (&**s, pop, &prep, hook);
         simulate_block(env, b, &mut states[b.start..b.end], &mut pools[0])?;
     }
     for (i, b) in blocks.iter().enumerate() {
         let [even, odd] = &mut pools;
         let (done, next) = if i % 2 == 0 { (even, odd) } else { (odd, even) };
-        let env = (s, pop, &prep, hook);
+        let env = (&**s, pop, &prep, hook);
         let upcoming = blocks.get(i + 1).copied();
         let states = &mut states;
         let (simulated, drained) = overlap(
@@ -803,7 +803,7 @@ mod tests {
         s.population.users = 50;
         s.population.items = 30;
         s.population.authors = 5;
-        s.validate().unwrap();
+        let s = s.check().unwrap();
         let pop = Population::draw(&s);
         let prep = Prepared::new(&s, &pop);
         let mut seen = Seen::new(s.feed.candidates);

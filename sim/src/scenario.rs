@@ -450,7 +450,15 @@ impl Scenario {
         Ok(())
     }
 
+    /// Checks every field and returns the checked scenario, the only form the population and
+    /// the runner take. The error names the field, its value and the allowed range.
+    pub fn check(self) -> Result<ValidScenario> {
+        self.validate()?;
+        Ok(ValidScenario(self))
+    }
+
     /// Checks every field: the error names the field, its value and the allowed range.
+    /// [`Scenario::check`] keeps the result.
     pub fn validate(&self) -> Result<()> {
         let p = &self.population;
         int_in("population.users", p.users as f64, 1.0, 50_000_000.0)?;
@@ -602,6 +610,34 @@ impl Scenario {
             num_in(name, v, 0.0, 1.0)?;
         }
         Ok(())
+    }
+}
+
+/// A scenario whose every field has been checked, made by [`Scenario::check`]: what
+/// [`crate::population::Population::draw`] and [`crate::runner::run`] take, so neither checks
+/// again or trusts its caller.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidScenario(Scenario);
+
+impl ValidScenario {
+    /// The scenario, to change and check again.
+    pub fn into_inner(self) -> Scenario {
+        self.0
+    }
+
+    /// A copy changed by `f`, checked again.
+    pub fn with(&self, f: impl FnOnce(&mut Scenario)) -> Result<ValidScenario> {
+        let mut s = self.0.clone();
+        f(&mut s);
+        s.check()
+    }
+}
+
+impl std::ops::Deref for ValidScenario {
+    type Target = Scenario;
+
+    fn deref(&self) -> &Scenario {
+        &self.0
     }
 }
 

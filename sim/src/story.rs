@@ -733,7 +733,7 @@ mod tests {
         s.population.authors = 40;
         s.content.issue_base[2] = 3.0; // a common issue too, far from the rare regime
         s.willingness.answer_dependence = 1.5;
-        s.validate().unwrap();
+        let s = s.check().unwrap();
         let pop = Population::draw(&s);
         let prep = Prepared::new(&s, &pop);
         let d = s.population.taste_dim;

@@ -2,18 +2,17 @@
 
 use usm_sim::prelude::*;
 
-/// A small validated scenario from a preset, with overrides.
-pub fn small(preset: &str, sets: &[&str]) -> Scenario {
+/// A small checked scenario from a preset, with overrides.
+pub fn small(preset: &str, sets: &[&str]) -> ValidScenario {
     let mut s = Scenario::preset(preset).expect("preset");
     for a in sets {
         s.set(a).expect("override");
     }
-    s.validate().expect("valid");
-    s
+    s.check().expect("valid")
 }
 
 /// Every exposure of a run, in order.
-pub fn simulate(s: &Scenario, opts: RunOptions) -> (Vec<ExposureRecord>, RunStats) {
+pub fn simulate(s: &ValidScenario, opts: RunOptions) -> (Vec<ExposureRecord>, RunStats) {
     let pop = Population::draw(s);
     let mut rows = Vec::new();
     let stats = run(

@@ -67,8 +67,9 @@ fn response_bias_inflates_the_naive_rate_and_true_propensities_fix_it() {
     // single heavy weight moves it further (seed 6: +0.10).
     let rows: Vec<ExposureRecord> = (1..=4)
         .flat_map(|seed| {
-            let mut s = small("strong-response-bias", &SIM);
-            s.seed = seed;
+            let s = small("strong-response-bias", &SIM)
+                .with(|s| s.seed = seed)
+                .unwrap();
             simulate(&s, RunOptions::default()).0
         })
         .collect();

@@ -258,8 +258,7 @@ fn simulate(
     clock: &dyn Fn() -> f64,
 ) -> Result<Simulated> {
     let t0 = clock();
-    let s = &cfg.scenario;
-    s.validate()?;
+    let s = &cfg.scenario.clone().check()?;
     emit(&Reply::Event(Event::Stage {
         name: format!("draw {} users and their videos", s.population.users),
         total: 1,

@@ -16,7 +16,7 @@ use crate::heads::HeadDef;
 use crate::population::Population;
 use crate::records::ExposureRecord;
 use crate::runner::{Candidate, RankHook, RunOptions, run};
-use crate::scenario::Scenario;
+use crate::scenario::ValidScenario;
 
 /// A survey model steering the ranking: the hook adds `sum_i w_i p_i` to each candidate.
 pub struct ModelHook<'a> {
@@ -103,7 +103,7 @@ pub struct AbResult {
 /// are scored.
 struct Arms<'a> {
     /// The test's own period.
-    scenario: Scenario,
+    scenario: ValidScenario,
     /// The test's users.
     pop: Population,
     spec: FeatureSpec,
@@ -219,10 +219,11 @@ pub fn run_ab(
     let ab = &split.exp.ab;
     let scenario = &split.world.scenario;
     // A fresh period for the same platform: the test's own seed, the first `ab.users` users.
-    let mut s = scenario.clone();
-    s.seed = usm_core::rng::mix(scenario.seed, 0xAB);
-    s.population.days = ab.days;
-    s.population.users = ab.users;
+    let s = scenario.with(|s| {
+        s.seed = usm_core::rng::mix(s.seed, 0xAB);
+        s.population.days = ab.days;
+        s.population.users = ab.users;
+    })?;
     let mut sub = split.world.pop.clone();
     sub.users.truncate(ab.users as usize);
     let arms = Arms {

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::population::Population;
 use crate::records::{ExposureRecord, SurveyKind};
 use crate::runner::{RunOptions, RunProgress, run};
-use crate::scenario::Scenario;
+use crate::scenario::ValidScenario;
 use crate::summary::RunStats;
 
 /// The rows an experiment works on.
@@ -45,7 +45,7 @@ pub fn is_eval_user(seed: u64, user: u32, share: f64) -> bool {
 
 /// Runs the scenario and keeps the experiment's rows.
 pub fn collect(
-    s: &Scenario,
+    s: &ValidScenario,
     pop: &Population,
     eval_days: u32,
     eval_user_share: f64,

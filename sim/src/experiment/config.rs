@@ -7,7 +7,7 @@ use usm_core::train::{LossNorm, TrainConfig};
 
 use crate::error::{Result, SimError};
 use crate::heads::{HeadDef, parse_heads};
-use crate::scenario::{Scenario, set_by_path};
+use crate::scenario::{Scenario, ValidScenario, set_by_path};
 
 /// The closed-loop A/B test.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -115,6 +115,7 @@ impl Default for ExperimentConfig {
 pub struct Experiment {
     config: ExperimentConfig,
     heads: Vec<HeadDef>,
+    valid: ValidScenario,
 }
 
 impl Experiment {
@@ -126,6 +127,11 @@ impl Experiment {
     /// The survey heads, parsed, in `heads` order.
     pub fn heads(&self) -> &[HeadDef] {
         &self.heads
+    }
+
+    /// The scenario, checked.
+    pub fn valid_scenario(&self) -> &ValidScenario {
+        &self.valid
     }
 
     /// The configuration, to change and check again.
@@ -156,9 +162,11 @@ impl ExperimentConfig {
     pub fn check(self) -> Result<Experiment> {
         self.validate()?;
         let heads = parse_heads(&self.heads)?;
+        let valid = self.scenario.clone().check()?;
         Ok(Experiment {
             config: self,
             heads,
+            valid,
         })
     }
 

@@ -8,8 +8,7 @@
 //! - [`rates`]: Eq. 2, Eq. 13, Eq. 5 and the doubly robust rate;
 //! - [`ab`]: the closed-loop A/B test (Eq. 3);
 //!
-//! then [`results`] aggregates replicates and [`claims`] checks the paper's claims. [`sweep`]
-//! runs one experiment per point of a grid. [`event`] is how every stage reports progress, and
+//! then [`results`] aggregates replicates and [`claims`] checks the paper's claims. [`event`] is how every stage reports progress, and
 //! [`names`] the typed names (variants, metrics) they write and read.
 
 pub mod ab;
@@ -23,7 +22,7 @@ pub mod rates;
 pub mod replicate;
 pub mod results;
 pub mod submit;
-pub mod sweep;
+
 pub mod variants;
 
 use burn::prelude::Device;

@@ -21,7 +21,7 @@ use crate::error::{Result, SimError};
 use crate::heads::HeadDef;
 use crate::population::Population;
 use crate::records::ExposureRecord;
-use crate::scenario::Scenario;
+use crate::scenario::ValidScenario;
 
 /// Metric → value (`None` where undefined, e.g. a head without positives).
 pub type MetricMap = BTreeMap<Metric, Option<f64>>;
@@ -78,7 +78,7 @@ pub struct Replicate {
 /// rows the experiment keeps.
 pub struct World {
     /// The scenario, its seed shifted by the replicate.
-    pub scenario: Scenario,
+    pub scenario: ValidScenario,
     /// Users, videos, authors.
     pub pop: Population,
     /// The rows kept.
@@ -169,8 +169,9 @@ pub fn run_replicate(
 
 /// Draws the replicate's population and simulates it, keeping the experiment's rows.
 fn simulate(exp: &Experiment, r: usize, report: &mut dyn FnMut(Event)) -> Result<World> {
-    let mut scenario = exp.scenario.clone();
-    scenario.seed = exp.scenario.seed.wrapping_add(r as u64);
+    let scenario = exp
+        .valid_scenario()
+        .with(|s| s.seed = s.seed.wrapping_add(r as u64))?;
     let pop = Population::draw(&scenario);
     let days = scenario.population.days as u64;
     let users = scenario.population.users as u64;

@@ -28,7 +28,7 @@ pub fn digest() -> Result<u64> {
     for a in SETS {
         s.set(a)?;
     }
-    s.validate()?;
+    let s = s.check()?;
     let pop = Population::draw(&s);
     let mut csv = CsvRows::new(true);
     let mut bytes = Vec::new();

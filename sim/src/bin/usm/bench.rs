@@ -66,7 +66,7 @@ fn bench_sim(quick: bool, sets: &[String], repeat: usize) -> Result<()> {
     for kv in sets {
         s.set(kv)?;
     }
-    s.validate()?;
+    let s = s.check()?;
     let t = Instant::now();
     let pop = Population::draw(&s);
     let t_pop = t.elapsed().as_secs_f64();

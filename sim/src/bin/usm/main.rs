@@ -14,7 +14,7 @@ use usm_sim::experiment::{Event, Experiment, ExperimentConfig, Results, run_expe
 use usm_sim::logs::{Format, LogWriter};
 use usm_sim::output::Staging;
 use usm_sim::prelude::*;
-use usm_sim::scenario::PRESETS;
+use usm_sim::scenario::{PRESETS, ValidScenario};
 
 #[derive(Parser)]
 #[command(
@@ -190,7 +190,7 @@ fn load_scenario(name_or_path: &str) -> Result<Scenario> {
     }
 }
 
-fn resolve(args: &ScenarioArgs) -> Result<Scenario> {
+fn resolve(args: &ScenarioArgs) -> Result<ValidScenario> {
     let mut s = load_scenario(&args.scenario)?;
     for a in &args.set {
         s.set(a)?;
@@ -198,8 +198,7 @@ fn resolve(args: &ScenarioArgs) -> Result<Scenario> {
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
-    s.validate()?;
-    Ok(s)
+    Ok(s.check()?)
 }
 
 fn bar(len: u64, what: &str) -> ProgressBar {
@@ -427,7 +426,7 @@ fn main() {
             with_ab,
         }) => sweep::sweep(
             &run,
-            usm_sim::experiment::sweep::Grid {
+            usm_sim::sweep::Grid {
                 param,
                 values,
                 second: param2.map(|p| (p, values2)),

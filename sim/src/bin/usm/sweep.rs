@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use usm_sim::experiment::sweep::{self, Grid};
+use usm_sim::sweep::{self, Grid};
 use usm_sim::experiment::{Event, run_replicate};
 use usm_sim::output::Staging;
 

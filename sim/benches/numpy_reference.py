@@ -17,7 +17,7 @@ keeps each user's running submit count. Simpler than usm's: no per-user survey c
 user a day. One process a core, each over a share of the users (NumPy runs on one core).
 
     python3 -m venv /tmp/np && /tmp/np/bin/pip install numpy
-    /tmp/np/bin/python docs/numpy_reference.py --candidates 48 --processes 2
+    /tmp/np/bin/python sim/benches/numpy_reference.py --candidates 48 --processes 2
 """
 
 import argparse

@@ -4,11 +4,10 @@
 
 use std::fmt::Write as _;
 
-use super::config::Experiment;
-use super::names::{Metric, Variant};
-use super::replicate::Replicate;
-use super::results::{Results, aggregate_replicates};
 use crate::error::{Result, SimError};
+use crate::experiment::{
+    Experiment, ExperimentConfig, Metric, Replicate, Results, Variant, aggregate_replicates,
+};
 use crate::svg::{Line, lines};
 
 /// The fields swept and their values.
@@ -76,7 +75,7 @@ impl Grid {
                 if !self.with_ab {
                     sets.push("ab.enabled=false".into());
                 }
-                let exp = super::ExperimentConfig::resolve(base.config().clone(), None, &sets)
+                let exp = ExperimentConfig::resolve(base.config().clone(), None, &sets)
                     .map_err(|e| {
                         SimError::Experiment(format!("sweep point {}: {e}", sets.join(", ")))
                     })?;
