@@ -697,3 +697,59 @@ pub fn files(res: &Results) -> Vec<(String, String)> {
     out.extend(plots(res));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::experiment::{Claim, ExperimentConfig};
+
+    /// A result with nothing measured, as a run would write it.
+    fn empty_results(cfg: ExperimentConfig, claims: Vec<Claim>) -> Results {
+        Results {
+            usm_version: "test".into(),
+            config: cfg,
+            seeds: vec![1],
+            variants: BTreeMap::new(),
+            rates: BTreeMap::new(),
+            submit_model: Metrics::default(),
+            teacher: BTreeMap::new(),
+            ab: BTreeMap::new(),
+            claims,
+            data: Vec::new(),
+            simulation: crate::summary::RunStats::default(),
+            curves: BTreeMap::new(),
+            ab_detail: None,
+            seconds: Vec::new(),
+            reference: BTreeMap::new(),
+            training: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_hostile_scenario_name_is_escaped_everywhere() {
+        let hostile = "<script>alert('x')</script>\"&";
+        let mut cfg = ExperimentConfig::default();
+        cfg.scenario.name = hostile.into();
+        let claim = Claim {
+            id: "c".into(),
+            statement: "<img src=x onerror=alert(1)>".into(),
+            holds: None,
+            evidence: "a < b & c".into(),
+        };
+        let html = html(&empty_results(cfg, vec![claim]));
+        assert!(!html.contains("<script>"), "a raw script tag in the report");
+        assert!(!html.contains("<img"), "a raw img tag in the report");
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&amp;"));
+        assert!(html.contains("a &lt; b &amp; c"));
+        // The page's own markup is untouched.
+        assert!(html.starts_with("<!doctype html>") && html.ends_with("</body></html>"));
+    }
+
+    #[test]
+    fn escape_hand_values() {
+        assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+        assert_eq!(escape("plain"), "plain");
+    }
+}

@@ -75,8 +75,8 @@ impl Grid {
                 if !self.with_ab {
                     sets.push("ab.enabled=false".into());
                 }
-                let exp = ExperimentConfig::resolve(base.config().clone(), None, &sets)
-                    .map_err(|e| {
+                let exp =
+                    ExperimentConfig::resolve(base.config().clone(), None, &sets).map_err(|e| {
                         SimError::Experiment(format!("sweep point {}: {e}", sets.join(", ")))
                     })?;
                 points.push(Point { values, exp });

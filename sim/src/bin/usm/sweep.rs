@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use usm_sim::sweep::{self, Grid};
 use usm_sim::experiment::{Event, run_replicate};
 use usm_sim::output::Staging;
+use usm_sim::sweep::{self, Grid};
 
 use super::{RunArgs, bar, device, experiment_config};
 
