@@ -3,7 +3,7 @@
 //! plots. The work runs in a Web Worker (`web/worker.js`, the same wasm module), so the page
 //! keeps drawing its progress bar.
 
-use usm_sim::experiment::Event;
+use usm_sim::experiment::Event as Progress;
 use usm_sim::scenario::PRESETS;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -227,13 +227,13 @@ impl Component for App {
             Msg::Simulate => self.send(ctx, "simulate"),
             Msg::Run => self.send(ctx, "experiment"),
             Msg::Reply(r) => match r {
-                Reply::Event(Event::Stage { name, total }) => {
+                Reply::Event(Progress::Stage { name, total }) => {
                     if let Some(b) = &mut self.busy {
                         b.stages_done += usize::from(!b.stage.is_empty());
                         (b.stage, b.total, b.pos, b.msg) = (name, total, 0, String::new());
                     }
                 }
-                Reply::Event(Event::Progress { pos, msg }) => {
+                Reply::Event(Progress::Progress { pos, msg }) => {
                     if let Some(b) = &mut self.busy {
                         (b.pos, b.msg) = (pos, msg);
                     }
