@@ -57,7 +57,24 @@ pub fn describe(cfg: &crate::experiment::ExperimentConfig) -> String {
 /// The paper-style tables, as text for a terminal.
 pub fn text(res: &Results) -> String {
     let mut o = String::new();
-    let heads = &res.heads();
+    let heads = res.heads();
+    for section in [
+        labeled_table,
+        band_table,
+        oracle_table,
+        uauc_table,
+        rates_table,
+        submit_line,
+        ab_table,
+        claims_list,
+    ] {
+        section(&mut o, res, &heads);
+    }
+    o
+}
+
+/// Table 1: AUC and calibration on submitted answers.
+fn labeled_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
     let _ = writeln!(
         o,
         "== Table 1: AUC and calibration on labelled (submitted) samples, evaluation period =="
@@ -82,6 +99,10 @@ pub fn text(res: &Results) -> String {
             );
         }
     }
+}
+
+/// Table 2: by quarter of the submit score.
+fn band_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
     let _ = writeln!(
         o,
         "\n== Table 2: by percentile band of the submit score (labelled samples) =="
@@ -110,6 +131,10 @@ pub fn text(res: &Results) -> String {
             }
         }
     }
+}
+
+/// Against the oracle: all shows, the reluctant quarter, all exposures, and the ceiling.
+fn oracle_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
     let _ = writeln!(
         o,
         "\n== Against the oracle (only a simulator knows): all survey shows, reluctant quarter, all exposures =="
@@ -150,6 +175,10 @@ pub fn text(res: &Results) -> String {
             ""
         );
     }
+}
+
+/// Table 3: Nfb/Pfb UAUC, with the ceiling.
+fn uauc_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
     let _ = writeln!(
         o,
         "\n== Table 3: Nfb/Pfb UAUC (dislike head: Pfb; others: Nfb) =="
@@ -169,6 +198,10 @@ pub fn text(res: &Results) -> String {
             f4(ceiling).trim()
         );
     }
+}
+
+/// Every rate estimate of each head.
+fn rates_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
     let _ = writeln!(o, "\n== Survey rates (evaluation period) ==");
     let _ = writeln!(
         o,
@@ -188,6 +221,10 @@ pub fn text(res: &Results) -> String {
             f4(m.get(Metric::RATE_DR))
         );
     }
+}
+
+/// The submit model against the true propensity.
+fn submit_line(o: &mut String, res: &Results, _heads: &[HeadDef]) {
     let s = &res.submit_model;
     let _ = writeln!(
         o,
@@ -196,6 +233,10 @@ pub fn text(res: &Results) -> String {
         f4(s.get(Metric::AUC_TRUE_PROPENSITY)).trim(),
         f4(s.get(Metric::CORR_WITH_TRUE_PROPENSITY)).trim()
     );
+}
+
+/// The A/B test: each metric's relative change per treatment.
+fn ab_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
     if !res.ab.is_empty() {
         let _ = writeln!(
             o,
@@ -226,6 +267,10 @@ pub fn text(res: &Results) -> String {
             let _ = writeln!(o, "{:<28} {}", m, row.join(" | "));
         }
     }
+}
+
+/// The claims with their verdicts.
+fn claims_list(o: &mut String, res: &Results, _heads: &[HeadDef]) {
     let _ = writeln!(o, "\n== The paper's claims in this scenario ==");
     for c in &res.claims {
         let _ = writeln!(
@@ -236,7 +281,6 @@ pub fn text(res: &Results) -> String {
             c.evidence
         );
     }
-    o
 }
 
 fn csv_escape(s: &str) -> String {
@@ -325,6 +369,19 @@ fn rel_error(m: &Metrics, key: Metric) -> Option<(f64, Option<[f64; 2]>)> {
 pub fn plots(res: &Results) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let heads: Vec<HeadDef> = res.rates.keys().copied().collect();
+    for plot in [
+        rate_error_plot,
+        variant_bar_plots,
+        calibration_plots,
+        ab_plots,
+    ] {
+        plot(res, &heads, &mut out);
+    }
+    out
+}
+
+/// Each rate estimate's error against the truth, per head.
+fn rate_error_plot(res: &Results, heads: &[HeadDef], out: &mut Vec<(String, String)>) {
     let names: Vec<String> = heads.iter().map(|h| h.name().to_string()).collect();
     let est = [
         (Metric::RATE_NAIVE, "naive (Eq. 2)"),
@@ -354,6 +411,11 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
             760.0,
         ),
     ));
+}
+
+/// regAUC against the truth and UAUC, per variant and head.
+fn variant_bar_plots(res: &Results, heads: &[HeadDef], out: &mut Vec<(String, String)>) {
+    let names: Vec<String> = heads.iter().map(|h| h.name().to_string()).collect();
     for (metric, title) in [
         (
             Metric::ORACLE_REGAUC_SHOWN,
@@ -381,7 +443,11 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
             bars(title, &names, &series, metric.name(), false, 760.0),
         ));
     }
-    for h in &heads {
+}
+
+/// One calibration curve per head, every variant on it.
+fn calibration_plots(res: &Results, heads: &[HeadDef], out: &mut Vec<(String, String)>) {
+    for h in heads {
         let mut ls: Vec<Line> = res
             .curves
             .iter()
@@ -418,6 +484,10 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
             ),
         ));
     }
+}
+
+/// The A/B test: what happened, and what the surveys say.
+fn ab_plots(res: &Results, _heads: &[HeadDef], out: &mut Vec<(String, String)>) {
     if let Some(first) = res.ab.values().next() {
         for (file, title, pick) in [
             (
@@ -460,12 +530,42 @@ pub fn plots(res: &Results) -> Vec<(String, String)> {
             ));
         }
     }
-    out
 }
 
-/// The self-contained HTML report.
+/// The self-contained HTML report. Every string from the run (the scenario's name, the claims'
+/// text, the resolved config) is escaped.
 pub fn html(res: &Results) -> String {
+    let plots = Plots(plots(res));
     let mut o = String::new();
+    for section in [
+        html_head,
+        claims_html,
+        rates_html,
+        variant_tables_html,
+        ab_html,
+        model_and_data_html,
+    ] {
+        section(&mut o, res, &plots);
+    }
+    o += "</body></html>";
+    o
+}
+
+/// The report's plots, by file name.
+struct Plots(Vec<(String, String)>);
+
+impl Plots {
+    /// The SVG of a plot, or nothing where the run made none.
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|p| p.0 == name)
+            .map_or("", |p| p.1.as_str())
+    }
+}
+
+/// The document head, the title and the run in one line.
+fn html_head(o: &mut String, res: &Results, _plots: &Plots) {
     let s = &res.config.scenario;
     let _ = write!(
         o,
@@ -483,7 +583,11 @@ pub fn html(res: &Results) -> String {
         res.seeds,
         escape(&describe(&res.config))
     );
-    o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>";
+}
+
+/// The claims with their verdicts.
+fn claims_html(o: &mut String, res: &Results, _plots: &Plots) {
+    *o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>";
     for c in &res.claims {
         let class = match c.holds {
             Some(true) => "holds",
@@ -498,18 +602,14 @@ pub fn html(res: &Results) -> String {
             escape(&c.evidence)
         );
     }
-    o += "</table>";
-    let plots = plots(res);
-    let svg = |name: &str| {
-        plots
-            .iter()
-            .find(|p| p.0 == name)
-            .map(|p| p.1.clone())
-            .unwrap_or_default()
-    };
-    o += "<h2>Survey rates</h2>";
-    o += &svg("rates.svg");
-    o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>doubly robust</th></tr>";
+    *o += "</table>";
+}
+
+/// Every rate estimate of each head, and their errors as a plot.
+fn rates_html(o: &mut String, res: &Results, plots: &Plots) {
+    *o += "<h2>Survey rates</h2>";
+    *o += plots.get("rates.svg");
+    *o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>doubly robust</th></tr>";
     for (h, m) in &res.rates {
         let _ = write!(o, "<tr><td>{h}</td>");
         for k in [
@@ -524,28 +624,35 @@ pub fn html(res: &Results) -> String {
         ] {
             let _ = write!(o, "<td>{}</td>", with_ci(m, k));
         }
-        o += "</tr>";
-    }
-    o += "</table>";
-    let table = |o: &mut String, title: &str, cols: &[(Metric, &str)]| {
-        let _ = write!(o, "<h2>{title}</h2><table><tr><th>head</th><th>model</th>");
-        for (_, c) in cols {
-            let _ = write!(o, "<th>{c}</th>");
-        }
         *o += "</tr>";
-        for h in &res.heads() {
-            for (v, out) in &res.variants {
-                let _ = write!(o, "<tr><td>{h}</td><td>{}</td>", nice(v));
-                for (k, _) in cols {
-                    let _ = write!(o, "<td>{}</td>", with_ci(&out.heads[h], *k));
-                }
-                *o += "</tr>";
+    }
+    *o += "</table>";
+}
+
+/// One table of `cols` for every head and variant.
+fn variant_table(o: &mut String, res: &Results, title: &str, cols: &[(Metric, &str)]) {
+    let _ = write!(o, "<h2>{title}</h2><table><tr><th>head</th><th>model</th>");
+    for (_, c) in cols {
+        let _ = write!(o, "<th>{c}</th>");
+    }
+    *o += "</tr>";
+    for h in &res.heads() {
+        for (v, out) in &res.variants {
+            let _ = write!(o, "<tr><td>{h}</td><td>{}</td>", nice(v));
+            for (k, _) in cols {
+                let _ = write!(o, "<td>{}</td>", with_ci(&out.heads[h], *k));
             }
+            *o += "</tr>";
         }
-        *o += "</table>";
-    };
-    table(
-        &mut o,
+    }
+    *o += "</table>";
+}
+
+/// Tables 1–3 and the oracle's, with their plots and the calibration curves.
+fn variant_tables_html(o: &mut String, res: &Results, plots: &Plots) {
+    variant_table(
+        o,
+        res,
         "Table 1: labelled samples (what a platform can measure)",
         &[
             (Metric::LABELED_N, "n"),
@@ -555,8 +662,9 @@ pub fn html(res: &Results) -> String {
             (Metric::LABELED_CALIBRATION_IPW, "calibration, IPW"),
         ],
     );
-    table(
-        &mut o,
+    variant_table(
+        o,
+        res,
         "Table 2: by percentile band of the submit score",
         &[
             (Metric::BAND_P0_P25_AUC, "[0,P25) AUC"),
@@ -566,9 +674,10 @@ pub fn html(res: &Results) -> String {
             (Metric::BAND_P75_P100_AUC, "[P75,P100] AUC"),
         ],
     );
-    o += &svg("oracle_regauc_shown.svg");
-    table(
-        &mut o,
+    *o += plots.get("oracle_regauc_shown.svg");
+    variant_table(
+        o,
+        res,
         "Against the oracle (what only a simulator knows)",
         &[
             (Metric::ORACLE_AUC_SHOWN, "AUC, all shows"),
@@ -581,9 +690,10 @@ pub fn html(res: &Results) -> String {
             (Metric::ORACLE_CALIBRATION_EXPOSED, "cal, all exposures"),
         ],
     );
-    o += &svg("uauc.svg");
-    table(
-        &mut o,
+    *o += plots.get("uauc.svg");
+    variant_table(
+        o,
+        res,
         "Table 3: Nfb/Pfb UAUC",
         &[
             (Metric::UAUC, "UAUC (paper's)"),
@@ -592,14 +702,18 @@ pub fn html(res: &Results) -> String {
             (Metric::UAUC_PFB, "Pfb UAUC"),
         ],
     );
-    o += "<h2>Calibration curves over all exposures</h2>";
-    for (n, p) in &plots {
+    *o += "<h2>Calibration curves over all exposures</h2>";
+    for (n, p) in &plots.0 {
         if n.starts_with("calibration_") {
-            o += p;
+            *o += p;
         }
     }
+}
+
+/// The closed-loop A/B test.
+fn ab_html(o: &mut String, res: &Results, plots: &Plots) {
     if !res.ab.is_empty() {
-        o += "<h2>Closed-loop A/B test (Eq. 3)</h2>";
+        *o += "<h2>Closed-loop A/B test (Eq. 3)</h2>";
         if let Some(d) = &res.ab_detail {
             let _ = write!(
                 o,
@@ -609,13 +723,13 @@ pub fn html(res: &Results) -> String {
                 escape(&format!("{:?}", d.exposures))
             );
         }
-        o += &svg("ab.svg");
-        o += &svg("ab_surveys.svg");
-        o += "<table><tr><th>metric</th>";
+        *o += plots.get("ab.svg");
+        *o += plots.get("ab_surveys.svg");
+        *o += "<table><tr><th>metric</th>";
         for t in res.ab.keys() {
             let _ = write!(o, "<th>{}</th>", nice(t));
         }
-        o += "</tr>";
+        *o += "</tr>";
         let metrics: Vec<&AbKey> = res
             .ab
             .values()
@@ -636,10 +750,14 @@ pub fn html(res: &Results) -> String {
                     None => write!(o, "<td>n/a</td>"),
                 };
             }
-            o += "</tr>";
+            *o += "</tr>";
         }
-        o += "</table>";
+        *o += "</table>";
     }
+}
+
+/// The submit model, the rows used, the simulation's summary and the resolved experiment.
+fn model_and_data_html(o: &mut String, res: &Results, _plots: &Plots) {
     let sm = &res.submit_model;
     let _ = write!(
         o,
@@ -650,7 +768,7 @@ pub fn html(res: &Results) -> String {
         with_ci(sm, Metric::MEAN_PREDICTED),
         with_ci(sm, Metric::MEAN_TRUE)
     );
-    o += "<h2>Data</h2><table><tr><th>replicate</th><th>train shows</th><th>train submits</th><th>train panel</th><th>pseudo rows</th><th>pseudo cells kept</th><th>eval shows</th><th>eval submits</th><th>eval exposures</th><th>seconds</th></tr>";
+    *o += "<h2>Data</h2><table><tr><th>replicate</th><th>train shows</th><th>train submits</th><th>train panel</th><th>pseudo rows</th><th>pseudo cells kept</th><th>eval shows</th><th>eval submits</th><th>eval exposures</th><th>seconds</th></tr>";
     for (i, d) in res.data.iter().enumerate() {
         let _ = write!(
             o,
@@ -667,7 +785,7 @@ pub fn html(res: &Results) -> String {
             res.seconds.get(i).map_or("".into(), |s| format!("{s:.1}"))
         );
     }
-    o += "</table>";
+    *o += "</table>";
     let _ = write!(
         o,
         "<h2>Simulation (first replicate)</h2><pre>{}</pre>",
@@ -678,8 +796,6 @@ pub fn html(res: &Results) -> String {
         "<h2>Resolved experiment</h2><pre>{}</pre>",
         escape(&res.config.to_toml())
     );
-    o += "</body></html>";
-    o
 }
 
 /// Every file of a report: name → contents.

@@ -241,16 +241,14 @@ impl HeadContext<'_, '_> {
             .collect();
         let rows: Vec<&ExposureRecord> = sidx.iter().map(|&i| sets.shows[i]).collect();
         let st = truths(h, &rows);
-        m.insert(Metric::ORACLE_AUC_SHOWN, defined(metrics::auc(&sp, &sy)));
-        m.insert(
+        // regAUC is against the true probability: no answer-draw noise, so differences show
+        // with fewer rows.
+        let keys = [
+            Metric::ORACLE_AUC_SHOWN,
             Metric::ORACLE_CALIBRATION_SHOWN,
-            defined(metrics::calibration(&sp, &st, None)),
-        );
-        // Against the true probability: no answer-draw noise, so differences show with fewer rows.
-        m.insert(
             Metric::ORACLE_REGAUC_SHOWN,
-            defined(metrics::reg_auc(&sp, &st)),
-        );
+        ];
+        against_truth(m, keys, &sp, &sy, &st);
         // Reluctant answerers: the lowest quarter of predicted willingness among these shows.
         let sprop: Vec<f64> = sidx.iter().map(|&i| self.show_prop[i] as f64).collect();
         if let Ok(bands) = metrics::by_submit_band(&sprop, &sp, &sy, None, &[0.0, 0.25, 1.0]) {
@@ -295,15 +293,12 @@ impl HeadContext<'_, '_> {
             .map(|r| h.latent(&r.oracle.unwrap_or_default()))
             .collect();
         let et = truths(h, exposures);
-        m.insert(Metric::ORACLE_AUC_EXPOSED, defined(metrics::auc(&ep, &ey)));
-        m.insert(
+        let keys = [
+            Metric::ORACLE_AUC_EXPOSED,
             Metric::ORACLE_CALIBRATION_EXPOSED,
-            defined(metrics::calibration(&ep, &et, None)),
-        );
-        m.insert(
             Metric::ORACLE_REGAUC_EXPOSED,
-            defined(metrics::reg_auc(&ep, &et)),
-        );
+        ];
+        against_truth(m, keys, &ep, &ey, &et);
         let users: Vec<u32> = exposures.iter().map(|r| r.user_id).collect();
         let nfb: Vec<bool> = exposures.iter().map(|r| r.dislike || r.report).collect();
         let pfb: Vec<bool> = exposures
@@ -326,6 +321,14 @@ impl HeadContext<'_, '_> {
             paper.as_ref().map(|u| u.users_counted as f64),
         );
     }
+}
+
+/// AUC against the latent answers, and calibration and regAUC against the true probabilities,
+/// under `keys` in that order.
+fn against_truth(m: &mut MetricMap, keys: [Metric; 3], p: &[f64], latent: &[bool], truth: &[f64]) {
+    m.insert(keys[0], defined(metrics::auc(p, latent)));
+    m.insert(keys[1], defined(metrics::calibration(p, truth, None)));
+    m.insert(keys[2], defined(metrics::reg_auc(p, truth)));
 }
 
 /// A calibration curve of `bins` equally filled bins by prediction: each bin's mean prediction
