@@ -399,9 +399,9 @@ impl Scorer {
             ));
         }
         let mut optim = adam_cfg.init();
-        let mut best: Option<(f64, usize, Net, Tables)> = None;
+        let mut stop = EarlyStop::default();
         let mut history = Vec::new();
-        let (mut global, mut bad, mut stopped_early, mut seen) = (0usize, 0usize, false, 0usize);
+        let (mut global, mut seen) = (0usize, 0usize);
         for epoch in 1..=cfg.epochs {
             let mut shuffle = Rng::new(cfg.seed, 100 + epoch as u64);
             shuffle.shuffle(&mut train_rows);
@@ -458,24 +458,14 @@ impl Scorer {
             };
             progress(&TrainEvent::Epoch(stats.clone()));
             history.push(stats);
-            // Early stopping: keep the epoch with the lowest validation loss.
-            let score = val_loss.unwrap_or(f64::NEG_INFINITY);
-            let improved = best
-                .as_ref()
-                .is_none_or(|(b, ..)| score < *b - 1e-7 * b.abs());
-            if improved || val_loss.is_none() {
-                best = Some((score, epoch, net.clone(), tables.clone()));
-                bad = 0;
-            } else {
-                bad += 1;
-                if bad > cfg.patience {
-                    stopped_early = epoch < cfg.epochs;
-                    break;
-                }
+            if stop.after_epoch((epoch, val_loss), (&net, &tables), cfg.patience) {
+                break;
             }
         }
-        let (_, best_epoch, best_net, best_tables) =
-            best.ok_or_else(|| CoreError::empty("training epochs"))?;
+        let stopped_early = stop.stopped_at.is_some_and(|e| e < cfg.epochs);
+        let (_, best_epoch, best_net, best_tables) = stop
+            .best
+            .ok_or_else(|| CoreError::empty("training epochs"))?;
         self.net = best_net.valid();
         self.tables = best_tables;
         Ok(TrainReport {
@@ -560,6 +550,45 @@ fn split_rows(n: usize, cells: &Cells<'_>, cfg: &TrainConfig) -> (Vec<usize>, Ve
     };
     let train = rows.split_off(n_val);
     (rows, train)
+}
+
+/// Early stopping: keeps the epoch with the lowest validation loss (every epoch when nothing is
+/// held out), and says stop once `patience` epochs in a row have not improved on it.
+#[derive(Default)]
+struct EarlyStop {
+    /// Validation loss, epoch, net and tables of the best epoch.
+    best: Option<(f64, usize, Net, Tables)>,
+    /// Epochs since the best.
+    bad: usize,
+    /// The epoch that stopped the run.
+    stopped_at: Option<usize>,
+}
+
+impl EarlyStop {
+    /// Records an epoch's validation loss; `true` when training should stop.
+    fn after_epoch(
+        &mut self,
+        (epoch, val_loss): (usize, Option<f64>),
+        (net, tables): (&Net, &Tables),
+        patience: usize,
+    ) -> bool {
+        let score = val_loss.unwrap_or(f64::NEG_INFINITY);
+        let improved = self
+            .best
+            .as_ref()
+            .is_none_or(|(b, ..)| score < *b - 1e-7 * b.abs());
+        if improved || val_loss.is_none() {
+            self.best = Some((score, epoch, net.clone(), tables.clone()));
+            self.bad = 0;
+            return false;
+        }
+        self.bad += 1;
+        if self.bad > patience {
+            self.stopped_at = Some(epoch);
+            return true;
+        }
+        false
+    }
 }
 
 /// The loss weight of each labelled cell: zero where the mask is off, else its weight (1
