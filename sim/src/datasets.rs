@@ -19,6 +19,8 @@ pub struct DenseInput {
     pub age: u8,
     /// Observed activity.
     pub activity: f32,
+    /// User-profile score.
+    pub profile: f32,
     /// Category.
     pub category: u32,
     /// Log popularity.
@@ -39,6 +41,7 @@ impl DenseInput {
         DenseInput {
             age: r.user_age,
             activity: r.user_activity,
+            profile: r.user_profile,
             category: r.item_category,
             log_popularity: r.item_log_popularity,
             quality_signal: r.item_quality_signal,
@@ -90,7 +93,7 @@ impl FeatureSpec {
     /// Dense width: age one-hot, activity, category one-hot, popularity, quality, duration,
     /// risk, hour one-hot.
     pub fn n_dense(&self) -> usize {
-        AGE_GROUPS + 1 + self.category_buckets + 4 + HOURS
+        AGE_GROUPS + 2 + self.category_buckets + 4 + HOURS
     }
 
     /// Appends one row's dense features.
@@ -100,7 +103,8 @@ impl FeatureSpec {
         let row = &mut out[start..];
         row[(d.age as usize).min(AGE_GROUPS - 1)] = 1.0;
         row[AGE_GROUPS] = d.activity;
-        let c0 = AGE_GROUPS + 1;
+        row[AGE_GROUPS + 1] = d.profile;
+        let c0 = AGE_GROUPS + 2;
         row[c0 + d.category as usize % self.category_buckets] = 1.0;
         let p0 = c0 + self.category_buckets;
         row[p0] = d.log_popularity / 4.0;
@@ -254,6 +258,7 @@ mod tests {
         let d = DenseInput {
             age: 4,
             activity: 0.3,
+            profile: -0.7,
             category: 13,
             log_popularity: -2.0,
             quality_signal: 0.5,

@@ -4,7 +4,7 @@
 
 use crate::error::{Result, SimError};
 use crate::records::{Answer, Oracle, SurveyKind};
-use crate::scenario::ISSUES;
+use crate::scenario::{ISSUES, N_CONTENT_ISSUES};
 
 /// A model head: one survey option. In `results.json` and configs, its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -93,12 +93,15 @@ impl HeadDef {
         }
     }
 
-    /// True probability of the positive answer (simulator truth).
+    /// True probability of the positive answer (simulator truth). A content issue's reason is
+    /// ticked whenever it is perceived (which makes the answer inappropriate); `uninteresting`,
+    /// not a content issue, only with some content issue, perceived independently.
     pub fn truth(&self, o: &Oracle) -> f32 {
         match self {
             HeadDef::Dislike => o.p_dislike,
             HeadDef::Inappropriate => o.p_inappropriate,
-            HeadDef::Reason(k) => o.p_issue[*k],
+            HeadDef::Reason(k) if *k < N_CONTENT_ISSUES => o.p_issue[*k],
+            HeadDef::Reason(k) => o.p_issue[*k] * o.p_inappropriate,
         }
     }
 }
@@ -141,4 +144,22 @@ pub fn parse_heads(names: &[String]) -> Result<Vec<HeadDef>> {
         return Err(SimError::field("heads", "[]", "at least one head"));
     }
     names.iter().map(|n| HeadDef::parse(n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_head_is_true_when_its_reason_would_be_ticked() {
+        let o = Oracle {
+            p_inappropriate: 0.2,
+            p_issue: [0.1, 0.0, 0.0, 0.0, 0.0, 0.5],
+            ..Oracle::default()
+        };
+        assert_eq!(HeadDef::SEXUAL.truth(&o), 0.1);
+        // `uninteresting` is ticked only beside a content issue: 0.5 * 0.2.
+        let uninteresting = HeadDef::parse("uninteresting").unwrap();
+        assert!((uninteresting.truth(&o) - 0.1).abs() < 1e-7);
+    }
 }

@@ -5,8 +5,11 @@
 
 use usm_core::rng::Rng;
 
-use crate::dist::{logit, poisson, sigmoid};
-use crate::scenario::{AGE_GROUPS, MAX_TASTE_DIM, N_ISSUES, Scenario, ValidScenario};
+use crate::dist::{Alias, logit, poisson, sigmoid};
+use crate::scenario::{
+    AGE_GROUPS, HOURS, MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting,
+    ValidScenario,
+};
 
 pub(crate) const STREAM_USER: u64 = 1 << 40;
 pub(crate) const STREAM_ITEM: u64 = 2 << 40;
@@ -140,7 +143,7 @@ impl Item {
 }
 
 /// A user.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct User {
     /// Age group, `0..5`.
     pub age: u8,
@@ -162,11 +165,17 @@ pub struct User {
     pub engagement: f32,
     /// Surveys submitted before the simulated period.
     pub history_submits: u32,
+    /// Surveys shown before the simulated period (not logged: the platform keeps the count of
+    /// submissions only).
+    pub history_shows: u32,
+    /// The logged user-profile score: `sqrt(observed)` times the general sensitivity plus
+    /// `sqrt(1 - observed)` times independent noise (`willingness.observed`).
+    pub profile: f32,
 }
 
 impl User {
-    /// Draws a user.
-    pub fn draw(s: &Scenario, rng: &mut Rng) -> User {
+    /// Draws a user, and their past on the platform from `past`.
+    pub fn draw(s: &Scenario, past: &PastFeed, rng: &mut Rng) -> User {
         let p = &s.population;
         let w = &s.willingness;
         let age = rng.below(AGE_GROUPS as u64) as u8;
@@ -192,10 +201,9 @@ impl User {
         let willingness = logit(w.mean) + w.spread * z;
         let se = p.engagement_spread;
         let engagement = libm::exp(se * rng.normal() - 0.5 * se * se) as f32;
-        let prior_shows = poisson(rng, s.survey.history_shows * activity / p.requests_per_day);
-        let p_sub = sigmoid(willingness);
-        let history_submits = (0..prior_shows).filter(|_| rng.bernoulli(p_sub)).count() as u32;
-        User {
+        let o = w.observed;
+        let profile = (libm::sqrt(o) * general + libm::sqrt(1.0 - o) * rng.normal()) as f32;
+        let mut u = User {
             age,
             activity: activity as f32,
             activity_z: activity_z as f32,
@@ -205,7 +213,85 @@ impl User {
             general_sensitivity: general as f32,
             willingness: willingness as f32,
             engagement,
-            history_submits,
+            history_submits: 0,
+            history_shows: 0,
+            profile,
+        };
+        (u.history_shows, u.history_submits) = past.history(s, &u, rng);
+        u
+    }
+}
+
+/// The platform before the simulated period, for drawing each user's survey history by the same
+/// process as live surveys: shows at the survey rate under the targeting policy (at most
+/// `cap_per_day` a day), on videos the feed recalls, at a uniformly drawn hour, answered with
+/// the survey type's offset, the hour's effect and, when the latent answer is negative, the
+/// answer dependence. (The past feed recalls without ranking.)
+pub struct PastFeed<'a> {
+    items: &'a [Item],
+    recall: Alias,
+}
+
+impl<'a> PastFeed<'a> {
+    /// The past feed over `items`.
+    pub fn new(s: &Scenario, items: &'a [Item]) -> PastFeed<'a> {
+        PastFeed {
+            items,
+            recall: Alias::new(&recall_weights(s, items)),
+        }
+    }
+
+    /// `(shows, submits)` of a user's `survey.tenure_days` before the simulated period.
+    fn history(&self, s: &Scenario, u: &User, rng: &mut Rng) -> (u32, u32) {
+        let days = s.survey.tenure_days;
+        let per_day = u.activity as f64 * s.feed.k as f64 * survey_probability(s, u);
+        let cap = (s.survey.cap_per_day as f64 * days).floor() as u32;
+        let shows = poisson(rng, per_day * days).min(cap);
+        let w = &s.willingness;
+        let mut submits = 0;
+        for _ in 0..shows {
+            let it = &self.items[self.recall.draw(rng) as usize];
+            let t = truth(s, u, it);
+            let hour = rng.below(HOURS as u64) as usize;
+            let satisfaction = rng.bernoulli(s.survey.satisfaction_share);
+            let (offset, p_negative) = if satisfaction {
+                (0.0, t.p_dislike)
+            } else {
+                (w.inappropriate_offset, t.p_inappropriate)
+            };
+            let negative = rng.bernoulli(p_negative);
+            let logit = u.willingness as f64
+                + offset
+                + w.hour_effect[hour]
+                + if negative { w.answer_dependence } else { 0.0 };
+            submits += rng.bernoulli(sigmoid(logit)) as u32;
+        }
+        (shows, submits)
+    }
+}
+
+/// Recall weights of videos: a share `feed.explore` uniform, the rest by popularity, as one
+/// mixture.
+pub fn recall_weights(s: &Scenario, items: &[Item]) -> Vec<f64> {
+    let explore = s.feed.explore;
+    let popularity: Vec<f64> = items
+        .iter()
+        .map(|it| libm::exp(it.log_popularity as f64))
+        .collect();
+    let total: f64 = popularity.iter().sum();
+    let uniform = explore / items.len() as f64;
+    popularity
+        .iter()
+        .map(|w| uniform + (1.0 - explore) * w / total)
+        .collect()
+}
+
+/// Per-exposure survey probability for this user under the targeting policy.
+pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
+    match s.survey.targeting {
+        Targeting::Uniform => s.survey.rate,
+        Targeting::ByActivity => {
+            (s.survey.rate * s.population.requests_per_day / u.activity as f64).min(1.0)
         }
     }
 }
@@ -258,8 +344,9 @@ impl Population {
                 &mut Rng::new(seed, STREAM_ITEM + i as u64),
             )
         });
+        let past = PastFeed::new(s, &items);
         let users = draw_all(p.users, |i| {
-            User::draw(s, &mut Rng::new(seed, STREAM_USER + i as u64))
+            User::draw(s, &past, &mut Rng::new(seed, STREAM_USER + i as u64))
         });
         Population {
             categories,
@@ -269,3 +356,57 @@ impl Population {
         }
     }
 }
+
+/// What a user-video pair is like, before any draw.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Truth {
+    /// P(perceiving each issue).
+    pub p_issue: [f64; N_ISSUES],
+    /// P(at least one content issue): the inappropriate answer.
+    pub p_inappropriate: f64,
+    /// P(like).
+    pub p_like: f64,
+    /// P(don't like).
+    pub p_dislike: f64,
+}
+
+/// Taste match of a user and a video.
+#[inline]
+pub fn taste_match(s: &Scenario, u: &User, it: &Item) -> f64 {
+    let d = s.population.taste_dim;
+    dot(d, &u.taste, &it.topic) as f64 / libm::sqrt(d as f64)
+}
+
+/// Dot product of the first `d` taste/topic dimensions.
+#[inline]
+pub fn dot(d: usize, a: &[f32; MAX_TASTE_DIM], b: &[f32; MAX_TASTE_DIM]) -> f32 {
+    let mut acc = 0f32;
+    for k in 0..d {
+        acc += a[k] * b[k];
+    }
+    acc
+}
+
+/// The truth of a pair, by its definition (exact `libm` sigmoids): the reference that
+/// [`Prepared::truths`], the simulator's fast path, is tested against.
+pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
+    let c = &s.content;
+    let mut p_issue = [0f64; N_ISSUES];
+    let mut none = 1.0;
+    for (k, p) in p_issue.iter_mut().enumerate() {
+        *p = sigmoid(c.issue_base[k] + it.issue[k] as f64 + u.sensitivity[k] as f64);
+        if k < N_CONTENT_ISSUES {
+            none *= 1.0 - *p;
+        }
+    }
+    let p_inappropriate = 1.0 - none;
+    let v = c.taste_weight * taste_match(s, u, it) + it.quality as f64
+        - c.issue_penalty * (p_inappropriate + p_issue[N_ISSUES - 1]);
+    Truth {
+        p_issue,
+        p_inappropriate,
+        p_like: sigmoid(v - c.like_threshold),
+        p_dislike: sigmoid(c.dislike_threshold - v),
+    }
+}
+

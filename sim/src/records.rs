@@ -159,6 +159,9 @@ pub struct ExposureRecord {
     pub user_activity: f32,
     /// Surveys the user submitted before this exposure.
     pub user_history_submits: u32,
+    /// The platform's user-profile score (`willingness.observed` sets how much of who answers
+    /// it carries).
+    pub user_profile: f32,
     /// Video category.
     pub item_category: u32,
     /// Video log popularity.

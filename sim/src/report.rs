@@ -205,17 +205,18 @@ fn rates_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
     let _ = writeln!(o, "\n== Survey rates (evaluation period) ==");
     let _ = writeln!(
         o,
-        "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}",
-        "head", "true", "naive", "Eq. 13", "Eq.13 true p", "panel", "DR"
+        "{:<16} {:>9} {:>9} {:>9} {:>12} {:>12} {:>9} {:>9}",
+        "head", "true", "naive", "Eq. 13", "Eq.13 logs p", "Eq.13 true p", "panel", "DR"
     );
     for (h, m) in &res.rates {
         let _ = writeln!(
             o,
-            "{:<16} {:>9} {:>9} {:>9} {:>12} {:>9} {:>9}",
+            "{:<16} {:>9} {:>9} {:>9} {:>12} {:>12} {:>9} {:>9}",
             h,
             f4(m.get(Metric::RATE_TRUE)),
             f4(m.get(Metric::RATE_NAIVE)),
             f4(m.get(Metric::RATE_DEBIASED)),
+            f4(m.get(Metric::RATE_DEBIASED_CEILING_PROPENSITY)),
             f4(m.get(Metric::RATE_DEBIASED_TRUE_PROPENSITY)),
             f4(m.get(Metric::RATE_PANEL)),
             f4(m.get(Metric::RATE_DR))
@@ -223,16 +224,33 @@ fn rates_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
     }
 }
 
-/// The submit model against the true propensity.
+/// The submit model against the best propensity computable from the logs and the truth.
 fn submit_line(o: &mut String, res: &Results, _heads: &[HeadDef]) {
-    let s = &res.submit_model;
-    let _ = writeln!(
-        o,
-        "\nsubmit model: AUC {} (true propensity would give {}), correlation with the true propensity {}",
-        f4(s.get(Metric::AUC)).trim(),
-        f4(s.get(Metric::AUC_TRUE_PROPENSITY)).trim(),
-        f4(s.get(Metric::CORR_WITH_TRUE_PROPENSITY)).trim()
+    let _ = writeln!(o, "\n{}", submit_summary(&res.submit_model));
+}
+
+/// The submit model's AUC against the ceiling's and the truth's, and whose gap is whose.
+pub fn submit_summary(s: &Metrics) -> String {
+    let (model, ceiling, truth) = (
+        s.get(Metric::AUC),
+        s.get(Metric::AUC_CEILING_PROPENSITY),
+        s.get(Metric::AUC_TRUE_PROPENSITY),
     );
+    let gaps = match (model, ceiling, truth) {
+        (Some(m), Some(c), Some(t)) => format!(
+            ": the model's gap {:+.4}, the logs' {:+.4}",
+            c - m,
+            t - c
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "submit model: AUC {} (the best propensity computable from the logs {}, the true propensity {}){gaps}; correlation with the true propensity {}",
+        f4(model).trim(),
+        f4(ceiling).trim(),
+        f4(truth).trim(),
+        f4(s.get(Metric::CORR_WITH_TRUE_PROPENSITY)).trim()
+    )
 }
 
 /// The A/B test: each metric's relative change per treatment.
@@ -386,6 +404,10 @@ fn rate_error_plot(res: &Results, heads: &[HeadDef], out: &mut Vec<(String, Stri
     let est = [
         (Metric::RATE_NAIVE, "naive (Eq. 2)"),
         (Metric::RATE_DEBIASED, "debiased (Eq. 13)"),
+        (
+            Metric::RATE_DEBIASED_CEILING_PROPENSITY,
+            "Eq. 13, best propensity from the logs",
+        ),
         (
             Metric::RATE_DEBIASED_TRUE_PROPENSITY,
             "Eq. 13, true propensity",
@@ -609,7 +631,7 @@ fn claims_html(o: &mut String, res: &Results, _plots: &Plots) {
 fn rates_html(o: &mut String, res: &Results, plots: &Plots) {
     *o += "<h2>Survey rates</h2>";
     *o += plots.get("rates.svg");
-    *o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>doubly robust</th></tr>";
+    *o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with the best propensity from the logs</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>doubly robust</th></tr>";
     for (h, m) in &res.rates {
         let _ = write!(o, "<tr><td>{h}</td>");
         for k in [
@@ -617,6 +639,7 @@ fn rates_html(o: &mut String, res: &Results, plots: &Plots) {
             Metric::RATE_TRUE_EXPOSED,
             Metric::RATE_NAIVE,
             Metric::RATE_DEBIASED,
+            Metric::RATE_DEBIASED_CEILING_PROPENSITY,
             Metric::RATE_DEBIASED_TRUE_PROPENSITY,
             Metric::RATE_EQ5_RESPONSE_DEBIAS,
             Metric::RATE_PANEL,
@@ -761,8 +784,10 @@ fn model_and_data_html(o: &mut String, res: &Results, _plots: &Plots) {
     let sm = &res.submit_model;
     let _ = write!(
         o,
-        "<h2>Survey-submit model</h2><p>AUC {} (the true propensity would reach {}); correlation with the true propensity {}; mean predicted {} vs true {}.</p>",
+        "<h2>Survey-submit model</h2><p>{}.</p><p>AUC {} (the best propensity computable from the logs reaches {}, the true propensity {}); correlation with the true propensity {}; mean predicted {} vs true {}.</p>",
+        escape(&submit_summary(sm)),
         with_ci(sm, Metric::AUC),
+        with_ci(sm, Metric::AUC_CEILING_PROPENSITY),
         with_ci(sm, Metric::AUC_TRUE_PROPENSITY),
         with_ci(sm, Metric::CORR_WITH_TRUE_PROPENSITY),
         with_ci(sm, Metric::MEAN_PREDICTED),

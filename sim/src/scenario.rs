@@ -209,8 +209,10 @@ pub struct SurveyConfig {
     pub targeting: Targeting,
     /// Most surveys one user sees per day.
     pub cap_per_day: u32,
-    /// Mean surveys a user was shown before the simulated period (seeds the history count).
-    pub history_shows: f64,
+    /// Days each user used the platform before the simulated period, at the same survey rate,
+    /// targeting and response process: their past shows and submissions seed the logged
+    /// history count (0 to 10,000). At the paper's rate a user sees about one survey a year.
+    pub tenure_days: f64,
 }
 
 impl Default for SurveyConfig {
@@ -220,7 +222,7 @@ impl Default for SurveyConfig {
             satisfaction_share: 0.5,
             targeting: Targeting::Uniform,
             cap_per_day: 1,
-            history_shows: 12.0,
+            tenure_days: 60.0,
         }
     }
 }
@@ -237,6 +239,13 @@ pub struct WillingnessConfig {
     pub corr_sensitivity: f64,
     /// Correlation of willingness with a user's activity.
     pub corr_activity: f64,
+    /// Share (0 to 1) of the sensitivity-linked part of willingness that the logged user
+    /// profile carries (`user_profile`, a feature the submit model reads, as a platform's user
+    /// profile is): the profile is `sqrt(observed)` times the user's general sensitivity plus
+    /// `sqrt(1 - observed)` times independent noise. 1: a model on the logs can learn who
+    /// answers and why; 0: only the survey history reveals it, and the propensity that Eq. 13
+    /// needs cannot be computed from the logs.
+    pub observed: f64,
     /// Log-odds added to submitting when the answer is negative ("don't like", "not suitable",
     /// "only 18+"): answer-dependent response, missing not at random. 0: none.
     pub answer_dependence: f64,
@@ -253,6 +262,7 @@ impl Default for WillingnessConfig {
             spread: 1.5,
             corr_sensitivity: 0.6,
             corr_activity: 0.3,
+            observed: 0.8,
             answer_dependence: 0.0,
             inappropriate_offset: -0.3,
             hour_effect: [-0.3, 0.0, 0.2, 0.1],
@@ -353,10 +363,18 @@ impl Default for Scenario {
 }
 
 /// The presets, with one line on each.
-pub const PRESETS: [(&str, &str); 6] = [
+pub const PRESETS: [(&str, &str); 7] = [
     (
         "paper",
-        "the paper's setting: rare surveys, users differ in willingness, which tracks sensitivity",
+        "the paper's setting: rare surveys; willingness to answer varies, tracks sensitivity, and is mostly visible in the logged user profile",
+    ),
+    (
+        "experiment",
+        "the paper's setting at laptop scale (the default of `usm run`): 80k users, surveys dense enough to train on in minutes, about one per user",
+    ),
+    (
+        "hidden-willingness",
+        "`experiment` with willingness hidden from the logs (willingness.observed = 0): only the survey history reveals who answers, and Eq. 13 stops short of the truth whatever the model",
     ),
     (
         "no-bias",
@@ -364,19 +382,15 @@ pub const PRESETS: [(&str, &str); 6] = [
     ),
     (
         "strong-response-bias",
-        "willingness varies widely and tracks sensitivity closely",
+        "willingness varies widely and tracks sensitivity closely (mostly visible in the logs): a large bias that Eq. 13 can remove",
     ),
     (
         "answer-dependent",
-        "people answer more readily when the answer is negative (missing not at random), with a panel",
+        "people answer more readily when the answer is negative (missing not at random), willingness tied to sensitivity too, with a panel",
     ),
     (
         "extreme-rarity",
         "surveys ten times rarer than the paper's setting",
-    ),
-    (
-        "experiment",
-        "the paper's setting at laptop scale (the default of `usm run`): 80k users, surveys dense enough to train on in minutes, about one per user",
     ),
 ];
 
@@ -407,7 +421,6 @@ impl Scenario {
             }
             "answer-dependent" => {
                 s.willingness.answer_dependence = 2.0;
-                s.willingness.corr_sensitivity = 0.0;
                 s.willingness.spread = 0.8;
                 s.panel.rate = 1e-3;
                 s.survey.rate = 4e-3;
@@ -418,6 +431,11 @@ impl Scenario {
             "experiment" => {
                 s.population.users = 80_000;
                 s.survey.rate = 1.5e-2;
+            }
+            "hidden-willingness" => {
+                s.population.users = 80_000;
+                s.survey.rate = 1.5e-2;
+                s.willingness.observed = 0.0;
             }
             other => {
                 let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
@@ -546,7 +564,7 @@ impl Scenario {
         }
         num_in("survey.satisfaction_share", s.satisfaction_share, 0.0, 1.0)?;
         int_in("survey.cap_per_day", s.cap_per_day as f64, 1.0, 100_000.0)?;
-        num_in("survey.history_shows", s.history_shows, 0.0, 10_000.0)?;
+        num_in("survey.tenure_days", s.tenure_days, 0.0, 10_000.0)?;
         let w = &self.willingness;
         if !(w.mean.is_finite() && w.mean > 0.0 && w.mean <= 1.0) {
             return Err(SimError::field("willingness.mean", w.mean, "(0, 1]"));
@@ -559,6 +577,7 @@ impl Scenario {
             1.0,
         )?;
         num_in("willingness.corr_activity", w.corr_activity, -1.0, 1.0)?;
+        num_in("willingness.observed", w.observed, 0.0, 1.0)?;
         let r2 = w.corr_sensitivity * w.corr_sensitivity + w.corr_activity * w.corr_activity;
         if r2 > 1.0 + 1e-12 {
             return Err(SimError::field(

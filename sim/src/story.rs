@@ -4,26 +4,14 @@
 use usm_core::rng::{Wy, mix};
 
 use crate::dist::{Alias, exp_f32, normal_4096, sigmoid};
-use crate::population::{Item, Population, User, draw_all};
+pub use crate::population::{Truth, dot, survey_probability, taste_match, truth};
+use crate::population::{Population, User, draw_all, recall_weights};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
-use crate::scenario::{HOURS, MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting};
+use crate::scenario::{HOURS, N_CONTENT_ISSUES, N_ISSUES, Scenario};
 
 const STREAM_EXPOSURE: u64 = 11 << 40;
 const STREAM_CHURN: u64 = 13 << 40;
 pub(crate) const STREAM_PLAN: u64 = 14 << 40;
-
-/// What a user-video pair is like, before any draw.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Truth {
-    /// P(perceiving each issue).
-    pub p_issue: [f64; N_ISSUES],
-    /// P(at least one content issue): the inappropriate answer.
-    pub p_inappropriate: f64,
-    /// P(like).
-    pub p_like: f64,
-    /// P(don't like).
-    pub p_dislike: f64,
-}
 
 /// A truth as the simulator's hot path holds it ([`Prepared::truths`]): the probabilities in
 /// `f32`, as logged, and scaled by [`DICE24`] for its dice.
@@ -47,46 +35,6 @@ pub struct Odds {
 /// a power-of-two scale) with probability `ceil(p * 2^24) / 2^24`: `p` itself at 0 and 1, and
 /// at most 2^-24 above it in between.
 pub const DICE24: f32 = 16_777_216.0;
-
-/// Taste match of a user and a video.
-#[inline]
-pub fn taste_match(s: &Scenario, u: &User, it: &Item) -> f64 {
-    let d = s.population.taste_dim;
-    dot(d, &u.taste, &it.topic) as f64 / libm::sqrt(d as f64)
-}
-
-/// Dot product of the first `d` taste/topic dimensions.
-#[inline]
-pub fn dot(d: usize, a: &[f32; MAX_TASTE_DIM], b: &[f32; MAX_TASTE_DIM]) -> f32 {
-    let mut acc = 0f32;
-    for k in 0..d {
-        acc += a[k] * b[k];
-    }
-    acc
-}
-
-/// The truth of a pair, by its definition (exact `libm` sigmoids): the reference that
-/// [`Prepared::truths`], the simulator's fast path, is tested against.
-pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
-    let c = &s.content;
-    let mut p_issue = [0f64; N_ISSUES];
-    let mut none = 1.0;
-    for (k, p) in p_issue.iter_mut().enumerate() {
-        *p = sigmoid(c.issue_base[k] + it.issue[k] as f64 + u.sensitivity[k] as f64);
-        if k < N_CONTENT_ISSUES {
-            none *= 1.0 - *p;
-        }
-    }
-    let p_inappropriate = 1.0 - none;
-    let v = c.taste_weight * taste_match(s, u, it) + it.quality as f64
-        - c.issue_penalty * (p_inappropriate + p_issue[N_ISSUES - 1]);
-    Truth {
-        p_issue,
-        p_inappropriate,
-        p_like: sigmoid(v - c.like_threshold),
-        p_dislike: sigmoid(c.dislike_threshold - v),
-    }
-}
 
 /// Sixteen floats on a cache line.
 #[derive(Clone, Copy, Debug)]
@@ -182,20 +130,7 @@ impl Prepared {
                 risk_signal: it.risk_signal,
             })
             .collect();
-        // Recall: a share `explore` uniform, the rest by popularity, as one mixture.
-        let popularity: Vec<f64> = pop
-            .items
-            .iter()
-            .map(|it| libm::exp(it.log_popularity as f64))
-            .collect();
-        let total: f64 = popularity.iter().sum();
-        let uniform = f.explore / pop.items.len() as f64;
-        let recall = Alias::new(
-            &popularity
-                .iter()
-                .map(|w| uniform + (1.0 - f.explore) * w / total)
-                .collect::<Vec<_>>(),
-        );
+        let recall = Alias::new(&recall_weights(s, &pop.items));
         let (user_terms, user_unwilling) = draw_all(pop.users.len() as u32, |i| {
             let u = &pop.users[i as usize];
             (
@@ -352,16 +287,6 @@ pub fn submit_logit(s: &Scenario, u: &User, kind: SurveyKind, hour: u8) -> f64 {
         0.0
     };
     u.willingness as f64 + offset + w.hour_effect[hour as usize]
-}
-
-/// Per-exposure survey probability for this user under the targeting policy.
-pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
-    match s.survey.targeting {
-        Targeting::Uniform => s.survey.rate,
-        Targeting::ByActivity => {
-            (s.survey.rate * s.population.requests_per_day / u.activity as f64).min(1.0)
-        }
-    }
 }
 
 /// P(submit | shown) of a user at an hour, per survey type: `[answer not negative, negative]`.
@@ -635,6 +560,7 @@ impl<'a> UserDay<'a> {
             user_age: u.age,
             user_activity: u.activity_obs,
             user_history_submits: history,
+            user_profile: u.profile,
             item_category: it.category,
             item_log_popularity: it.log_popularity,
             item_quality_signal: it.quality_signal,

@@ -43,6 +43,7 @@ impl RankHook for ModelHook<'_> {
             let d = DenseInput {
                 age: u.age,
                 activity: u.activity_obs,
+                profile: u.profile,
                 category: it.category,
                 log_popularity: it.log_popularity,
                 quality_signal: it.quality_signal,

@@ -2,7 +2,8 @@
 //! share. One replicate runs its stages in the order the data flows:
 //!
 //! - [`collect`]: simulate once, keep the rows the experiment needs;
-//! - [`submit`]: the survey-submit model and its propensities (section 3.2.2);
+//! - [`submit`]: the survey-submit model and its propensities (section 3.2.2), beside the
+//!   [`ceiling`], the best propensity computable from the logs;
 //! - [`variants`]: baseline, response debias, distillation (Eq. 7–9), the panel variant;
 //! - [`evaluate`]: Tables 1–3 and the oracle metrics;
 //! - [`rates`]: Eq. 2, Eq. 13, Eq. 5 and the doubly robust rate;
@@ -12,6 +13,7 @@
 //! [`names`] the typed names (variants, metrics) they write and read.
 
 pub mod ab;
+pub mod ceiling;
 pub mod claims;
 pub mod collect;
 pub mod config;

@@ -186,6 +186,8 @@ metrics! {
     RATE_DEBIASED = "rate_debiased";
     /// Eq. 13 with the true (feature-level) propensity.
     RATE_DEBIASED_TRUE_PROPENSITY = "rate_debiased_true_propensity";
+    /// Eq. 13 with the best propensity computable from the logs.
+    RATE_DEBIASED_CEILING_PROPENSITY = "rate_debiased_ceiling_propensity";
     /// Eq. 5: the response-debias model's mean prediction over every show.
     RATE_EQ5_RESPONSE_DEBIAS = "rate_eq5_response_debias";
     /// Eq. 2 on the panel's answers.
@@ -199,6 +201,10 @@ metrics! {
     CALIBRATION = "calibration";
     /// AUC the true propensity reaches.
     AUC_TRUE_PROPENSITY = "auc_true_propensity";
+    /// AUC the best propensity computable from the logs reaches (`experiment::ceiling`).
+    AUC_CEILING_PROPENSITY = "auc_ceiling_propensity";
+    /// Pearson correlation of the ceiling propensity with the true propensity.
+    CORR_CEILING_WITH_TRUE_PROPENSITY = "corr_ceiling_with_true_propensity";
     /// Pearson correlation with the true propensity.
     CORR_WITH_TRUE_PROPENSITY = "corr_with_true_propensity";
     /// Mean absolute error against the true propensity.

@@ -65,6 +65,14 @@ pub fn estimate_rates(
             Metric::RATE_DEBIASED_TRUE_PROPENSITY,
             defined(metrics::debiased_rate(&ans, &oprop, clip)),
         );
+        let cprop: Vec<f64> = sub_t
+            .iter()
+            .map(|&i| submit.ceiling_submit_prop[i])
+            .collect();
+        m.insert(
+            Metric::RATE_DEBIASED_CEILING_PROPENSITY,
+            defined(metrics::debiased_rate(&ans, &cprop, clip)),
+        );
         let rd = &show_preds[&Variant::ResponseDebias];
         let eq5: Vec<f64> = shows_t.iter().map(|&i| rd[i * nh + k] as f64).collect();
         m.insert(

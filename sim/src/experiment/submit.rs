@@ -6,6 +6,7 @@ use usm_core::metrics;
 use usm_core::models::{SubmitModel, SubmitModelConfig};
 use usm_core::train::TrainReport;
 
+use super::ceiling::Ceiling;
 use super::event::{Event, train_note};
 use super::names::Metric;
 use super::replicate::{MetricMap, Split};
@@ -23,6 +24,10 @@ pub struct SubmitFit {
     pub show_prop: Vec<f32>,
     /// Of each evaluation submit, in `EvalSets::submits` order.
     pub submit_prop: Vec<f32>,
+    /// The ceiling propensity (`experiment::ceiling`) of each evaluation show.
+    pub ceiling_show_prop: Vec<f64>,
+    /// Of each evaluation submit.
+    pub ceiling_submit_prop: Vec<f64>,
     /// Its quality against what was submitted and against the true propensity.
     pub metrics: MetricMap,
     /// Its training.
@@ -65,12 +70,43 @@ pub fn fit_submit_model(
         .filter(|(r, _)| r.submitted)
         .map(|(_, &p)| p)
         .collect();
-    let metrics = submit_metrics(&split.eval.shows, &show_prop);
+    let ceiling = Ceiling::new(&split.world.scenario);
+    let users = &split.world.pop.users;
+    let ceiling_show_prop: Vec<f64> = split
+        .eval
+        .shows
+        .iter()
+        .map(|r| {
+            let post = ceiling.posterior(&users[r.user_id as usize]);
+            ceiling.propensity(&post, r.survey, r.hour)
+        })
+        .collect();
+    let ceiling_submit_prop: Vec<f64> = split
+        .eval
+        .shows
+        .iter()
+        .zip(&ceiling_show_prop)
+        .filter(|(r, _)| r.submitted)
+        .map(|(_, &p)| p)
+        .collect();
+    let mut metrics = submit_metrics(&split.eval.shows, &show_prop);
+    let y: Vec<bool> = split.eval.shows.iter().map(|r| r.submitted).collect();
+    let truth: Vec<f64> = split.eval.shows.iter().map(|r| true_propensity(r)).collect();
+    metrics.insert(
+        Metric::AUC_CEILING_PROPENSITY,
+        defined(metrics::auc(&ceiling_show_prop, &y)),
+    );
+    metrics.insert(
+        Metric::CORR_CEILING_WITH_TRUE_PROPENSITY,
+        pearson(&ceiling_show_prop, &truth),
+    );
     Ok(SubmitFit {
         model,
         train_prop,
         show_prop,
         submit_prop,
+        ceiling_show_prop,
+        ceiling_submit_prop,
         metrics,
         report: rep,
     })

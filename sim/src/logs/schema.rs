@@ -148,7 +148,7 @@ macro_rules! truth {
 }
 
 /// Every column, in file order.
-pub const COLUMNS: [Column; 43] = [
+pub const COLUMNS: [Column; 44] = [
     int!("exposure_id", exposure_id, "unique exposure id"),
     int!("day", day, "day (round) of the exposure, from 0"),
     int!(
@@ -195,6 +195,11 @@ pub const COLUMNS: [Column; 43] = [
         "user_history_submits",
         user_history_submits,
         "surveys the user submitted before this exposure"
+    ),
+    float!(
+        "user_profile",
+        user_profile,
+        "the platform's user-profile score, a standardised user feature"
     ),
     int!("item_category", item_category, "video category"),
     float!(
