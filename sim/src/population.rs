@@ -409,4 +409,3 @@ pub fn truth(s: &Scenario, u: &User, it: &Item) -> Truth {
         p_dislike: sigmoid(c.dislike_threshold - v),
     }
 }
-

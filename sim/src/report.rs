@@ -237,11 +237,9 @@ pub fn submit_summary(s: &Metrics) -> String {
         s.get(Metric::AUC_TRUE_PROPENSITY),
     );
     let gaps = match (model, ceiling, truth) {
-        (Some(m), Some(c), Some(t)) => format!(
-            ": the model's gap {:+.4}, the logs' {:+.4}",
-            c - m,
-            t - c
-        ),
+        (Some(m), Some(c), Some(t)) => {
+            format!(": the model's gap {:+.4}, the logs' {:+.4}", c - m, t - c)
+        }
         _ => String::new(),
     };
     format!(

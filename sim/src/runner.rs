@@ -440,6 +440,10 @@ struct Shown {
     items: Vec<u32>,
     dots: Vec<f32>,
     truths: Vec<Odds>,
+    /// The request's scores, with videos shown earlier in the day at `-inf`.
+    scores: Vec<f32>,
+    /// Videos shown to the user today, sorted.
+    today: Vec<u32>,
 }
 
 fn run_user_day(
@@ -460,14 +464,28 @@ fn run_user_day(
         items: shown,
         dots: shown_dots,
         truths,
+        scores,
+        today,
     } = sh;
     st.surveys_today = 0;
+    today.clear();
+    let day_start = out.len();
+    if !st.active {
+        return;
+    }
     for (r, &hour) in plan.hours.iter().enumerate() {
-        if !st.active {
-            break;
-        }
         let items = &plan.items[r * c..(r + 1) * c];
-        top_k(&plan.scores[r * c..(r + 1) * c], k, top);
+        // No video twice in a user's day: those shown earlier never rank.
+        scores.clear();
+        scores.extend_from_slice(&plan.scores[r * c..(r + 1) * c]);
+        if !today.is_empty() {
+            for (score, item) in scores.iter_mut().zip(items) {
+                if today.binary_search(item).is_ok() {
+                    *score = f32::NEG_INFINITY;
+                }
+            }
+        }
+        top_k(scores, k, top);
         let start = out.len();
         out.reserve(top.len());
         let probs = ud.hour_probs(hour);
@@ -488,10 +506,16 @@ fn run_user_day(
             ));
         }
         st.requests += 1;
-        let bad = out[start..].iter().filter(|e| is_bad(e)).count();
-        if ud.leaves(r as u32, bad) {
-            st.active = false;
+        for e in &out[start..] {
+            if let Err(at) = today.binary_search(&e.item_id) {
+                today.insert(at, e.item_id);
+            }
         }
+    }
+    let day = &out[day_start..];
+    let bad = day.iter().filter(|e| is_bad(e)).count();
+    if ud.leaves(bad, day.len()) {
+        st.active = false;
     }
 }
 
@@ -605,7 +629,7 @@ pub fn run(
         drained?;
         simulated?;
     }
-    stats.finish(&states);
+    stats.finish(&states, pop.items.len());
     Ok(stats)
 }
 

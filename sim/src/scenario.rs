@@ -141,7 +141,7 @@ impl Default for ContentConfig {
             item_issue_spread: 0.7,
             category_issue_spread: 0.6,
             quality_spread: 0.8,
-            popularity_zipf: 0.9,
+            popularity_zipf: 0.5,
             taste_weight: 1.2,
             issue_penalty: 6.0,
             dislike_threshold: -1.6,
@@ -326,21 +326,26 @@ impl Default for BehaviourConfig {
     }
 }
 
-/// Users leaving the platform: the long-term retention proxy of the A/B test.
+/// Users leaving the platform: the long-term retention proxy of the A/B test. A daily hazard:
+/// at the end of each day a user leaves with probability `daily_leave + leave_per_bad_share *
+/// (the day's share of bad experiences)`, so how often a user leaves follows how good their feed
+/// was, not how much of it they watched.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetentionConfig {
-    /// Probability of leaving after any request.
-    pub base_leave: f64,
-    /// Added probability of leaving per bad experience (disliked or issue perceived) in a request.
-    pub leave_per_bad: f64,
+    /// Probability of leaving at the end of any day (0 to 1).
+    pub daily_leave: f64,
+    /// Added probability of leaving at the end of a day whose exposures were all bad
+    /// experiences (disliked or an issue perceived), in proportion to the day's share of them
+    /// (0 to 1).
+    pub leave_per_bad_share: f64,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
         RetentionConfig {
-            base_leave: 0.002,
-            leave_per_bad: 0.003,
+            daily_leave: 0.003,
+            leave_per_bad_share: 0.035,
         }
     }
 }
@@ -623,8 +628,11 @@ impl Scenario {
             ("behaviour.dislike_otherwise", b.dislike_otherwise),
             ("behaviour.report_if_issue", b.report_if_issue),
             ("behaviour.report_otherwise", b.report_otherwise),
-            ("retention.base_leave", self.retention.base_leave),
-            ("retention.leave_per_bad", self.retention.leave_per_bad),
+            ("retention.daily_leave", self.retention.daily_leave),
+            (
+                "retention.leave_per_bad_share",
+                self.retention.leave_per_bad_share,
+            ),
         ] {
             num_in(name, v, 0.0, 1.0)?;
         }

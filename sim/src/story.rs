@@ -4,8 +4,8 @@
 use usm_core::rng::{Wy, mix};
 
 use crate::dist::{Alias, exp_f32, normal_4096, sigmoid};
-pub use crate::population::{Truth, dot, survey_probability, taste_match, truth};
 use crate::population::{Population, User, draw_all, recall_weights};
+pub use crate::population::{Truth, dot, survey_probability, taste_match, truth};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::scenario::{HOURS, N_CONTENT_ISSUES, N_ISSUES, Scenario};
 
@@ -582,13 +582,17 @@ impl<'a> UserDay<'a> {
         }
     }
 
-    /// After a request with `bad` bad exposures: does the user leave? Common random numbers per
-    /// (user, day, request).
-    pub fn leaves(&self, request: u32, bad: usize) -> bool {
+    /// At the end of a day with `bad` bad experiences among `exposures`: does the user leave?
+    /// Common random numbers per (user, day).
+    pub fn leaves(&self, bad: usize, exposures: usize) -> bool {
         let r = &self.s.retention;
-        let p = r.base_leave + r.leave_per_bad * bad as f64;
-        let key = ((self.day as u64) << 20) | request as u64;
-        Wy::new(self.churn_seed, key).uniform() < p
+        let share = if exposures == 0 {
+            0.0
+        } else {
+            bad as f64 / exposures as f64
+        };
+        let p = r.daily_leave + r.leave_per_bad_share * share;
+        Wy::new(self.churn_seed, self.day as u64).uniform() < p
     }
 }
 

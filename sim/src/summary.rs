@@ -45,9 +45,22 @@ pub struct RunStats {
     pub behaviour: [u64; 6],
     /// Bad experiences (latent dislike or content issue).
     pub bad_exposures: u64,
+    /// The most shown video's share of all exposures.
+    #[serde(default)]
+    pub top_video_share: f64,
+    /// The effective number of distinct videos shown: `1 / sum of squared shares` (the number
+    /// of equally shown videos with the same concentration).
+    #[serde(default)]
+    pub effective_videos: f64,
+    /// Videos in the catalogue.
+    #[serde(default)]
+    pub videos: u64,
     /// Per user: still active at the end.
     #[serde(skip)]
     pub retained: Vec<bool>,
+    /// Exposures per video.
+    #[serde(skip)]
+    pub item_exposures: Vec<u64>,
 }
 
 /// One survey head's counts over a run: the truth against what its surveys saw.
@@ -111,6 +124,11 @@ impl RunStats {
     pub fn add(&mut self, block: &[ExposureRecord]) {
         self.exposures += block.len() as u64;
         for e in block {
+            let i = e.item_id as usize;
+            if i >= self.item_exposures.len() {
+                self.item_exposures.resize(i + 1, 0);
+            }
+            self.item_exposures[i] += 1;
             self.requests += (e.slot == 0) as u64;
             for (k, b) in [e.like, e.share, e.favorite, e.dislike, e.report, e.skip]
                 .into_iter()
@@ -176,12 +194,26 @@ impl RunStats {
         self.sum_p_sexual += o.sum_p_sexual;
         add(&mut self.behaviour, &o.behaviour);
         self.bad_exposures += o.bad_exposures;
+        if o.item_exposures.len() > self.item_exposures.len() {
+            self.item_exposures.resize(o.item_exposures.len(), 0);
+        }
+        add(&mut self.item_exposures, &o.item_exposures);
     }
 
-    /// Records the end state of the users.
-    pub fn finish(&mut self, states: &[UserState]) {
+    /// Records the end state of the users and how concentrated the feed was over `videos`.
+    pub fn finish(&mut self, states: &[UserState], videos: usize) {
         self.retained = states.iter().map(|s| s.active).collect();
         self.users_active_end = self.retained.iter().filter(|&&a| a).count() as u64;
+        self.videos = videos as u64;
+        let n = self.exposures.max(1) as f64;
+        let top = self.item_exposures.iter().copied().max().unwrap_or(0);
+        self.top_video_share = top as f64 / n;
+        let squares: f64 = self
+            .item_exposures
+            .iter()
+            .map(|&c| (c as f64 / n).powi(2))
+            .sum();
+        self.effective_videos = if squares > 0.0 { 1.0 / squares } else { 0.0 };
     }
 
     /// The one-screen summary.
@@ -233,6 +265,12 @@ impl RunStats {
                 pct(ratio(h.answers, h.submits))
             );
         }
+        s += &format!(
+            "\nfeed: the most shown video has {} of exposures; effective number of distinct videos {:.0} of {}\n",
+            pct(self.top_video_share).trim(),
+            self.effective_videos,
+            self.videos
+        );
         let b = &self.behaviour;
         s += &format!(
             "\nbehaviour per exposure: like {}  share {}  favourite {}  dislike {}  report {}  skip {}\n",

@@ -5,3 +5,4 @@ mod core_models;
 mod determinism;
 mod directions;
 mod logs;
+mod regimes;

@@ -31,7 +31,7 @@ pub struct Knob {
 }
 
 /// The knobs the page shows, in order.
-pub const KNOBS: [Knob; 12] = [
+pub const KNOBS: [Knob; 13] = [
     Knob {
         key: "population.users",
         label: "Users",
@@ -61,6 +61,11 @@ pub const KNOBS: [Knob; 12] = [
         key: "willingness.corr_sensitivity",
         label: "Willingness ~ sensitivity",
         help: "correlation of answering with sensitivity to issues (-1 to 1)",
+    },
+    Knob {
+        key: "willingness.observed",
+        label: "Willingness: in the logs",
+        help: "share of the sensitivity-linked part of willingness that the logged user profile carries (0: hidden, 1: visible)",
     },
     Knob {
         key: "willingness.answer_dependence",

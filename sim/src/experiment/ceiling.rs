@@ -51,7 +51,10 @@ fn normal_nodes(n: usize) -> Vec<(f64, f64)> {
         }
         roots.push(z);
         let w = 2.0 / (pp * pp);
-        let (x, wn) = (std::f64::consts::SQRT_2 * z, w / std::f64::consts::PI.sqrt());
+        let (x, wn) = (
+            std::f64::consts::SQRT_2 * z,
+            w / std::f64::consts::PI.sqrt(),
+        );
         out.push((x, wn));
         if 2 * i + 1 != n {
             out.push((-x, wn));
@@ -111,13 +114,18 @@ impl<'a> Ceiling<'a> {
                 let q = (0..HOURS)
                     .map(|h| {
                         sat * sigmoid(will + w.hour_effect[h])
-                            + (1.0 - sat) * sigmoid(will + w.inappropriate_offset + w.hour_effect[h])
+                            + (1.0 - sat)
+                                * sigmoid(will + w.inappropriate_offset + w.hour_effect[h])
                     })
                     .sum::<f64>()
                     / HOURS as f64;
                 let m = shows * q;
                 // Poisson likelihood of n, without the n! both sides share.
-                let like = if m > 0.0 { (n * m.ln() - m).exp() } else { (n == 0.0) as u8 as f64 };
+                let like = if m > 0.0 {
+                    (n * m.ln() - m).exp()
+                } else {
+                    (n == 0.0) as u8 as f64
+                };
                 let weight = wa * wu * like;
                 total += weight;
                 out.push((weight, will));
@@ -138,7 +146,10 @@ impl<'a> Ceiling<'a> {
             0.0
         };
         let shift = offset + w.hour_effect[hour as usize % HOURS];
-        post.0.iter().map(|(wt, will)| wt * sigmoid(will + shift)).sum()
+        post.0
+            .iter()
+            .map(|(wt, will)| wt * sigmoid(will + shift))
+            .sum()
     }
 }
 

@@ -91,7 +91,12 @@ pub fn fit_submit_model(
         .collect();
     let mut metrics = submit_metrics(&split.eval.shows, &show_prop);
     let y: Vec<bool> = split.eval.shows.iter().map(|r| r.submitted).collect();
-    let truth: Vec<f64> = split.eval.shows.iter().map(|r| true_propensity(r)).collect();
+    let truth: Vec<f64> = split
+        .eval
+        .shows
+        .iter()
+        .map(|r| true_propensity(r))
+        .collect();
     metrics.insert(
         Metric::AUC_CEILING_PROPENSITY,
         defined(metrics::auc(&ceiling_show_prop, &y)),

@@ -20,7 +20,7 @@ pub const SETS: &[&str] = &[
 
 /// The digest of that scenario's log. Changing any draw, its order or the schema changes it:
 /// do so deliberately, and update it here.
-pub const GOLDEN: u64 = 15063417344983563265;
+pub const GOLDEN: u64 = 6284141672110266850;
 
 /// Runs the scenario and hashes its CSV bytes and counts.
 pub fn digest() -> Result<u64> {
