@@ -233,11 +233,17 @@ pub struct PastFeed<'a> {
 }
 
 impl<'a> PastFeed<'a> {
-    /// The past feed over `items`.
+    /// The past feed over `items`: the videos past surveys were shown on, recalled and tilted
+    /// by the targeting policy.
     pub fn new(s: &Scenario, items: &'a [Item]) -> PastFeed<'a> {
+        let tilted: Vec<f64> = recall_weights(s, items)
+            .iter()
+            .zip(survey_item_weights(s, items))
+            .map(|(r, w)| r * w)
+            .collect();
         PastFeed {
             items,
-            recall: Alias::new(&recall_weights(s, items)),
+            recall: Alias::new(&tilted),
         }
     }
 
@@ -286,14 +292,58 @@ pub fn recall_weights(s: &Scenario, items: &[Item]) -> Vec<f64> {
         .collect()
 }
 
-/// Per-exposure survey probability for this user under the targeting policy.
+/// Per-exposure survey probability for this user under the targeting policy, before any tilt by
+/// video ([`survey_item_weights`]).
 pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
-    match s.survey.targeting {
-        Targeting::Uniform => s.survey.rate,
+    let sv = &s.survey;
+    match sv.targeting {
         Targeting::ByActivity => {
-            (s.survey.rate * s.population.requests_per_day / u.activity as f64).min(1.0)
+            (sv.rate * s.population.requests_per_day / u.activity as f64).min(1.0)
         }
+        Targeting::ByEngagement => {
+            // Engagement is log-normal: its standardised log is the user's normal draw.
+            let se = s.population.engagement_spread;
+            let z = if se > 0.0 {
+                ((u.engagement as f64).ln() + 0.5 * se * se) / se
+            } else {
+                0.0
+            };
+            let b = sv.targeting_strength;
+            (sv.rate * (b * z - 0.5 * b * b).exp()).min(1.0)
+        }
+        Targeting::Uniform | Targeting::ByPopularity | Targeting::ByRisk => sv.rate,
     }
+}
+
+/// Each video's tilt of the per-exposure survey rate: 1 unless surveys target by popularity or
+/// risk score, then `exp(strength * z)` (`z` the standardised feature), normalised to mean 1 over
+/// the feed's recall.
+pub fn survey_item_weights(s: &Scenario, items: &[Item]) -> Vec<f64> {
+    let feature = |it: &Item| match s.survey.targeting {
+        Targeting::ByPopularity => Some(it.log_popularity as f64),
+        Targeting::ByRisk => Some(it.risk_signal as f64),
+        _ => None,
+    };
+    let Some(x) = items.iter().map(feature).collect::<Option<Vec<f64>>>() else {
+        return vec![1.0; items.len()];
+    };
+    let n = x.len().max(1) as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let b = s.survey.targeting_strength;
+    let raw: Vec<f64> = x
+        .iter()
+        .map(|v| {
+            if sd > 0.0 {
+                (b * (v - mean) / sd).exp()
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let recall = recall_weights(s, items);
+    let mean_w: f64 = raw.iter().zip(&recall).map(|(w, r)| w * r).sum();
+    raw.iter().map(|w| w / mean_w).collect()
 }
 
 /// Everyone and everything in a scenario.

@@ -195,6 +195,14 @@ pub enum Targeting {
     Uniform,
     /// Less active users more likely per exposure, so surveys spread more evenly over users.
     ByActivity,
+    /// Popular videos more likely (negative `targeting_strength`: less likely): the surveyed
+    /// slice is not the feed that ranking scores.
+    ByPopularity,
+    /// Videos the content classifier scores as risky more likely, as a trust-and-safety team
+    /// would target: the surveyed slice carries more issues than the feed.
+    ByRisk,
+    /// Viewers who engage more (press like, dislike, report more readily) more likely.
+    ByEngagement,
 }
 
 /// Who gets asked, how often.
@@ -207,6 +215,11 @@ pub struct SurveyConfig {
     pub satisfaction_share: f64,
     /// Targeting policy.
     pub targeting: Targeting,
+    /// How strongly `by_popularity`, `by_risk` and `by_engagement` tilt who gets asked: the
+    /// per-exposure rate is multiplied by `exp(strength * z)`, `z` the standardised feature
+    /// (log popularity, risk score, log engagement), normalised so the mean rate over the feed
+    /// stays `rate` (-5 to 5; 0: uniform).
+    pub targeting_strength: f64,
     /// Most surveys one user sees per day.
     pub cap_per_day: u32,
     /// Days each user used the platform before the simulated period, at the same survey rate,
@@ -221,6 +234,7 @@ impl Default for SurveyConfig {
             rate: 8e-5,
             satisfaction_share: 0.5,
             targeting: Targeting::Uniform,
+            targeting_strength: 1.0,
             cap_per_day: 1,
             tenure_days: 60.0,
         }
@@ -368,7 +382,7 @@ impl Default for Scenario {
 }
 
 /// The presets, with one line on each.
-pub const PRESETS: [(&str, &str); 7] = [
+pub const PRESETS: [(&str, &str); 8] = [
     (
         "paper",
         "the paper's setting: rare surveys; willingness to answer varies, tracks sensitivity, and is mostly visible in the logged user profile",
@@ -380,6 +394,10 @@ pub const PRESETS: [(&str, &str); 7] = [
     (
         "hidden-willingness",
         "`experiment` with willingness hidden from the logs (willingness.observed = 0): only the survey history reveals who answers, and Eq. 13 stops short of the truth whatever the model",
+    ),
+    (
+        "targeted-surveys",
+        "`experiment` with surveys targeted at videos the content classifier scores as risky (survey.targeting = by_risk): the surveyed slice carries more issues than the feed that ranking scores",
     ),
     (
         "no-bias",
@@ -436,6 +454,12 @@ impl Scenario {
             "experiment" => {
                 s.population.users = 80_000;
                 s.survey.rate = 1.5e-2;
+            }
+            "targeted-surveys" => {
+                s.population.users = 80_000;
+                s.survey.rate = 1.5e-2;
+                s.survey.targeting = Targeting::ByRisk;
+                s.survey.targeting_strength = 1.0;
             }
             "hidden-willingness" => {
                 s.population.users = 80_000;
@@ -570,6 +594,7 @@ impl Scenario {
         num_in("survey.satisfaction_share", s.satisfaction_share, 0.0, 1.0)?;
         int_in("survey.cap_per_day", s.cap_per_day as f64, 1.0, 100_000.0)?;
         num_in("survey.tenure_days", s.tenure_days, 0.0, 10_000.0)?;
+        num_in("survey.targeting_strength", s.targeting_strength, -5.0, 5.0)?;
         let w = &self.willingness;
         if !(w.mean.is_finite() && w.mean > 0.0 && w.mean <= 1.0) {
             return Err(SimError::field("willingness.mean", w.mean, "(0, 1]"));

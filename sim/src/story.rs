@@ -4,7 +4,7 @@
 use usm_core::rng::{Wy, mix};
 
 use crate::dist::{Alias, exp_f32, normal_4096, sigmoid};
-use crate::population::{Population, User, draw_all, recall_weights};
+use crate::population::{Population, User, draw_all, recall_weights, survey_item_weights};
 pub use crate::population::{Truth, dot, survey_probability, taste_match, truth};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::scenario::{HOURS, N_CONTENT_ISSUES, N_ISSUES, Scenario};
@@ -54,6 +54,8 @@ pub(crate) struct ItemRow {
     pub(crate) quality_signal: f32,
     pub(crate) log_duration: f32,
     pub(crate) risk_signal: f32,
+    /// The video's tilt of the survey rate under the targeting policy.
+    survey_weight: f32,
 }
 
 /// What the hot path reads of videos and users, computed once per run.
@@ -114,10 +116,12 @@ impl Prepared {
                 line.0.copy_from_slice(part);
             }
         }
+        let survey_weights = survey_item_weights(s, &pop.items);
         let items = pop
             .items
             .iter()
-            .map(|it| ItemRow {
+            .zip(&survey_weights)
+            .map(|(it, &sw)| ItemRow {
                 e_issue: std::array::from_fn(|k| {
                     table_exp(-(c.issue_base[k] + it.issue[k] as f64))
                 }),
@@ -128,6 +132,7 @@ impl Prepared {
                 quality_signal: it.quality_signal,
                 log_duration: it.log_duration,
                 risk_signal: it.risk_signal,
+                survey_weight: sw as f32,
             })
             .collect();
         let recall = Alias::new(&recall_weights(s, &pop.items));
@@ -500,8 +505,9 @@ impl<'a> UserDay<'a> {
         let penalty = std::hint::select_unpredictable(issue, 0.25, 0.0);
         let watch = (BASE_WATCH[sat] + 0.15 * watch_noise - penalty).clamp(0.0, 1.0);
 
-        // Survey and response. The survey policy never looks at the video.
-        let regular = st.surveys_today < s.survey.cap_per_day && survey_draw < self.survey_p;
+        // Survey and response. The policy looks at the video only through its targeting tilt.
+        let regular = st.surveys_today < s.survey.cap_per_day
+            && survey_draw < self.survey_p * it.survey_weight as f64;
         let fixed = &self.prep.scenario_below;
         let panel = !regular && r_panel < fixed.panel;
         let kind_draw = r_kind < fixed.satisfaction;

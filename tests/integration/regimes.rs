@@ -163,3 +163,37 @@ fn churn_is_a_daily_hazard_that_follows_the_share_of_bad_experiences() {
         heavy / light
     );
 }
+
+/// Mean true probability of `h` over the survey shows, and over every exposure.
+fn shown_and_all(rows: &[ExposureRecord], h: HeadDef) -> (f64, f64) {
+    let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let truth = |r: &ExposureRecord| h.truth(&r.oracle.unwrap()) as f64;
+    let shown = rows
+        .iter()
+        .filter(|r| r.survey == h.survey() && !r.panel)
+        .map(truth)
+        .collect();
+    (mean(shown), mean(rows.iter().map(truth).collect()))
+}
+
+#[test]
+fn targeted_surveys_ask_a_slice_unlike_the_feed() {
+    let sets = [
+        "population.users=20000",
+        "population.days=3",
+        "survey.rate=0.03",
+    ];
+    let (rows, _) = simulate(&small("targeted-surveys", &sets), RunOptions::default());
+    let (shown, all) = shown_and_all(&rows, HeadDef::Inappropriate);
+    assert!(
+        shown > 1.3 * all,
+        "surveyed {shown} against the feed's {all}"
+    );
+    // Uniform surveys ask a slice like the feed.
+    let (rows, _) = simulate(&small("experiment", &sets), RunOptions::default());
+    let (shown, all) = shown_and_all(&rows, HeadDef::Inappropriate);
+    assert!(
+        (shown / all - 1.0).abs() < 0.1,
+        "surveyed {shown} against the feed's {all}"
+    );
+}

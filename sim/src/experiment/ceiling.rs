@@ -103,9 +103,10 @@ impl<'a> Ceiling<'a> {
         for &(xa, wa) in &self.nodes {
             let a = ma + sda * xa;
             let activity = p.requests_per_day * (sa * a - 0.5 * sa * sa).exp();
+            // Targeting by engagement reads what the logs do not carry: its mean rate here.
             let rate = match sv.targeting {
-                Targeting::Uniform => sv.rate,
                 Targeting::ByActivity => (sv.rate * p.requests_per_day / activity).min(1.0),
+                _ => sv.rate,
             };
             let shows = activity * self.s.feed.k as f64 * rate * sv.tenure_days;
             for &(xu, wu) in &self.nodes {
