@@ -709,6 +709,11 @@ fn variant_tables_html(o: &mut String, res: &Results, plots: &Plots) {
             (Metric::ORACLE_CALIBRATION_WILLING, "cal, the rest"),
             (Metric::ORACLE_AUC_EXPOSED, "AUC, all exposures"),
             (Metric::ORACLE_CALIBRATION_EXPOSED, "cal, all exposures"),
+            (Metric::ORACLE_REGAUC_UNSHOWN, "regAUC, unshown candidates"),
+            (
+                Metric::ORACLE_CALIBRATION_UNSHOWN,
+                "cal, unshown candidates",
+            ),
         ],
     );
     *o += plots.get("uauc.svg");

@@ -772,6 +772,51 @@ fn hooked_plans(
     Ok(plans)
 }
 
+/// A fresh request of `user`'s, recalled and ranked as the feed does (its own draws, from
+/// `seed`), minus what it would show: up to `keep` of the videos ranked below the top `k`, in rank
+/// order, none of them in `exclude` (say, the videos the user saw that day). These are what Eq. 3
+/// ranks and the feed leaves unshown; evaluation scores models on them.
+pub fn unshown_candidates(
+    s: &ValidScenario,
+    pop: &Population,
+    prep: &Prepared,
+    user: u32,
+    seed: u64,
+    (exclude, keep): (&[u32], usize),
+) -> Vec<u32> {
+    let f = &s.feed;
+    let mut recall = Wy::from_state(seed);
+    let c = f.candidates;
+    let (mut items, mut scores, mut dots) = (vec![0u32; c], vec![0f32; c], vec![0f32; c]);
+    for (item, score) in items.iter_mut().zip(scores.iter_mut()) {
+        (*item, *score) = prep.recall(recall.next_u64());
+    }
+    let d = s.population.taste_dim;
+    let pers = (f.personalization / libm::sqrt(d as f64)) as f32;
+    let taste = &pop.users[user as usize].taste;
+    let out = (&mut dots[..], &mut scores[..]);
+    match prep.lanes() {
+        4 => score_candidates::<4>(prep, taste, &items, pers, out),
+        8 => score_candidates::<8>(prep, taste, &items, pers, out),
+        12 => score_candidates::<12>(prep, taste, &items, pers, out),
+        _ => score_candidates::<16>(prep, taste, &items, pers, out),
+    }
+    // A video recalled twice ranks once; one already seen today never ranks.
+    for j in 0..c {
+        if exclude.contains(&items[j]) || items[..j].contains(&items[j]) {
+            scores[j] = f32::NEG_INFINITY;
+        }
+    }
+    let mut order: Vec<usize> = (0..c).filter(|&j| scores[j].is_finite()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .skip(f.k)
+        .take(keep)
+        .map(|j| items[j])
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

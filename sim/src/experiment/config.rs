@@ -54,6 +54,9 @@ pub struct ExperimentConfig {
     /// About how many exposures of the training period are sampled, uniformly, as the
     /// pseudo-label stream (Fig. 4).
     pub pseudo_rows: usize,
+    /// Recalled candidates the feed leaves unshown, per request of the evaluation users, on
+    /// which every model is scored against the truth (what Eq. 3 ranks; 0 to 100, 0: none).
+    pub eval_unshown_per_request: usize,
     /// Network widths of every model.
     pub arch: ArchConfig,
     /// Training of the survey models, teachers and students.
@@ -78,6 +81,7 @@ impl Default for ExperimentConfig {
             eval_days: 3,
             eval_user_share: 0.1,
             pseudo_rows: 150_000,
+            eval_unshown_per_request: 4,
             arch: ArchConfig {
                 embedding_dim: 16,
                 hidden: vec![128, 64, 32],
@@ -209,6 +213,13 @@ impl ExperimentConfig {
         }
         if self.pseudo_rows == 0 {
             return Err(SimError::field("pseudo_rows", 0, "at least 1"));
+        }
+        if self.eval_unshown_per_request > 100 {
+            return Err(SimError::field(
+                "eval_unshown_per_request",
+                self.eval_unshown_per_request,
+                "0..=100",
+            ));
         }
         self.arch.validate()?;
         self.train.validate_at("train")?;

@@ -24,6 +24,9 @@ pub struct EvalSets<'a> {
     pub shows: Vec<&'a ExposureRecord>,
     /// Every exposure of the evaluation users.
     pub exposures: Vec<&'a ExposureRecord>,
+    /// Recalled candidates the feed left unshown, of the same users' requests
+    /// (`experiment::candidates`).
+    pub unshown: Vec<ExposureRecord>,
 }
 
 /// One model's probabilities on the evaluation rows, `rows × heads` each.
@@ -98,6 +101,7 @@ pub fn evaluate(
     };
     let x_show = split.spec.features(sets.shows.iter().copied());
     let x_exp = split.spec.features(sets.exposures.iter().copied());
+    let x_unshown = split.spec.features(sets.unshown.iter());
     // Submits are the answered shows, in the same order: their predictions come from the shows'.
     let submitted: Vec<usize> = (0..sets.shows.len())
         .filter(|&i| sets.shows[i].submitted)
@@ -120,8 +124,27 @@ pub fn evaluate(
         };
         let mut per_head = BTreeMap::new();
         let mut curves = BTreeMap::new();
+        let pu = if sets.unshown.is_empty() {
+            Vec::new()
+        } else {
+            m.predict(&x_unshown)?.p
+        };
         for (k, h) in heads.iter().enumerate() {
-            per_head.insert(*h, ctx.head_metrics(h, k, &preds));
+            let mut metrics = ctx.head_metrics(h, k, &preds);
+            if !sets.unshown.is_empty() {
+                let p = Predictions::column(&pu, nh, k, 0..sets.unshown.len());
+                let rows: Vec<&ExposureRecord> = sets.unshown.iter().collect();
+                let t = truths(h, &rows);
+                metrics.insert(
+                    Metric::ORACLE_REGAUC_UNSHOWN,
+                    defined(metrics::reg_auc(&p, &t)),
+                );
+                metrics.insert(
+                    Metric::ORACLE_CALIBRATION_UNSHOWN,
+                    defined(metrics::calibration(&p, &t, None)),
+                );
+            }
+            per_head.insert(*h, metrics);
             let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
             curves.insert(*h, curve(&pred, &truths(h, &sets.exposures), 10));
         }

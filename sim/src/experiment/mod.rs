@@ -13,6 +13,7 @@
 //! [`names`] the typed names (variants, metrics) they write and read.
 
 pub mod ab;
+pub mod candidates;
 pub mod ceiling;
 pub mod claims;
 pub mod collect;

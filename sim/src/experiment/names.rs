@@ -167,6 +167,10 @@ metrics! {
     ORACLE_CALIBRATION_EXPOSED = "oracle_calibration_exposed";
     /// regAUC over every exposure.
     ORACLE_REGAUC_EXPOSED = "oracle_regauc_exposed";
+    /// regAUC against the true probability over recalled candidates the feed left unshown.
+    ORACLE_REGAUC_UNSHOWN = "oracle_regauc_unshown";
+    /// Calibration against the true probability over those candidates.
+    ORACLE_CALIBRATION_UNSHOWN = "oracle_calibration_unshown";
     /// Nfb UAUC (Eq. 11–12): dislikes and reports.
     UAUC_NFB = "uauc_nfb";
     /// Pfb UAUC: likes, shares and favourites.

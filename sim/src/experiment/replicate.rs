@@ -8,6 +8,7 @@ use usm_core::data::Labels;
 use usm_core::train::{TrainConfig, TrainReport};
 
 use super::ab::{AbResult, run_ab};
+use super::candidates::unshown;
 use super::collect::{Collected, collect};
 use super::config::Experiment;
 use super::evaluate::{Curve, EvalSets, evaluate};
@@ -229,6 +230,11 @@ fn split<'a>(exp: &'a Experiment, world: &'a World) -> Result<Split<'a>> {
             submits: eval_submits,
             shows: data.eval_shows.iter().collect(),
             exposures: data.eval_exposures.iter().collect(),
+            unshown: unshown(
+                world,
+                &data.eval_exposures.iter().collect::<Vec<_>>(),
+                exp.eval_unshown_per_request,
+            ),
         },
     })
 }
