@@ -26,14 +26,6 @@ fn with_ci(m: &Metrics, k: Metric) -> String {
     }
 }
 
-fn verdict(h: Option<bool>) -> &'static str {
-    match h {
-        Some(true) => "HOLDS",
-        Some(false) => "FAILS",
-        None => "INCONCLUSIVE",
-    }
-}
-
 /// One line on what an experiment simulates and how it splits training from evaluation.
 pub fn describe(cfg: &crate::experiment::ExperimentConfig) -> String {
     let s = &cfg.scenario;
@@ -292,11 +284,34 @@ fn claims_list(o: &mut String, res: &Results, _heads: &[HeadDef]) {
         let _ = writeln!(
             o,
             "[{}] {}\n        {}",
-            verdict(c.holds),
+            c.verdict.word(),
             c.statement,
             c.evidence
         );
+        let p = power_text(c);
+        if !p.is_empty() {
+            let _ = writeln!(o, "        {p}");
+        }
     }
+}
+
+/// What the run could detect, and what would decide an undecided claim, in words.
+pub fn power_text(c: &crate::experiment::Claim) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = c.detectable {
+        parts.push(format!(
+            "smallest difference these replicates detect (95%, 80% power): {d:.4}"
+        ));
+    }
+    match (c.verdict.holds(), c.replicates_needed) {
+        (None, Some(n)) => parts.push(format!(
+            "about {n} replicates would decide it at the difference measured"
+        )),
+        (None, None) if c.detectable.is_some() => parts
+            .push("the difference measured is too small to decide within 1,000 replicates".into()),
+        _ => {}
+    }
+    parts.join("; ")
 }
 
 fn csv_escape(s: &str) -> String {
@@ -348,13 +363,17 @@ pub fn csv_tables(res: &Results) -> Vec<(String, String)> {
             );
         }
     }
-    let mut c = String::from("claim,holds,evidence\n");
+    let mut c = String::from("claim,verdict,holds,detectable,replicates_needed,evidence\n");
     for cl in &res.claims {
+        let opt = |x: Option<String>| x.unwrap_or_default();
         let _ = writeln!(
             c,
-            "{},{},{}",
+            "{},{},{},{},{},{}",
             cl.id,
+            cl.verdict.word(),
             cl.holds.map_or("n/a".into(), |b| b.to_string()),
+            opt(cl.detectable.map(|d| d.to_string())),
+            opt(cl.replicates_needed.map(|n| n.to_string())),
             csv_escape(&cl.evidence)
         );
     }
@@ -589,7 +608,7 @@ fn html_head(o: &mut String, res: &Results, _plots: &Plots) {
     let s = &res.config.scenario;
     let _ = write!(
         o,
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.inconclusive{{color:#8a6d00;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>",
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.inconclusive{{color:#8a6d00;font-weight:bold}}.no-interval{{color:#666;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>",
         escape(&s.name)
     );
     let _ = write!(
@@ -607,19 +626,16 @@ fn html_head(o: &mut String, res: &Results, _plots: &Plots) {
 
 /// The claims with their verdicts.
 fn claims_html(o: &mut String, res: &Results, _plots: &Plots) {
-    *o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>";
+    *o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>power</th></tr>";
     for c in &res.claims {
-        let class = match c.holds {
-            Some(true) => "holds",
-            Some(false) => "fails",
-            None => "inconclusive",
-        };
+        let class = c.verdict.class();
         let _ = write!(
             o,
-            "<tr><td>{}</td><td class=\"{class}\">{}</td><td style=\"text-align:left\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"{class}\">{}</td><td style=\"text-align:left\">{}</td><td style=\"text-align:left\">{}</td></tr>",
             escape(&c.statement),
-            verdict(c.holds),
-            escape(&c.evidence)
+            c.verdict.word(),
+            escape(&c.evidence),
+            escape(&power_text(c))
         );
     }
     *o += "</table>";
@@ -879,8 +895,11 @@ mod tests {
         let claim = Claim {
             id: "c".into(),
             statement: "<img src=x onerror=alert(1)>".into(),
+            verdict: crate::experiment::results::Verdict::Inconclusive,
             holds: None,
             evidence: "a < b & c".into(),
+            detectable: None,
+            replicates_needed: None,
         };
         let html = html(&empty_results(cfg, vec![claim]));
         assert!(!html.contains("<script>"), "a raw script tag in the report");

@@ -281,7 +281,7 @@ pub fn files(
                 html,
                 "<li>{}: <b>{}</b></li>",
                 escape(&c.statement),
-                c.holds.map_or("n/a", |b| if b { "holds" } else { "fails" })
+                c.verdict.word()
             );
         }
         html += "</ul>";

@@ -390,27 +390,24 @@ impl App {
         let Some(f) = &self.finished else {
             return html! {};
         };
-        let verdict = |h: Option<bool>| match h {
-            Some(true) => ("holds", "HOLDS"),
-            Some(false) => ("fails", "FAILS"),
-            None => ("inconclusive", "INCONCLUSIVE"),
-        };
+
         html! {
             <section id="finished">
                 <h2>{ format!("Experiment, in {:.0} s", f.seconds) }</h2>
                 <p class="describe">{ &f.describe }</p>
                 <h3>{ "The paper's claims in this scenario" }</h3>
                 if f.replicates < 2 {
-                    <p class="caveat" id="one-replicate">{ "One replicate: no verdict has a confidence interval, so each rests on a single draw, and at a few thousand users the corrections' gains can drown in noise. Raise Replicates and Users for intervals; the command line's default (cargo run --release: 80,000 users, 3 replicates) is the run to read the paper's directions from." }</p>
+                    <p class="caveat" id="one-replicate">{ "One replicate: the claims compared across replicates have no interval, and say NO INTERVAL rather than a verdict from a sign (the A/B test's intervals come from its users, so it is decided). Raise Replicates and Users for intervals; the command line's default (cargo run --release) is the run to read the paper's directions from." }</p>
                 }
                 <ul class="claims">
                     { for f.claims.iter().map(|c| {
-                        let (class, word) = verdict(c.holds);
+                        let (class, word) = (c.verdict.class(), c.verdict.word());
                         html! {
                             <li class={classes!("claim", class)}>
                                 <span class="verdict">{ word }</span>
                                 <span class="statement">{ &c.statement }</span>
                                 <div class="evidence">{ &c.evidence }</div>
+                                <div class="power">{ usm_sim::report::power_text(c) }</div>
                             </li>
                         }
                     }) }

@@ -4,7 +4,7 @@
 //! inconclusive otherwise.
 
 use super::names::{AbKey, Metric, Variant};
-use super::results::{Claim, Metrics, Results, mean_ci};
+use super::results::{Claim, Metrics, Results, Verdict, mean_ci, t80, t975};
 
 /// A paired comparison across replicates: per replicate a difference, then its mean and
 /// t-interval.
@@ -16,27 +16,49 @@ pub struct Paired {
     pub ci: Option<[f64; 2]>,
     /// Replicates with a difference.
     pub n: usize,
+    /// Standard deviation of the differences (two or more replicates).
+    pub sd: Option<f64>,
 }
 
 impl Paired {
     /// The comparison of per-replicate differences.
     pub fn of(values: Vec<Option<f64>>) -> Paired {
-        let n = values.iter().flatten().count();
+        let v: Vec<f64> = values
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        let n = v.len();
         let (mean, ci) = mean_ci(&values);
-        Paired { mean, ci, n }
+        let sd = (n >= 2).then(|| {
+            let m = v.iter().sum::<f64>() / n as f64;
+            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt()
+        });
+        Paired { mean, ci, n, sd }
     }
 
-    /// `Some(true)` when the mean is above zero and, with two or more replicates, the interval
-    /// excludes zero; `Some(false)` when it is at or below zero likewise; `None` when the interval
-    /// straddles zero (inconclusive) or nothing was measured.
-    pub fn verdict(&self) -> Option<bool> {
-        let m = self.mean?;
+    /// [`Verdict::Holds`] when the 95% interval lies above zero, [`Verdict::Fails`] when at or
+    /// below it, [`Verdict::Inconclusive`] when it straddles zero, and [`Verdict::NoInterval`]
+    /// without an interval (one replicate, or nothing measured): a sign alone decides nothing.
+    pub fn verdict(&self) -> Verdict {
         match self.ci {
-            Some([lo, _]) if lo > 0.0 => Some(true),
-            Some([_, hi]) if hi <= 0.0 => Some(false),
-            Some(_) => None,
-            None => Some(m > 0.0),
+            Some([lo, _]) if lo > 0.0 => Verdict::Holds,
+            Some([_, hi]) if hi <= 0.0 => Verdict::Fails,
+            Some(_) => Verdict::Inconclusive,
+            None => Verdict::NoInterval,
         }
+    }
+
+    /// The smallest difference this many replicates detect (95% two-sided, 80% power), and how
+    /// many replicates would detect the difference measured (`None`: not within 1,000).
+    pub fn power(&self) -> (Option<f64>, Option<usize>) {
+        let (Some(mean), Some(sd)) = (self.mean, self.sd) else {
+            return (None, None);
+        };
+        let z = |n: usize| (t975(n - 1) + t80(n - 1)) * sd / (n as f64).sqrt();
+        let needed = (2..=1000).find(|&n| z(n) <= mean.abs());
+        (Some(z(self.n)), needed)
     }
 
     /// The mean and interval in words, times `scale`.
@@ -113,30 +135,58 @@ fn variant_gap(
     )
 }
 
-/// A claim over several parts: fails if any part fails, holds if all hold, else inconclusive.
-pub fn all_of(verdicts: &[Option<bool>]) -> Option<bool> {
+/// A claim over several parts: fails if any part fails, holds if all hold, has no interval if
+/// any part has none, and is inconclusive otherwise (no parts: no interval).
+pub fn all_of(verdicts: &[Verdict]) -> Verdict {
     if verdicts.is_empty() {
-        return None;
-    }
-    if verdicts.contains(&Some(false)) {
-        Some(false)
-    } else if verdicts.iter().all(|v| *v == Some(true)) {
-        Some(true)
+        Verdict::NoInterval
+    } else if verdicts.contains(&Verdict::Fails) {
+        Verdict::Fails
+    } else if verdicts.iter().all(|v| *v == Verdict::Holds) {
+        Verdict::Holds
+    } else if verdicts.contains(&Verdict::NoInterval) {
+        Verdict::NoInterval
     } else {
-        None
+        Verdict::Inconclusive
     }
 }
 
-/// Whether a relative change with interval `ci` is a decrease (`Some(true)`), an increase
-/// (`Some(false)`) or neither.
-pub fn lowered(ci: [f64; 2]) -> Option<bool> {
-    if ci[1] < 0.0 {
-        Some(true)
+/// Whether a relative change with interval `ci` is a decrease (holds), an increase (fails) or
+/// neither; a NaN interval (too few bootstrap draws) has none.
+pub fn lowered(ci: [f64; 2]) -> Verdict {
+    if ci.iter().any(|x| x.is_nan()) {
+        Verdict::NoInterval
+    } else if ci[1] < 0.0 {
+        Verdict::Holds
     } else if ci[0] > 0.0 {
-        Some(false)
+        Verdict::Fails
     } else {
-        None
+        Verdict::Inconclusive
     }
+}
+
+/// A composite claim's power: the largest detectable difference among its parts, and the
+/// most replicates any undecided part needs (`None` when one would need more than 1,000).
+fn power_of(parts: &[Paired]) -> Option<(Option<f64>, Option<usize>)> {
+    let powers: Vec<(Option<f64>, Option<usize>, Verdict)> = parts
+        .iter()
+        .map(|p| {
+            let (d, n) = p.power();
+            (d, n, p.verdict())
+        })
+        .collect();
+    let detectable = powers.iter().filter_map(|p| p.0).reduce(f64::max);
+    let undecided: Vec<Option<usize>> = powers
+        .iter()
+        .filter(|p| p.2.holds().is_none())
+        .map(|p| p.1)
+        .collect();
+    let needed = if undecided.contains(&None) {
+        None
+    } else {
+        undecided.into_iter().flatten().max()
+    };
+    Some((detectable, needed))
 }
 
 /// Checks the paper's claims (and the panel extension) against aggregated results.
@@ -166,7 +216,8 @@ fn answer_dependence_note(res: &Results) -> String {
 /// Claims 1 and 2: the naive rate is biased, and Eq. 13 moves it toward the truth.
 fn rate_claims(res: &Results, why_ad: &str) -> [Claim; 2] {
     let reps = res.seeds.len();
-    let (mut v1, mut v2, mut ev1, mut ev2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut biased, mut gains, mut ev1, mut ev2) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (h, m) in &res.rates {
         let t = series(Some(m), Metric::RATE_TRUE, reps);
         let n = series(Some(m), Metric::RATE_NAIVE, reps);
@@ -177,10 +228,6 @@ fn rate_claims(res: &Results, why_ad: &str) -> [Claim; 2] {
             &zip_with(&d, &t, |d, t| (d - t).abs()),
             |a, b| a - b,
         ));
-        // Biased: the naive rate's relative error exceeds 5% (with an interval, all of it does).
-        let b = Paired::of(zip_with(&n, &t, |n, t| ((n - t) / t).abs() - 0.05));
-        v1.push(b.verdict());
-        v2.push(gain.verdict());
         ev1.push(format!(
             "{h}: true {:.4}, naive {:.4}, relative error {}",
             m.get(Metric::RATE_TRUE).unwrap_or(f64::NAN),
@@ -191,29 +238,39 @@ fn rate_claims(res: &Results, why_ad: &str) -> [Claim; 2] {
             "{h}: |naive - true| - |Eq.13 - true| = {}",
             gain.show(1.0, "")
         ));
+        // Biased: the naive rate's relative error exceeds 5% (with an interval, all of it does).
+        biased.push(Paired::of(zip_with(&n, &t, |n, t| {
+            ((n - t) / t).abs() - 0.05
+        })));
+        gains.push(gain);
     }
+    let v1: Vec<Verdict> = biased.iter().map(Paired::verdict).collect();
+    let v2: Vec<Verdict> = gains.iter().map(Paired::verdict).collect();
     [
-        Claim {
-            id: "naive_rate_biased".into(),
-            statement: "The naive survey issue rate (Eq. 2) is off the true rate by more than 5% for some head".into(),
-            holds: if v1.contains(&Some(true)) {
-                Some(true)
+        Claim::new(
+            "naive_rate_biased",
+            "The naive survey issue rate (Eq. 2) is off the true rate by more than 5% for some head",
+            if v1.contains(&Verdict::Holds) {
+                Verdict::Holds
             } else {
                 all_of(&v1)
             },
-            evidence: ev1.join("; "),
-        },
-        Claim {
-            id: "eq13_moves_toward_truth".into(),
-            statement: "The debiased rate (Eq. 13) is closer to the true rate than the naive rate, for every head".into(),
-            holds: all_of(&v2),
-            evidence: ev2.join("; ") + why_ad,
-        },
+            ev1.join("; "),
+            power_of(&biased),
+        ),
+        Claim::new(
+            "eq13_moves_toward_truth",
+            "The debiased rate (Eq. 13) is closer to the true rate than the naive rate, for every head",
+            all_of(&v2),
+            ev2.join("; ") + why_ad,
+            power_of(&gains),
+        ),
     ]
 }
 
-/// Claims 3 to 5: response debias against the baseline, over all shows and by willingness.
-fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 3] {
+/// Claims 3 to 5: response debias against the baseline, over all shows and, as Table 2 states
+/// it, inside the low-willingness bands.
+fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
     let pair = (Variant::ResponseDebias, Variant::Baseline);
     let gain_auc = Paired::of(variant_gap(res, pair, Metric::ORACLE_REGAUC_SHOWN, |x| x));
     let gain_cal = Paired::of(variant_gap(
@@ -222,31 +279,62 @@ fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 3] {
         Metric::ORACLE_CALIBRATION_SHOWN,
         f64::abs,
     ));
+    // Table 2: inside the two lowest quarters of the submit score, on submitted answers (what a
+    // platform measures), the response-debias model's AUC above the baseline's.
+    let bands: Vec<Paired> = (0..2)
+        .map(|b| Paired::of(variant_gap(res, pair, Metric::band(b).0, |x| x)))
+        .collect();
     let rel = variant_gap(res, pair, Metric::ORACLE_REGAUC_RELUCTANT, |x| x);
     let wil = variant_gap(res, pair, Metric::ORACLE_REGAUC_WILLING, |x| x);
     let most = Paired::of(zip_with(&rel, &wil, |r, w| r - w));
+    let band_ev: Vec<String> = ["[0, P25)", "[P25, P50)"]
+        .iter()
+        .zip(&bands)
+        .map(|(name, p)| format!("{name}: {}", p.show(1.0, "")))
+        .collect();
     [
-        Claim {
-            id: "response_debias_improves_oracle_auc".into(),
-            statement: "Response debias ranks all survey shows (answerers and non-answerers) better than the baseline".into(),
-            holds: gain_auc.verdict(),
-            evidence: format!("mean regAUC against the true probability over all shows, response debias minus baseline: {}.{why_ad}", gain_auc.show(1.0, "")),
-        },
-        Claim {
-            id: "response_debias_improves_oracle_calibration".into(),
-            statement: "Response debias is better calibrated against the truth over all survey shows".into(),
-            holds: gain_cal.verdict(),
-            evidence: format!(
+        Claim::new(
+            "response_debias_improves_oracle_auc",
+            "Response debias ranks all survey shows (answerers and non-answerers) better than the baseline",
+            gain_auc.verdict(),
+            format!(
+                "mean regAUC against the true probability over all shows, response debias minus baseline: {}.{why_ad}",
+                gain_auc.show(1.0, "")
+            ),
+            power_of(std::slice::from_ref(&gain_auc)),
+        ),
+        Claim::new(
+            "response_debias_improves_oracle_calibration",
+            "Response debias is better calibrated against the truth over all survey shows",
+            gain_cal.verdict(),
+            format!(
                 "mean |calibration| over shows, baseline minus response debias: {}.{why_ad}",
                 gain_cal.show(1.0, "")
             ),
-        },
-        Claim {
-            id: "response_debias_most_for_reluctant".into(),
-            statement: "Response debias improves ranking against the truth more for reluctant answerers (lowest quarter of submit score) than for the rest, as in Table 2".into(),
-            holds: most.verdict(),
-            evidence: format!("regAUC gain against the truth, reluctant quarter {}; the rest {}; difference {}", Paired::of(rel.clone()).show(1.0, ""), Paired::of(wil.clone()).show(1.0, ""), most.show(1.0, "")),
-        },
+            power_of(std::slice::from_ref(&gain_cal)),
+        ),
+        Claim::new(
+            "response_debias_better_for_reluctant",
+            "Inside the low-willingness bands of the submit score ([0, P25) and [P25, P50)), response debias has a higher AUC on submitted answers than the baseline (Table 2)",
+            all_of(&bands.iter().map(Paired::verdict).collect::<Vec<_>>()),
+            format!(
+                "mean AUC over heads on submitted answers, response debias minus baseline, {}",
+                band_ev.join("; ")
+            ),
+            power_of(&bands),
+        ),
+        Claim::new(
+            "response_debias_most_for_reluctant",
+            "Response debias improves ranking against the truth more for reluctant answerers (lowest quarter of submit score) than for the rest (a reading of Table 2 only a simulator can check)",
+            most.verdict(),
+            format!(
+                "regAUC gain against the truth, reluctant quarter {}; the rest {}; difference {}",
+                Paired::of(rel.clone()).show(1.0, ""),
+                Paired::of(wil.clone()).show(1.0, ""),
+                most.show(1.0, "")
+            ),
+            power_of(std::slice::from_ref(&most)),
+        ),
     ]
 }
 
@@ -258,7 +346,7 @@ fn distillation_claims(res: &Results) -> [Claim; 2] {
         Metric::UAUC,
         |x| x,
     ));
-    let mut vs = Vec::new();
+    let mut parts = Vec::new();
     let mut ev = Vec::new();
     for other in [
         Variant::Baseline,
@@ -271,35 +359,35 @@ fn distillation_claims(res: &Results) -> [Claim; 2] {
             Metric::UAUC,
             |x| x,
         ));
-        vs.push(p.verdict());
         ev.push(format!("vs {other}: {}", p.show(1.0, "")));
+        parts.push(p);
     }
     [
-        Claim {
-            id: "distillation_improves_uauc".into(),
-            statement:
-                "Pseudo-label distillation improves Nfb/Pfb UAUC over the baseline (Table 3)".into(),
-            holds: d_uauc.verdict(),
-            evidence: format!(
+        Claim::new(
+            "distillation_improves_uauc",
+            "Pseudo-label distillation improves Nfb/Pfb UAUC over the baseline (Table 3)",
+            d_uauc.verdict(),
+            format!(
                 "mean UAUC over heads, distillation minus baseline: {}",
                 d_uauc.show(1.0, "")
             ),
-        },
-        Claim {
-            id: "combination_best".into(),
-            statement:
-                "Distillation + response debias has the best UAUC of the four variants (Table 3)"
-                    .into(),
-            holds: all_of(&vs),
-            evidence: format!(
+            power_of(std::slice::from_ref(&d_uauc)),
+        ),
+        Claim::new(
+            "combination_best",
+            "Distillation + response debias has the best UAUC of the four variants (Table 3)",
+            all_of(&parts.iter().map(Paired::verdict).collect::<Vec<_>>()),
+            format!(
                 "mean UAUC over heads, distillation + response debias minus: {}",
                 ev.join("; ")
             ),
-        },
+            power_of(&parts),
+        ),
     ]
 }
 
 /// Claim 8: ranking by the model (Eq. 3) lowers the true rate of every issue in the A/B test.
+/// Its intervals are the bootstrap's over users, so one replicate decides it too.
 fn ab_claim(res: &Results) -> Option<Claim> {
     let t = res
         .ab
@@ -316,12 +404,13 @@ fn ab_claim(res: &Results) -> Option<Claim> {
             100.0 * v.ci95[1]
         ));
     }
-    Some(Claim {
-        id: "ab_lowers_true_bad_exposures".into(),
-        statement: "Ranking with the survey model (Eq. 3, distillation + response debias) lowers the true rate of every issue against control".into(),
-        holds: all_of(&vs),
-        evidence: ev.join("; "),
-    })
+    Some(Claim::new(
+        "ab_lowers_true_bad_exposures",
+        "Ranking with the survey model (Eq. 3, distillation + response debias) lowers the true rate of every issue against control",
+        all_of(&vs),
+        ev.join("; "),
+        None,
+    ))
 }
 
 /// Beyond the paper, with a panel: the doubly robust rate, and the panel-weighted model.
@@ -335,7 +424,7 @@ fn panel_claims(res: &Results) -> Vec<Claim> {
     if with_dr.is_empty() {
         return Vec::new();
     }
-    let mut vs = Vec::new();
+    let mut parts = Vec::new();
     let mut ev = Vec::new();
     for (h, m) in with_dr {
         let t = series(Some(m), Metric::RATE_TRUE, reps);
@@ -346,7 +435,6 @@ fn panel_claims(res: &Results) -> Vec<Claim> {
             &zip_with(&dr, &t, |x, t| (x - t).abs()),
             |a, b| a - b,
         ));
-        vs.push(p.verdict());
         ev.push(format!(
             "{h}: true {:.4}, Eq. 13 {:.4}, doubly robust {:.4}; |Eq.13 - true| - |DR - true| = {}",
             m.get(Metric::RATE_TRUE).unwrap_or(f64::NAN),
@@ -354,6 +442,7 @@ fn panel_claims(res: &Results) -> Vec<Claim> {
             m.get(Metric::RATE_DR).unwrap_or(f64::NAN),
             p.show(1.0, "")
         ));
+        parts.push(p);
     }
     let p = Paired::of(variant_gap(
         res,
@@ -368,18 +457,24 @@ fn panel_claims(res: &Results) -> Vec<Claim> {
         f64::abs,
     ));
     vec![
-        Claim {
-            id: "panel_dr_closer_than_eq13".into(),
-            statement: "With a panel, the doubly robust rate (answer-dependent propensities) is closer to the truth than Eq. 13, for every head".into(),
-            holds: all_of(&vs),
-            evidence: ev.join("; "),
-        },
-        Claim {
-            id: "panel_variant_better_calibrated".into(),
-            statement: "The panel-weighted model is better calibrated against the truth over all shows than the response-debias model".into(),
-            holds: c.verdict(),
-            evidence: format!("mean |calibration|, response debias minus panel debias: {}; regAUC against the truth over shows, panel minus response debias: {}", c.show(1.0, ""), p.show(1.0, "")),
-        },
+        Claim::new(
+            "panel_dr_closer_than_eq13",
+            "With a panel, the doubly robust rate (answer-dependent propensities) is closer to the truth than Eq. 13, for every head",
+            all_of(&parts.iter().map(Paired::verdict).collect::<Vec<_>>()),
+            ev.join("; "),
+            power_of(&parts),
+        ),
+        Claim::new(
+            "panel_variant_better_calibrated",
+            "The panel-weighted model is better calibrated against the truth over all shows than the response-debias model",
+            c.verdict(),
+            format!(
+                "mean |calibration|, response debias minus panel debias: {}; regAUC against the truth over shows, panel minus response debias: {}",
+                c.show(1.0, ""),
+                p.show(1.0, "")
+            ),
+            power_of(std::slice::from_ref(&c)),
+        ),
     ]
 }
 
@@ -395,23 +490,19 @@ mod tests {
         assert!((p.mean.unwrap() - 0.2).abs() < 1e-12);
         assert!((hi - lo - 2.0 * 4.303 * 0.1 / 3f64.sqrt()).abs() < 1e-9);
         // The interval reaches below zero: inconclusive.
-        assert_eq!(p.verdict(), None);
+        assert_eq!(p.verdict(), Verdict::Inconclusive);
         // 1.0, 1.1, 1.2: the interval [0.85, 1.35] excludes zero from above: holds.
-        assert_eq!(
-            Paired::of(vec![Some(1.0), Some(1.1), Some(1.2)]).verdict(),
-            Some(true)
-        );
+        let up = Paired::of(vec![Some(1.0), Some(1.1), Some(1.2)]);
+        assert_eq!(up.verdict(), Verdict::Holds);
         // Entirely at or below zero: fails.
-        assert_eq!(
-            Paired::of(vec![Some(-1.0), Some(-1.1), Some(-1.2)]).verdict(),
-            Some(false)
-        );
-        // One replicate: the sign alone (no interval), as the results say.
+        let down = Paired::of(vec![Some(-1.0), Some(-1.1), Some(-1.2)]);
+        assert_eq!(down.verdict(), Verdict::Fails);
+        // One replicate: no interval, so no verdict, whatever the sign.
         let one = Paired::of(vec![Some(-0.01)]);
-        assert_eq!((one.verdict(), one.ci), (Some(false), None));
+        assert_eq!((one.verdict(), one.ci), (Verdict::NoInterval, None));
         assert!(one.show(1.0, "").contains("no interval"));
-        // Nothing measured: no verdict. A missing replicate is skipped, not zero.
-        assert_eq!(Paired::of(vec![None, None]).verdict(), None);
+        // Nothing measured: no interval. A missing replicate is skipped, not zero.
+        assert_eq!(Paired::of(vec![None, None]).verdict(), Verdict::NoInterval);
         let gap = Paired::of(vec![Some(1.0), None, Some(1.2)]);
         assert_eq!(
             (gap.n, gap.mean.map(|m| (m * 10.0).round())),
@@ -420,14 +511,54 @@ mod tests {
     }
 
     #[test]
+    fn power_hand_values() {
+        // Differences 0.1, 0.2, 0.3: sd 0.1, n 3. Detectable: (t975(2) + t80(2)) * 0.1 / sqrt(3)
+        // = (4.303 + 1.061) * 0.057735 = 0.30969.
+        let p = Paired::of(vec![Some(0.1), Some(0.2), Some(0.3)]);
+        let (d, n) = p.power();
+        assert!(
+            (d.unwrap() - 5.364 * 0.1 / 3f64.sqrt()).abs() < 1e-9,
+            "{d:?}"
+        );
+        // The mean 0.2 is detected once (t975(n-1) + t80(n-1)) * 0.1 / sqrt(n) <= 0.2: at n = 4
+        // it is (3.182 + 0.978) * 0.05 = 0.208, at n = 5 (2.776 + 0.941) * 0.0447 = 0.1662.
+        assert_eq!(n, Some(5));
+        // One replicate: no spread, no power figure.
+        assert_eq!(Paired::of(vec![Some(0.2)]).power(), (None, None));
+        // A claim records power only where it is undecided.
+        let c = Claim::new(
+            "x",
+            "x",
+            Verdict::Holds,
+            String::new(),
+            Some((Some(0.1), Some(9))),
+        );
+        assert_eq!(
+            (c.holds, c.detectable, c.replicates_needed),
+            (Some(true), Some(0.1), None)
+        );
+        let c = Claim::new(
+            "x",
+            "x",
+            Verdict::Inconclusive,
+            String::new(),
+            Some((Some(0.3), Some(5))),
+        );
+        assert_eq!((c.holds, c.replicates_needed), (None, Some(5)));
+    }
+
+    #[test]
     fn combinators_hand_values() {
-        assert_eq!(all_of(&[Some(true), Some(true)]), Some(true));
-        assert_eq!(all_of(&[Some(true), None]), None);
-        assert_eq!(all_of(&[None, Some(false)]), Some(false));
-        assert_eq!(all_of(&[]), None);
-        assert_eq!(lowered([-0.2, -0.01]), Some(true));
-        assert_eq!(lowered([0.01, 0.2]), Some(false));
-        assert_eq!(lowered([-0.1, 0.1]), None);
+        use Verdict::*;
+        assert_eq!(all_of(&[Holds, Holds]), Holds);
+        assert_eq!(all_of(&[Holds, Inconclusive]), Inconclusive);
+        assert_eq!(all_of(&[Holds, NoInterval, Inconclusive]), NoInterval);
+        assert_eq!(all_of(&[NoInterval, Fails]), Fails);
+        assert_eq!(all_of(&[]), NoInterval);
+        assert_eq!(lowered([-0.2, -0.01]), Holds);
+        assert_eq!(lowered([0.01, 0.2]), Fails);
+        assert_eq!(lowered([-0.1, 0.1]), Inconclusive);
+        assert_eq!(lowered([f64::NAN, f64::NAN]), NoInterval);
         assert_eq!(
             zip_with(
                 &[Some(3.0), None, Some(1.0)],

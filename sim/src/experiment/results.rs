@@ -64,6 +64,51 @@ pub struct AbOut {
     pub treatment: f64,
 }
 
+/// What a run says of a claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The 95% interval of the difference lies on the claim's side of zero.
+    Holds,
+    /// It lies on the other side (or at zero).
+    Fails,
+    /// It straddles zero.
+    Inconclusive,
+    /// There is no interval (one replicate, or nothing measured): the run cannot decide.
+    NoInterval,
+}
+
+impl Verdict {
+    /// The word in reports: `HOLDS`, `FAILS`, `INCONCLUSIVE`, `NO INTERVAL`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Holds => "HOLDS",
+            Verdict::Fails => "FAILS",
+            Verdict::Inconclusive => "INCONCLUSIVE",
+            Verdict::NoInterval => "NO INTERVAL",
+        }
+    }
+
+    /// The class in HTML: `holds`, `fails`, `inconclusive`, `no-interval`.
+    pub fn class(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Fails => "fails",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::NoInterval => "no-interval",
+        }
+    }
+
+    /// `Some(true)` for holds, `Some(false)` for fails, `None` otherwise.
+    pub fn holds(self) -> Option<bool> {
+        match self {
+            Verdict::Holds => Some(true),
+            Verdict::Fails => Some(false),
+            Verdict::Inconclusive | Verdict::NoInterval => None,
+        }
+    }
+}
+
 /// A claim of the paper and whether this run supports it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
@@ -71,10 +116,43 @@ pub struct Claim {
     pub id: String,
     /// The claim in words.
     pub statement: String,
-    /// `true` holds, `false` fails, `null` could not be checked.
+    /// The verdict.
+    pub verdict: Verdict,
+    /// `true` holds, `false` fails, `null` otherwise (inconclusive or no interval): `verdict`
+    /// as a boolean, kept for readers of earlier `results.json`.
     pub holds: Option<bool>,
     /// The numbers behind the verdict.
     pub evidence: String,
+    /// The smallest effect this run could detect (95% two-sided, 80% power) for the part of
+    /// the claim nearest to undecided, in the unit of its evidence; `null` without an interval.
+    #[serde(default)]
+    pub detectable: Option<f64>,
+    /// Where that part is inconclusive or has no interval: about how many replicates would
+    /// decide it at the effect measured (`null` where decided, or never at that effect).
+    #[serde(default)]
+    pub replicates_needed: Option<usize>,
+}
+
+impl Claim {
+    /// A claim with its verdict and power from `parts` (each a part's verdict and power).
+    pub fn new(
+        id: &str,
+        statement: &str,
+        verdict: Verdict,
+        evidence: String,
+        power: Option<(Option<f64>, Option<usize>)>,
+    ) -> Claim {
+        let (detectable, replicates_needed) = power.unwrap_or((None, None));
+        Claim {
+            id: id.into(),
+            statement: statement.into(),
+            verdict,
+            holds: verdict.holds(),
+            evidence,
+            detectable,
+            replicates_needed: replicates_needed.filter(|_| verdict.holds().is_none()),
+        }
+    }
 }
 
 /// Everything an experiment writes to `results.json`.
@@ -158,8 +236,24 @@ fn pool_ab(abs: &[&AbResult]) -> BTreeMap<Variant, BTreeMap<AbKey, AbOut>> {
     ab
 }
 
+/// The 80% t quantile (for 80% power).
+pub fn t80(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        1.376, 1.061, 0.978, 0.941, 0.920, 0.906, 0.896, 0.889, 0.883, 0.879, 0.876, 0.873, 0.870,
+        0.868, 0.866, 0.865, 0.863, 0.862, 0.861, 0.860, 0.859, 0.858, 0.858, 0.857, 0.856, 0.856,
+        0.855, 0.855, 0.854, 0.854,
+    ];
+    if df == 0 {
+        f64::NAN
+    } else if df <= 30 {
+        T[df - 1]
+    } else {
+        0.842
+    }
+}
+
 /// Two-sided 95% t quantile.
-fn t975(df: usize) -> f64 {
+pub fn t975(df: usize) -> f64 {
     const T: [f64; 30] = [
         12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
         2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,

@@ -19,6 +19,14 @@ use crate::error::Result;
 use crate::heads::HeadDef;
 use crate::records::{Answer, ExposureRecord, SurveyKind};
 
+/// The training seed of every survey model of a replicate (baseline, response debias, the
+/// students, the panel variant): common random numbers, so variants that share an architecture
+/// start from the same weights and see their rows in the same order, and a paired difference
+/// carries the correction's effect rather than two draws of initial weights and batch order.
+const SURVEY_SEED: u64 = 2;
+/// The training seed of both teachers, likewise.
+const TEACHER_SEED: u64 = 4;
+
 /// Likelihood ratios `P(submit | answer) / P(submit)` per (survey, answer), from a panel.
 pub type PanelRatios = BTreeMap<(SurveyKind, Answer), f64>;
 
@@ -98,12 +106,12 @@ pub fn train_variants(
     let y = &split.train_labels;
     let mut models = vec![(
         Variant::Baseline,
-        t.fit("baseline", (&x, y, None), 2, report)?,
+        t.fit("baseline", (&x, y, None), SURVEY_SEED, report)?,
     )];
     let ipw = t.ipw.clone();
     models.push((
         Variant::ResponseDebias,
-        t.fit("response_debias", (&x, y, Some(&ipw)), 3, report)?,
+        t.fit("response_debias", (&x, y, Some(&ipw)), SURVEY_SEED, report)?,
     ));
     let distilled = distill(&mut t, report)?;
     models.extend(distilled.students);
@@ -157,9 +165,9 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
         teacher: BTreeMap::new(),
         pseudo_cells_kept: 0,
     };
-    for (variant, weighted, k) in [
-        (Variant::Distillation, false, 4u64),
-        (Variant::DistillationResponseDebias, true, 6),
+    for (variant, weighted) in [
+        (Variant::Distillation, false),
+        (Variant::DistillationResponseDebias, true),
     ] {
         let (tname, sname) = if weighted {
             ("teacher_response_debias", "student_response_debias")
@@ -173,7 +181,7 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
             &post_train,
             &split.train_labels,
             w,
-            &split.seeded(&exp.train, k),
+            &split.seeded(&exp.train, TEACHER_SEED),
             &mut train_note(tname, report),
         )?;
         t.reports.insert(tname.into(), rep);
@@ -207,7 +215,7 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
         let (xs, ys, ws) = exp
             .distill
             .student_set((&x_train, &split.train_labels, w), (&x_pseudo, &pseudo))?;
-        let student = t.fit(sname, (&xs, &ys, Some(&ws)), k + 1, report)?;
+        let student = t.fit(sname, (&xs, &ys, Some(&ws)), SURVEY_SEED, report)?;
         out.students.push((variant, student));
     }
     Ok(out)
@@ -237,7 +245,7 @@ fn train_panel_variant(
     y.extend(&survey_labels(split.heads(), panel.iter().copied()))?;
     wrows.extend(std::iter::repeat_n(1.0, panel.len()));
     let w = per_cell(&wrows, split.heads().len());
-    t.fit("panel_debias", (&x, &y, Some(&w)), 8, report)
+    t.fit("panel_debias", (&x, &y, Some(&w)), SURVEY_SEED, report)
 }
 
 /// A feature-level propensity `p` times the panel's ratio for the row's answer, clamped to
