@@ -197,13 +197,21 @@ fn rates_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
     let _ = writeln!(o, "\n== Survey rates (evaluation period) ==");
     let _ = writeln!(
         o,
-        "{:<16} {:>9} {:>9} {:>9} {:>12} {:>12} {:>9} {:>9}",
-        "head", "true", "naive", "Eq. 13", "Eq.13 logs p", "Eq.13 true p", "panel", "DR"
+        "{:<16} {:>9} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>9}",
+        "head",
+        "true",
+        "naive",
+        "Eq. 13",
+        "Eq.13 logs p",
+        "Eq.13 true p",
+        "panel",
+        "Eq.13 panel p",
+        "DR"
     );
     for (h, m) in &res.rates {
         let _ = writeln!(
             o,
-            "{:<16} {:>9} {:>9} {:>9} {:>12} {:>12} {:>9} {:>9}",
+            "{:<16} {:>9} {:>9} {:>9} {:>12} {:>12} {:>9} {:>12} {:>9}",
             h,
             f4(m.get(Metric::RATE_TRUE)),
             f4(m.get(Metric::RATE_NAIVE)),
@@ -211,6 +219,7 @@ fn rates_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
             f4(m.get(Metric::RATE_DEBIASED_CEILING_PROPENSITY)),
             f4(m.get(Metric::RATE_DEBIASED_TRUE_PROPENSITY)),
             f4(m.get(Metric::RATE_PANEL)),
+            f4(m.get(Metric::RATE_IPW_PANEL)),
             f4(m.get(Metric::RATE_DR))
         );
     }
@@ -273,6 +282,27 @@ fn ab_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
                 })
                 .collect();
             let _ = writeln!(o, "{:<28} {}", m, row.join(" | "));
+        }
+    }
+    if !res.ab_pairs.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n== Closed-loop A/B, model against model: relative change, 95% interval =="
+        );
+        for (pair, ms) in &res.ab_pairs {
+            let row: Vec<String> = ms
+                .iter()
+                .filter(|(m, _)| matches!(m, AbKey::TrueRate(_) | AbKey::DebiasedRate(_)))
+                .map(|(m, v)| {
+                    format!(
+                        "{m} {:+.2}% [{:+.2}, {:+.2}]",
+                        100.0 * v.rel_change,
+                        100.0 * v.ci95[0],
+                        100.0 * v.ci95[1]
+                    )
+                })
+                .collect();
+            let _ = writeln!(o, "{pair}: {}", row.join(" | "));
         }
     }
 }
@@ -645,7 +675,7 @@ fn claims_html(o: &mut String, res: &Results, _plots: &Plots) {
 fn rates_html(o: &mut String, res: &Results, plots: &Plots) {
     *o += "<h2>Survey rates</h2>";
     *o += plots.get("rates.svg");
-    *o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with the best propensity from the logs</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>doubly robust</th></tr>";
+    *o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with the best propensity from the logs</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>Eq. 13, panel's propensity</th><th>doubly robust</th></tr>";
     for (h, m) in &res.rates {
         let _ = write!(o, "<tr><td>{h}</td>");
         for k in [
@@ -657,6 +687,7 @@ fn rates_html(o: &mut String, res: &Results, plots: &Plots) {
             Metric::RATE_DEBIASED_TRUE_PROPENSITY,
             Metric::RATE_EQ5_RESPONSE_DEBIAS,
             Metric::RATE_PANEL,
+            Metric::RATE_IPW_PANEL,
             Metric::RATE_DR,
         ] {
             let _ = write!(o, "<td>{}</td>", with_ci(m, k));
@@ -796,6 +827,36 @@ fn ab_html(o: &mut String, res: &Results, plots: &Plots) {
         }
         *o += "</table>";
     }
+    if !res.ab_pairs.is_empty() {
+        *o += "<h3>Model against model</h3><table><tr><th>metric</th>";
+        for pair in res.ab_pairs.keys() {
+            let _ = write!(o, "<th>{}</th>", escape(&pair.replace('_', " ")));
+        }
+        *o += "</tr>";
+        let metrics: Vec<&AbKey> = res
+            .ab_pairs
+            .values()
+            .next()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        for m in metrics {
+            let _ = write!(o, "<tr><td>{m}</td>");
+            for ms in res.ab_pairs.values() {
+                let _ = match ms.get(m) {
+                    Some(x) => write!(
+                        o,
+                        "<td>{:+.2}% [{:+.2}, {:+.2}]</td>",
+                        100.0 * x.rel_change,
+                        100.0 * x.ci95[0],
+                        100.0 * x.ci95[1]
+                    ),
+                    None => write!(o, "<td>n/a</td>"),
+                };
+            }
+            *o += "</tr>";
+        }
+        *o += "</table>";
+    }
 }
 
 /// The submit model, the rows used, the simulation's summary and the resolved experiment.
@@ -876,6 +937,7 @@ mod tests {
             submit_model: Metrics::default(),
             teacher: BTreeMap::new(),
             ab: BTreeMap::new(),
+            ab_pairs: BTreeMap::new(),
             claims,
             data: Vec::new(),
             simulation: crate::summary::RunStats::default(),

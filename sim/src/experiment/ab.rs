@@ -98,6 +98,23 @@ pub struct AbResult {
     pub exposures: BTreeMap<String, u64>,
     /// treatment → metric → estimate.
     pub treatments: BTreeMap<Variant, BTreeMap<AbKey, AbMetric>>,
+    /// Model against model, as the paper's A/B tests compare them: `"A_vs_B"` → metric → the
+    /// change of arm A against arm B (same users, same dice), with its paired bootstrap.
+    #[serde(default)]
+    pub pairs: BTreeMap<String, BTreeMap<AbKey, AbMetric>>,
+}
+
+/// The model-against-model comparisons of the paper's A/B tests: response debias against the
+/// baseline, distillation against the baseline, and both corrections against distillation.
+pub const PAIRS: [(Variant, Variant); 3] = [
+    (Variant::ResponseDebias, Variant::Baseline),
+    (Variant::Distillation, Variant::Baseline),
+    (Variant::DistillationResponseDebias, Variant::Distillation),
+];
+
+/// The key of a model-against-model comparison: `response_debias_vs_baseline`.
+pub fn pair_key(a: Variant, b: Variant) -> String {
+    format!("{}_vs_{}", a.name(), b.name())
 }
 
 /// What every arm of the test shares: the period, the users, the encoding, and how surveys
@@ -255,6 +272,7 @@ pub fn run_ab(
         ..AbResult::default()
     };
     out.exposures.insert("control".into(), ce);
+    let mut arms_done: BTreeMap<Variant, UserTotals> = BTreeMap::new();
     for (i, (variant, model)) in treatments.iter().enumerate() {
         let hook = ModelHook {
             model,
@@ -266,6 +284,7 @@ pub fn run_ab(
         let mut rng = Rng::new(arms.scenario.seed, 0xB007 + i as u64);
         let metrics = paired_bootstrap(&control, &arm, arms.heads, ab.bootstrap, &mut rng);
         out.treatments.insert(*variant, metrics);
+        arms_done.insert(*variant, arm);
         report(Event::Progress {
             pos: i as u64 + 2,
             msg: variant.name().to_string(),
@@ -273,6 +292,13 @@ pub fn run_ab(
     }
     if out.treatments.is_empty() {
         return Err(SimError::Experiment("the A/B test has no treatment".into()));
+    }
+    for (j, (a, b)) in PAIRS.iter().enumerate() {
+        if let (Some(ta), Some(tb)) = (arms_done.get(a), arms_done.get(b)) {
+            let mut rng = Rng::new(arms.scenario.seed, 0xB0B0 + j as u64);
+            let metrics = paired_bootstrap(tb, ta, arms.heads, ab.bootstrap, &mut rng);
+            out.pairs.insert(pair_key(*a, *b), metrics);
+        }
     }
     Ok(out)
 }

@@ -197,6 +197,7 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
     claims.extend(response_debias_claims(res, &why_ad));
     claims.extend(distillation_claims(res));
     claims.extend(ab_claim(res));
+    claims.extend(ab_pair_claims(res));
     claims.extend(panel_claims(res));
     claims
 }
@@ -411,6 +412,49 @@ fn ab_claim(res: &Results) -> Option<Claim> {
         ev.join("; "),
         None,
     ))
+}
+
+/// The paper's A/B tests as it runs them, model against model (Fig. 5 and 6): each correction
+/// lowers the true rate of every issue against the model without it. Intervals from the paired
+/// bootstrap over users, pooled over replicates.
+fn ab_pair_claims(res: &Results) -> Vec<Claim> {
+    use super::ab::{PAIRS, pair_key};
+    let mut out = Vec::new();
+    for (a, b) in PAIRS {
+        let Some(t) = res.ab_pairs.get(&pair_key(a, b)) else {
+            continue;
+        };
+        let mut vs = Vec::new();
+        let mut ev = Vec::new();
+        for (m, v) in t {
+            if matches!(
+                m,
+                AbKey::TrueRate(_) | AbKey::SurveyRate(_) | AbKey::DebiasedRate(_)
+            ) {
+                if matches!(m, AbKey::TrueRate(_)) {
+                    vs.push(lowered(v.ci95));
+                }
+                ev.push(format!(
+                    "{m} {:+.2}% [{:+.2}%, {:+.2}%]",
+                    100.0 * v.rel_change,
+                    100.0 * v.ci95[0],
+                    100.0 * v.ci95[1]
+                ));
+            }
+        }
+        out.push(Claim::new(
+            &format!("ab_{}_lowers_true_rates_vs_{}", a.name(), b.name()),
+            &format!(
+                "In the A/B test, ranking with {} lowers the true rate of every issue against ranking with {} (the paper's model-against-model comparison)",
+                a.label().to_lowercase(),
+                b.label().to_lowercase()
+            ),
+            all_of(&vs),
+            format!("relative change, {a} against {b}: {}", ev.join("; ")),
+            None,
+        ));
+    }
+    out
 }
 
 /// Beyond the paper, with a panel: the doubly robust rate, and the panel-weighted model.

@@ -198,6 +198,9 @@ metrics! {
     RATE_PANEL = "rate_panel";
     /// The doubly robust rate with answer-dependent propensities.
     RATE_DR = "rate_dr";
+    /// Eq. 13 with the same answer-dependent propensities as the doubly robust rate, so each
+    /// step's gain shows: the propensity's (Eq. 13 to this), the outcome model's (this to DR).
+    RATE_IPW_PANEL = "rate_ipw_panel";
     // The survey-submit model.
     /// AUC of submission over evaluation shows.
     AUC = "auc";

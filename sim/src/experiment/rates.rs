@@ -105,6 +105,7 @@ pub fn estimate_rates(
                 })
                 .collect();
             m.insert(Metric::RATE_DR, doubly_robust(&rows));
+            m.insert(Metric::RATE_IPW_PANEL, ipw_rate(&rows));
         }
         out.insert(*h, m);
     }
@@ -133,9 +134,41 @@ pub fn doubly_robust(rows: &[DrRow]) -> Option<f64> {
     (!rows.is_empty()).then(|| s / rows.len() as f64)
 }
 
+/// Eq. 13 (self-normalised inverse propensity weights) over the answered rows, with their
+/// propensities: `sum(y / p) / sum(1 / p)`. `None` without answers.
+pub fn ipw_rate(rows: &[DrRow]) -> Option<f64> {
+    let (mut num, mut den) = (0.0, 0.0);
+    for (y, p) in rows.iter().filter_map(|r| r.answered) {
+        num += y as u8 as f64 / p;
+        den += 1.0 / p;
+    }
+    (den > 0.0).then(|| num / den)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipw_rate_hand_value() {
+        // Answered yes at p = 0.5 (weight 2) and no at p = 0.25 (weight 4): 2 / 6.
+        let rows = [
+            DrRow {
+                model: 0.9,
+                answered: Some((true, 0.5)),
+            },
+            DrRow {
+                model: 0.1,
+                answered: Some((false, 0.25)),
+            },
+            DrRow {
+                model: 0.5,
+                answered: None,
+            },
+        ];
+        assert!((ipw_rate(&rows).unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(ipw_rate(&rows[2..]), None);
+    }
 
     #[test]
     fn doubly_robust_hand_value() {

@@ -174,6 +174,10 @@ pub struct Results {
     pub teacher: BTreeMap<HeadDef, Metrics>,
     /// treatment → metric → relative change.
     pub ab: BTreeMap<Variant, BTreeMap<AbKey, AbOut>>,
+    /// Model against model (`response_debias_vs_baseline`, ...) → metric → relative change of
+    /// the first arm against the second, pooled like `ab`.
+    #[serde(default)]
+    pub ab_pairs: BTreeMap<String, BTreeMap<AbKey, AbOut>>,
     /// The paper's claims, checked.
     pub claims: Vec<Claim>,
     /// Row counts per replicate.
@@ -204,18 +208,22 @@ impl Results {
     }
 }
 
-/// Each A/B metric of each treatment, pooled over the replicates' tests.
-fn pool_ab(abs: &[&AbResult]) -> BTreeMap<Variant, BTreeMap<AbKey, AbOut>> {
+/// Each A/B metric of each arm (or pair of arms) that `arms` picks, pooled over the replicates'
+/// tests.
+fn pool_ab<K: Ord + Clone>(
+    abs: &[&AbResult],
+    arms: impl Fn(&AbResult) -> &BTreeMap<K, BTreeMap<AbKey, super::ab::AbMetric>>,
+) -> BTreeMap<K, BTreeMap<AbKey, AbOut>> {
     let mut ab = BTreeMap::new();
     let Some(first) = abs.first() else {
         return ab;
     };
-    for (t, metrics) in &first.treatments {
+    for (t, metrics) in arms(first) {
         let mut out = BTreeMap::new();
         for (m, first_m) in metrics {
             let vals: Vec<&super::ab::AbMetric> = abs
                 .iter()
-                .filter_map(|a| a.treatments.get(t).and_then(|x| x.get(m)))
+                .filter_map(|a| arms(a).get(t).and_then(|x| x.get(m)))
                 .collect();
             let est: Vec<(f64, [f64; 2])> = vals.iter().map(|v| (v.rel_change, v.ci95)).collect();
             let (rel_change, ci95) =
@@ -231,7 +239,7 @@ fn pool_ab(abs: &[&AbResult]) -> BTreeMap<Variant, BTreeMap<AbKey, AbOut>> {
                 },
             );
         }
-        ab.insert(*t, out);
+        ab.insert(t.clone(), out);
     }
     ab
 }
@@ -372,7 +380,8 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
     let reference = per_head(&|r| &r.reference);
     let submit_model = aggregate(&reps.iter().map(|r| &r.submit).collect::<Vec<_>>());
     let abs: Vec<&AbResult> = reps.iter().filter_map(|r| r.ab.as_ref()).collect();
-    let ab = pool_ab(&abs);
+    let ab = pool_ab(&abs, |a| &a.treatments);
+    let ab_pairs = pool_ab(&abs, |a| &a.pairs);
     let mut res = Results {
         usm_version: env!("CARGO_PKG_VERSION").to_string(),
         config: exp.config().clone(),
@@ -382,6 +391,7 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
         submit_model,
         teacher,
         ab,
+        ab_pairs,
         claims: Vec::new(),
         data: reps.iter().map(|r| r.data.clone()).collect(),
         simulation: reps.first().map(|r| r.stats.clone()).unwrap_or_default(),
