@@ -798,65 +798,50 @@ fn ab_html(o: &mut String, res: &Results, plots: &Plots) {
         }
         *o += plots.get("ab.svg");
         *o += plots.get("ab_surveys.svg");
-        *o += "<table><tr><th>metric</th>";
-        for t in res.ab.keys() {
-            let _ = write!(o, "<th>{}</th>", nice(t));
-        }
-        *o += "</tr>";
-        let metrics: Vec<&AbKey> = res
-            .ab
-            .values()
-            .next()
-            .map(|m| m.keys().collect())
-            .unwrap_or_default();
-        for m in metrics {
-            let _ = write!(o, "<tr><td>{m}</td>");
-            for ms in res.ab.values() {
-                let _ = match ms.get(m) {
-                    Some(x) => write!(
-                        o,
-                        "<td>{:+.2}% [{:+.2}, {:+.2}]</td>",
-                        100.0 * x.rel_change,
-                        100.0 * x.ci95[0],
-                        100.0 * x.ci95[1]
-                    ),
-                    None => write!(o, "<td>n/a</td>"),
-                };
-            }
-            *o += "</tr>";
-        }
-        *o += "</table>";
+        ab_change_table(o, &res.ab, |t| nice(t).to_string());
     }
     if !res.ab_pairs.is_empty() {
-        *o += "<h3>Model against model</h3><table><tr><th>metric</th>";
-        for pair in res.ab_pairs.keys() {
-            let _ = write!(o, "<th>{}</th>", escape(&pair.replace('_', " ")));
+        *o += "<h3>Model against model</h3>";
+        ab_change_table(o, &res.ab_pairs, |pair| escape(&pair.replace('_', " ")));
+    }
+}
+
+/// One row per A/B metric, one column per arm (or pair of arms): relative change and interval.
+fn ab_change_table<K>(
+    o: &mut String,
+    arms: &std::collections::BTreeMap<
+        K,
+        std::collections::BTreeMap<AbKey, crate::experiment::results::AbOut>,
+    >,
+    header: impl Fn(&K) -> String,
+) {
+    *o += "<table><tr><th>metric</th>";
+    for k in arms.keys() {
+        let _ = write!(o, "<th>{}</th>", header(k));
+    }
+    *o += "</tr>";
+    let metrics: Vec<&AbKey> = arms
+        .values()
+        .next()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    for m in metrics {
+        let _ = write!(o, "<tr><td>{m}</td>");
+        for ms in arms.values() {
+            let _ = match ms.get(m) {
+                Some(x) => write!(
+                    o,
+                    "<td>{:+.2}% [{:+.2}, {:+.2}]</td>",
+                    100.0 * x.rel_change,
+                    100.0 * x.ci95[0],
+                    100.0 * x.ci95[1]
+                ),
+                None => write!(o, "<td>n/a</td>"),
+            };
         }
         *o += "</tr>";
-        let metrics: Vec<&AbKey> = res
-            .ab_pairs
-            .values()
-            .next()
-            .map(|m| m.keys().collect())
-            .unwrap_or_default();
-        for m in metrics {
-            let _ = write!(o, "<tr><td>{m}</td>");
-            for ms in res.ab_pairs.values() {
-                let _ = match ms.get(m) {
-                    Some(x) => write!(
-                        o,
-                        "<td>{:+.2}% [{:+.2}, {:+.2}]</td>",
-                        100.0 * x.rel_change,
-                        100.0 * x.ci95[0],
-                        100.0 * x.ci95[1]
-                    ),
-                    None => write!(o, "<td>n/a</td>"),
-                };
-            }
-            *o += "</tr>";
-        }
-        *o += "</table>";
     }
+    *o += "</table>";
 }
 
 /// The submit model, the rows used, the simulation's summary and the resolved experiment.

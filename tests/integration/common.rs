@@ -37,3 +37,21 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
+
+/// The regular (not panel) survey shows of head `h`'s survey.
+pub fn shows_of<'a>(
+    rows: &'a [ExposureRecord],
+    h: &usm_sim::heads::HeadDef,
+) -> Vec<&'a ExposureRecord> {
+    rows.iter()
+        .filter(|r| r.survey == h.survey() && !r.panel)
+        .collect()
+}
+
+/// The mean true probability of head `h` over `rows` (simulator truth).
+pub fn mean_truth(rows: &[&ExposureRecord], h: &usm_sim::heads::HeadDef) -> f64 {
+    rows.iter()
+        .map(|r| h.truth(&r.oracle.expect("simulated rows have an oracle")) as f64)
+        .sum::<f64>()
+        / rows.len().max(1) as f64
+}

@@ -7,19 +7,12 @@ use usm_sim::experiment::{AbKey, ExperimentConfig, Metric, Variant, run_experime
 use usm_sim::heads::HeadDef;
 use usm_sim::prelude::*;
 
-use crate::common::{simulate, small};
+use crate::common::{mean_truth, shows_of, simulate, small};
 
 /// True rate among shows, naive rate among submits, Eq. 13 with the true marginal propensity.
 fn rates(rows: &[ExposureRecord], h: &HeadDef) -> (f64, f64, f64) {
-    let shows: Vec<&ExposureRecord> = rows
-        .iter()
-        .filter(|r| r.survey == h.survey() && !r.panel)
-        .collect();
-    let truth = shows
-        .iter()
-        .map(|r| h.truth(&r.oracle.unwrap()) as f64)
-        .sum::<f64>()
-        / shows.len() as f64;
+    let shows = shows_of(rows, h);
+    let truth = mean_truth(&shows, h);
     let subs: Vec<&&ExposureRecord> = shows.iter().filter(|r| r.submitted).collect();
     let naive =
         subs.iter().filter(|r| h.label(r.answer, r.reasons)).count() as f64 / subs.len() as f64;

@@ -6,7 +6,7 @@ use usm_sim::experiment::results::mean_ci;
 use usm_sim::heads::HeadDef;
 use usm_sim::prelude::*;
 
-use crate::common::{simulate, small};
+use crate::common::{mean_truth, shows_of, simulate, small};
 
 /// Per seed: Eq. 13 with the ceiling propensity, and with none (Eq. 2), minus the true rate
 /// over the survey shows of `h`.
@@ -22,15 +22,8 @@ fn errors(
         let pop = Population::draw(&s);
         let (rows, _) = simulate(&s, RunOptions::default());
         let ceiling = Ceiling::new(&s);
-        let shows: Vec<&ExposureRecord> = rows
-            .iter()
-            .filter(|r| r.survey == h.survey() && !r.panel)
-            .collect();
-        let truth = shows
-            .iter()
-            .map(|r| h.truth(&r.oracle.unwrap()) as f64)
-            .sum::<f64>()
-            / shows.len() as f64;
+        let shows = shows_of(&rows, &h);
+        let truth = mean_truth(&shows, &h);
         let (mut num, mut den, mut pos, mut subs) = (0.0, 0.0, 0.0, 0.0);
         for r in shows.iter().filter(|r| r.submitted) {
             let post = ceiling.posterior(&pop.users[r.user_id as usize]);
@@ -166,14 +159,8 @@ fn churn_is_a_daily_hazard_that_follows_the_share_of_bad_experiences() {
 
 /// Mean true probability of `h` over the survey shows, and over every exposure.
 fn shown_and_all(rows: &[ExposureRecord], h: HeadDef) -> (f64, f64) {
-    let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len().max(1) as f64;
-    let truth = |r: &ExposureRecord| h.truth(&r.oracle.unwrap()) as f64;
-    let shown = rows
-        .iter()
-        .filter(|r| r.survey == h.survey() && !r.panel)
-        .map(truth)
-        .collect();
-    (mean(shown), mean(rows.iter().map(truth).collect()))
+    let all: Vec<&ExposureRecord> = rows.iter().collect();
+    (mean_truth(&shows_of(rows, &h), &h), mean_truth(&all, &h))
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! inconclusive otherwise.
 
 use super::names::{AbKey, Metric, Variant};
-use super::results::{Claim, Metrics, Results, Verdict, mean_ci, t80, t975};
+use super::results::{Claim, Metrics, Results, Verdict, mean_ci, summary, t80, t975};
 
 /// A paired comparison across replicates: per replicate a difference, then its mean and
 /// t-interval.
@@ -23,18 +23,8 @@ pub struct Paired {
 impl Paired {
     /// The comparison of per-replicate differences.
     pub fn of(values: Vec<Option<f64>>) -> Paired {
-        let v: Vec<f64> = values
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|x| x.is_finite())
-            .collect();
-        let n = v.len();
+        let (n, _, sd) = summary(&values);
         let (mean, ci) = mean_ci(&values);
-        let sd = (n >= 2).then(|| {
-            let m = v.iter().sum::<f64>() / n as f64;
-            (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt()
-        });
         Paired { mean, ci, n, sd }
     }
 
@@ -387,6 +377,16 @@ fn distillation_claims(res: &Results) -> [Claim; 2] {
     ]
 }
 
+/// An A/B metric's relative change and interval, in percent.
+fn ab_change(m: &AbKey, v: &super::results::AbOut) -> String {
+    format!(
+        "{m} {:+.2}% [{:+.2}%, {:+.2}%]",
+        100.0 * v.rel_change,
+        100.0 * v.ci95[0],
+        100.0 * v.ci95[1]
+    )
+}
+
 /// Claim 8: ranking by the model (Eq. 3) lowers the true rate of every issue in the A/B test.
 /// Its intervals are the bootstrap's over users, so one replicate decides it too.
 fn ab_claim(res: &Results) -> Option<Claim> {
@@ -398,12 +398,7 @@ fn ab_claim(res: &Results) -> Option<Claim> {
     let mut ev = Vec::new();
     for (m, v) in t.iter().filter(|(m, _)| matches!(m, AbKey::TrueRate(_))) {
         vs.push(lowered(v.ci95));
-        ev.push(format!(
-            "{m} {:+.2}% [{:+.2}%, {:+.2}%]",
-            100.0 * v.rel_change,
-            100.0 * v.ci95[0],
-            100.0 * v.ci95[1]
-        ));
+        ev.push(ab_change(m, v));
     }
     Some(Claim::new(
         "ab_lowers_true_bad_exposures",
@@ -434,12 +429,7 @@ fn ab_pair_claims(res: &Results) -> Vec<Claim> {
                 if matches!(m, AbKey::TrueRate(_)) {
                     vs.push(lowered(v.ci95));
                 }
-                ev.push(format!(
-                    "{m} {:+.2}% [{:+.2}%, {:+.2}%]",
-                    100.0 * v.rel_change,
-                    100.0 * v.ci95[0],
-                    100.0 * v.ci95[1]
-                ));
+                ev.push(ab_change(m, v));
             }
         }
         out.push(Claim::new(

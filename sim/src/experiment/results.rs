@@ -244,6 +244,15 @@ fn pool_ab<K: Ord + Clone>(
     ab
 }
 
+/// A t quantile from its table for 1 to 30 degrees of freedom, the normal's beyond; NaN at 0.
+fn t_quantile(table: &[f64; 30], normal: f64, df: usize) -> f64 {
+    match df {
+        0 => f64::NAN,
+        1..=30 => table[df - 1],
+        _ => normal,
+    }
+}
+
 /// The 80% t quantile (for 80% power).
 pub fn t80(df: usize) -> f64 {
     const T: [f64; 30] = [
@@ -251,13 +260,7 @@ pub fn t80(df: usize) -> f64 {
         0.868, 0.866, 0.865, 0.863, 0.862, 0.861, 0.860, 0.859, 0.858, 0.858, 0.857, 0.856, 0.856,
         0.855, 0.855, 0.854, 0.854,
     ];
-    if df == 0 {
-        f64::NAN
-    } else if df <= 30 {
-        T[df - 1]
-    } else {
-        0.842
-    }
+    t_quantile(&T, 0.842, df)
 }
 
 /// Two-sided 95% t quantile.
@@ -267,13 +270,7 @@ pub fn t975(df: usize) -> f64 {
         2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
         2.052, 2.048, 2.045, 2.042,
     ];
-    if df == 0 {
-        f64::NAN
-    } else if df <= 30 {
-        T[df - 1]
-    } else {
-        1.96
-    }
+    t_quantile(&T, 1.96, df)
 }
 
 /// Pools independent estimates with 95% intervals (one A/B test per replicate) by
@@ -308,25 +305,32 @@ pub fn pool_random_effects(est: &[(f64, [f64; 2])]) -> Option<(f64, [f64; 2])> {
     }
 }
 
-/// Mean and 95% t-interval of the defined values.
-pub fn mean_ci(values: &[Option<f64>]) -> (Option<f64>, Option<[f64; 2]>) {
+/// Count, mean and sample standard deviation (two or more values) of the defined, finite values.
+pub fn summary(values: &[Option<f64>]) -> (usize, Option<f64>, Option<f64>) {
     let v: Vec<f64> = values
         .iter()
         .flatten()
         .copied()
         .filter(|x| x.is_finite())
         .collect();
-    if v.is_empty() {
-        return (None, None);
+    let n = v.len();
+    if n == 0 {
+        return (0, None, None);
     }
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    if v.len() < 2 {
-        return (Some(mean), None);
-    }
-    let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    let half = t975(v.len() - 1) * sd / n.sqrt();
-    (Some(mean), Some([mean - half, mean + half]))
+    let mean = v.iter().sum::<f64>() / n as f64;
+    let sd = (n >= 2)
+        .then(|| (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt());
+    (n, Some(mean), sd)
+}
+
+/// Mean and 95% t-interval of the defined values.
+pub fn mean_ci(values: &[Option<f64>]) -> (Option<f64>, Option<[f64; 2]>) {
+    let (n, mean, sd) = summary(values);
+    let ci = mean.zip(sd).map(|(m, sd)| {
+        let half = t975(n - 1) * sd / (n as f64).sqrt();
+        [m - half, m + half]
+    });
+    (mean, ci)
 }
 
 fn aggregate(maps: &[&MetricMap]) -> Metrics {

@@ -62,14 +62,7 @@ pub fn fit_submit_model(
     )?;
     let train_prop = propensity(&model, &split.train_submits, &spec)?;
     let show_prop = propensity(&model, &split.eval.shows, &spec)?;
-    let submit_prop: Vec<f32> = split
-        .eval
-        .shows
-        .iter()
-        .zip(&show_prop)
-        .filter(|(r, _)| r.submitted)
-        .map(|(_, &p)| p)
-        .collect();
+    let submit_prop = of_submitted(&split.eval.shows, &show_prop);
     let ceiling = Ceiling::new(&split.world.scenario);
     let users = &split.world.pop.users;
     let ceiling_show_prop: Vec<f64> = split
@@ -81,14 +74,7 @@ pub fn fit_submit_model(
             ceiling.propensity(&post, r.survey, r.hour)
         })
         .collect();
-    let ceiling_submit_prop: Vec<f64> = split
-        .eval
-        .shows
-        .iter()
-        .zip(&ceiling_show_prop)
-        .filter(|(r, _)| r.submitted)
-        .map(|(_, &p)| p)
-        .collect();
+    let ceiling_submit_prop = of_submitted(&split.eval.shows, &ceiling_show_prop);
     let mut metrics = submit_metrics(&split.eval.shows, &show_prop);
     let y: Vec<bool> = split.eval.shows.iter().map(|r| r.submitted).collect();
     let truth: Vec<f64> = split
@@ -115,6 +101,17 @@ pub fn fit_submit_model(
         metrics,
         report: rep,
     })
+}
+
+/// The values of the submitted shows among `shows` (one value a show), in order: the evaluation
+/// submits are the submitted shows.
+fn of_submitted<T: Copy>(shows: &[&ExposureRecord], values: &[T]) -> Vec<T> {
+    shows
+        .iter()
+        .zip(values)
+        .filter(|(r, _)| r.submitted)
+        .map(|(_, &v)| v)
+        .collect()
 }
 
 /// The submit model's P(submit | shown) for each row, for the survey type shown.
