@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use usm_core::metrics;
-use usm_core::models::SurveyModel;
 
 use super::event::Event;
 use super::names::{Metric, SUBMIT_BANDS, Variant};
 use super::replicate::{MetricMap, Split};
 use super::submit::{SubmitFit, defined};
+use super::variants::Trained;
 use crate::error::Result;
 use crate::heads::HeadDef;
 use crate::records::ExposureRecord;
@@ -82,10 +82,11 @@ const REFERENCE: [Metric; 7] = [
 /// Scores every variant on the evaluation rows, then the true probabilities as a ceiling.
 pub fn evaluate(
     split: &Split,
-    models: &[(Variant, SurveyModel)],
+    trained: &Trained,
     submit: &SubmitFit,
     report: &mut dyn FnMut(Event),
 ) -> Result<Evaluation> {
+    let models = &trained.models;
     report(Event::Stage {
         name: "evaluate".into(),
         total: models.len() as u64,
@@ -131,6 +132,15 @@ pub fn evaluate(
         };
         for (k, h) in heads.iter().enumerate() {
             let mut metrics = ctx.head_metrics(h, k, &preds);
+            if !trained.teacher_exposed.is_empty() {
+                let teacher =
+                    Predictions::column(&trained.teacher_exposed, nh, k, 0..sets.exposures.len());
+                let p = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
+                metrics.insert(
+                    Metric::REGAUC_VS_TEACHER,
+                    defined(metrics::reg_auc(&p, &teacher)),
+                );
+            }
             if !sets.unshown.is_empty() {
                 let p = Predictions::column(&pu, nh, k, 0..sets.unshown.len());
                 let rows: Vec<&ExposureRecord> = sets.unshown.iter().collect();

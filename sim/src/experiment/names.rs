@@ -171,6 +171,9 @@ metrics! {
     ORACLE_REGAUC_UNSHOWN = "oracle_regauc_unshown";
     /// Calibration against the true probability over those candidates.
     ORACLE_CALIBRATION_UNSHOWN = "oracle_calibration_unshown";
+    /// regAUC against the (unweighted) teacher's pseudo labels over every exposure of the
+    /// evaluation users: how closely a model ranks like the teacher (section 4.1.1).
+    REGAUC_VS_TEACHER = "regauc_vs_teacher";
     /// Nfb UAUC (Eq. 11–12): dislikes and reports.
     UAUC_NFB = "uauc_nfb";
     /// Pfb UAUC: likes, shares and favourites.

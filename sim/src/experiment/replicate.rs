@@ -130,7 +130,7 @@ pub fn run_replicate(
     let split = split(exp, &world)?;
     let submit = fit_submit_model(&split, device, report)?;
     let trained = train_variants(&split, &submit, device, report)?;
-    let evaluation = evaluate(&split, &trained.models, &submit, report)?;
+    let evaluation = evaluate(&split, &trained, &submit, report)?;
     let rates = estimate_rates(
         &split,
         &submit,

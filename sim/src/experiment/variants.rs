@@ -38,6 +38,9 @@ pub struct Trained {
     pub teacher: BTreeMap<HeadDef, MetricMap>,
     /// Pseudo-label cells Eq. 8 kept for the last student trained.
     pub pseudo_cells_kept: usize,
+    /// The (unweighted) teacher's probabilities on every evaluation exposure (`exposures ×
+    /// heads`): the pseudo labels a student learns to rank like (section 4.1.1's regAUC).
+    pub teacher_exposed: Vec<f32>,
     /// The panel's answer-dependent ratios, where the scenario has a panel.
     pub panel: Option<PanelRatios>,
     /// model name → training report.
@@ -125,6 +128,7 @@ pub fn train_variants(
         models,
         teacher: distilled.teacher,
         pseudo_cells_kept: distilled.pseudo_cells_kept,
+        teacher_exposed: distilled.teacher_exposed,
         panel,
         training: t.reports,
     })
@@ -135,6 +139,7 @@ struct Distilled {
     students: Vec<(Variant, SurveyModel)>,
     teacher: BTreeMap<HeadDef, MetricMap>,
     pseudo_cells_kept: usize,
+    teacher_exposed: Vec<f32>,
 }
 
 /// Teachers (Eq. 7) label the pseudo-label stream; students learn from it (Eq. 8–9). Once
@@ -164,6 +169,7 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
         students: Vec::new(),
         teacher: BTreeMap::new(),
         pseudo_cells_kept: 0,
+        teacher_exposed: Vec::new(),
     };
     for (variant, weighted) in [
         (Variant::Distillation, false),
@@ -186,6 +192,13 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
         )?;
         t.reports.insert(tname.into(), rep);
         if !weighted {
+            let exposed = &split.eval.exposures;
+            out.teacher_exposed = teacher
+                .predict(
+                    &spec.features(exposed.iter().copied()),
+                    &posterior(exposed.iter().copied()),
+                )?
+                .p;
             let tp = teacher.predict(&x_eval_sub, &post_eval_sub)?;
             for (hk, h) in heads.iter().enumerate() {
                 let idx: Vec<usize> = (0..eval_submits.len())
