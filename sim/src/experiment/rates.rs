@@ -98,7 +98,11 @@ pub fn estimate_rates(
                         answered: r.submitted.then(|| {
                             (
                                 h.label(r.answer, r.reasons),
-                                answer_propensity(submit.show_prop[i] as f64, ratios, r, clip),
+                                answer_propensity(
+                                    submit.show_prop[i] as f64,
+                                    ratios.eval_shows[i],
+                                    clip,
+                                ),
                             )
                         }),
                     }

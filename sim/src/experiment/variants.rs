@@ -27,8 +27,73 @@ const SURVEY_SEED: u64 = 2;
 /// The training seed of both teachers, likewise.
 const TEACHER_SEED: u64 = 4;
 
-/// Likelihood ratios `P(submit | answer) / P(submit)` per (survey, answer), from a panel.
-pub type PanelRatios = BTreeMap<(SurveyKind, Answer), f64>;
+/// Likelihood ratios `P(submit | answer) / P(submit)` per (survey, answer), from a panel's answer
+/// distribution against the submitted one (naive Bayes, Schnabel et al. 2016).
+pub type MarginalRatios = BTreeMap<(SurveyKind, Answer), f64>;
+
+/// Answer-dependent propensities from a panel, conditional on the features:
+/// `P(submit | x, y) = P(submit | x) * P(y | x, submit) / P(y | x)` (Bayes' rule), with
+/// `P(y | x, submit)` from the baseline (trained on submitted answers) and `P(y | x)` from a model
+/// trained on the panel, which everyone answers. Unlike the marginal naive-Bayes ratio, it does
+/// not count twice the part of the answer's effect that the features already carry (when
+/// willingness and the answer both follow sensitivity). `y` is whether the answer is negative: the
+/// `dislike` head for the satisfaction survey, `inappropriate` for the other; a survey type whose
+/// head the experiment lacks falls back to the marginal ratio.
+pub struct PanelRatios {
+    /// The ratio of each training submit's answer (`Split::train_submits` order).
+    pub train: Vec<f64>,
+    /// Of each evaluation show's answer where submitted, else 1 (`EvalSets::shows` order).
+    pub eval_shows: Vec<f64>,
+}
+
+impl PanelRatios {
+    fn new(
+        split: &Split,
+        baseline: &SurveyModel,
+        panel_model: &SurveyModel,
+        marginal: &MarginalRatios,
+    ) -> Result<PanelRatios> {
+        let heads = split.heads();
+        let col = |kind: SurveyKind| {
+            let want = if kind == SurveyKind::Satisfaction {
+                HeadDef::Dislike
+            } else {
+                HeadDef::Inappropriate
+            };
+            heads.iter().position(|h| *h == want)
+        };
+        let ratios = |rows: &[&ExposureRecord]| -> Result<Vec<f64>> {
+            let x = split.spec.features(rows.iter().copied());
+            let (given_submit, overall) = (baseline.predict(&x)?.p, panel_model.predict(&x)?.p);
+            Ok(rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    if !r.submitted {
+                        return 1.0;
+                    }
+                    let Some(k) = col(r.survey) else {
+                        return marginal.get(&(r.survey, r.answer)).copied().unwrap_or(1.0);
+                    };
+                    let clamp = |p: f32| (p as f64).clamp(1e-4, 1.0 - 1e-4);
+                    let (s, a) = (
+                        clamp(given_submit[i * heads.len() + k]),
+                        clamp(overall[i * heads.len() + k]),
+                    );
+                    if r.answer.is_negative() {
+                        s / a
+                    } else {
+                        (1.0 - s) / (1.0 - a)
+                    }
+                })
+                .collect())
+        };
+        Ok(PanelRatios {
+            train: ratios(&split.train_submits)?,
+            eval_shows: ratios(&split.eval.shows)?,
+        })
+    }
+}
 
 /// The trained variants and what training them measured.
 pub struct Trained {
@@ -118,8 +183,18 @@ pub fn train_variants(
     ));
     let distilled = distill(&mut t, report)?;
     models.extend(distilled.students);
-    let panel = (!split.world.data.train_panel.is_empty())
-        .then(|| panel_ratios(&split.world.data.train_shows, &split.world.data.train_panel));
+    let data = &split.world.data;
+    let panel = if data.train_panel.is_empty() {
+        None
+    } else {
+        // P(answer | x): a model of the panel's answers, which everyone gives.
+        let rows: Vec<&ExposureRecord> = data.train_panel.iter().collect();
+        let x = spec.features(rows.iter().copied());
+        let y = survey_labels(split.heads(), rows.iter().copied());
+        let answers = t.fit("panel_answers", (&x, &y, None), SURVEY_SEED, report)?;
+        let marginal = panel_ratios(&data.train_shows, &data.train_panel);
+        Some(PanelRatios::new(split, &models[0].1, &answers, &marginal)?)
+    };
     if let Some(ratios) = &panel {
         let model = train_panel_variant(&mut t, submit, ratios, report)?;
         models.push((Variant::PanelDebias, model));
@@ -244,11 +319,11 @@ fn train_panel_variant(
 ) -> Result<SurveyModel> {
     let split = t.split;
     let exp = split.exp;
-    let prop: Vec<f32> = split
-        .train_submits
+    let prop: Vec<f32> = submit
+        .train_prop
         .iter()
-        .zip(&submit.train_prop)
-        .map(|(r, &p)| answer_propensity(p as f64, ratios, r, exp.ipw.clip) as f32)
+        .zip(&ratios.train)
+        .map(|(&p, &ratio)| answer_propensity(p as f64, ratio, exp.ipw.clip) as f32)
         .collect();
     let mut wrows = exp.ipw.weights(&prop)?;
     let mut x = t.x.clone();
@@ -261,10 +336,9 @@ fn train_panel_variant(
     t.fit("panel_debias", (&x, &y, Some(&w)), SURVEY_SEED, report)
 }
 
-/// A feature-level propensity `p` times the panel's ratio for the row's answer, clamped to
-/// `[clip, 1]`.
-pub fn answer_propensity(p: f64, ratios: &PanelRatios, r: &ExposureRecord, clip: f64) -> f64 {
-    (p * ratios.get(&(r.survey, r.answer)).copied().unwrap_or(1.0)).clamp(clip, 1.0)
+/// A feature-level propensity `p` times the answer's likelihood ratio, clamped to `[clip, 1]`.
+pub fn answer_propensity(p: f64, ratio: f64, clip: f64) -> f64 {
+    (p * ratio).clamp(clip, 1.0)
 }
 
 /// Repeats per-row weights over heads.
@@ -278,7 +352,7 @@ fn per_cell(w: &[f32], heads: usize) -> Vec<f32> {
 /// `P(submit | answer) = P(answer | submit) P(submit) / P(answer)`, with `P(answer)` from the
 /// panel, which answers at random. Returned as the likelihood ratio `P(submit | answer) /
 /// P(submit)` per (survey, answer), to multiply a feature-based propensity by.
-pub fn panel_ratios(shows: &[ExposureRecord], panel: &[ExposureRecord]) -> PanelRatios {
+pub fn panel_ratios(shows: &[ExposureRecord], panel: &[ExposureRecord]) -> MarginalRatios {
     let mut out = BTreeMap::new();
     for kind in [SurveyKind::Satisfaction, SurveyKind::Inappropriate] {
         let answers: &[Answer] = if kind == SurveyKind::Satisfaction {
