@@ -572,7 +572,7 @@ fn ab_plots(res: &Results, _heads: &[HeadDef], out: &mut Vec<(String, String)>) 
         ] {
             let keys: Vec<AbKey> = first
                 .keys()
-                .filter(|m| m.is_surveyed() == pick)
+                .filter(|m| m.is_surveyed() == pick && !matches!(m, AbKey::DebiasedMinusSurvey(_)))
                 .copied()
                 .collect();
             let rows: Vec<String> = keys.iter().map(AbKey::name).collect();

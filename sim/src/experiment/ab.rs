@@ -319,7 +319,10 @@ fn paired_bootstrap(
     let base = metric_values(control, &all, heads);
     let point = metric_values(arm, &all, heads);
     let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); point.len()];
+    // Per head, in the same resamples: the debiased rate's change minus the survey rate's.
+    let mut gaps: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); heads.len()];
     let mut sample = vec![0usize; n];
+    let mut rels = vec![f64::NAN; point.len()];
     for _ in 0..resamples {
         for v in sample.iter_mut() {
             *v = rng.below(n as u64) as usize;
@@ -327,13 +330,44 @@ fn paired_bootstrap(
         let c = metric_values(control, &sample, heads);
         let t = metric_values(arm, &sample, heads);
         for (m, (cv, tv)) in c.iter().zip(&t).enumerate() {
-            let rel = tv.1 / cv.1 - 1.0;
-            if rel.is_finite() {
-                draws[m].push(rel);
+            rels[m] = tv.1 / cv.1 - 1.0;
+            if rels[m].is_finite() {
+                draws[m].push(rels[m]);
+            }
+        }
+        for (k, h) in heads.iter().enumerate() {
+            let gap = rel_of(&c, &rels, AbKey::DebiasedRate(*h))
+                - rel_of(&c, &rels, AbKey::SurveyRate(*h));
+            if gap.is_finite() {
+                gaps[k].push(gap);
             }
         }
     }
     let mut out = BTreeMap::new();
+    for (k, h) in heads.iter().enumerate() {
+        let point_rel: Vec<f64> = base
+            .iter()
+            .zip(&point)
+            .map(|(c, t)| t.1 / c.1 - 1.0)
+            .collect();
+        let (survey, debiased) = (
+            rel_of(&base, &point_rel, AbKey::SurveyRate(*h)),
+            rel_of(&base, &point_rel, AbKey::DebiasedRate(*h)),
+        );
+        if (debiased - survey).is_finite() {
+            let mut d = std::mem::take(&mut gaps[k]);
+            d.sort_by(f64::total_cmp);
+            out.insert(
+                AbKey::DebiasedMinusSurvey(*h),
+                AbMetric {
+                    control: survey,
+                    treatment: debiased,
+                    rel_change: debiased - survey,
+                    ci95: percentile_interval(&d),
+                },
+            );
+        }
+    }
     for (m, ((key, cv), (_, tv))) in base.iter().zip(&point).enumerate() {
         let rel = tv / cv - 1.0;
         if !rel.is_finite() {
@@ -352,6 +386,13 @@ fn paired_bootstrap(
         );
     }
     out
+}
+
+/// The relative change of metric `key` among `keys` (a metric list) in `rels` (aligned with it).
+fn rel_of(keys: &[(AbKey, f64)], rels: &[f64], key: AbKey) -> f64 {
+    keys.iter()
+        .position(|(k, _)| *k == key)
+        .map_or(f64::NAN, |i| rels[i])
 }
 
 /// The 2.5% and 97.5% points of sorted draws, NaN with fewer than 20.

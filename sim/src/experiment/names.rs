@@ -293,6 +293,10 @@ pub enum AbKey {
     SurveyRate(crate::heads::HeadDef),
     /// Eq. 13 on the arm's submitted answers.
     DebiasedRate(crate::heads::HeadDef),
+    /// Fig. 5: the Eq. 13 rate's relative change minus the Eq. 2 rate's, in the same resamples
+    /// (negative: the debiased metric falls further). Its `control` and `treatment` hold the two
+    /// relative changes.
+    DebiasedMinusSurvey(crate::heads::HeadDef),
     /// Dislikes per exposure.
     DislikeRate,
     /// Reports per exposure.
@@ -322,6 +326,7 @@ impl AbKey {
             AbKey::TrueRate(h) => format!("true_rate_{}", h.name()),
             AbKey::SurveyRate(h) => format!("survey_rate_{}", h.name()),
             AbKey::DebiasedRate(h) => format!("debiased_rate_{}", h.name()),
+            AbKey::DebiasedMinusSurvey(h) => format!("debiased_minus_survey_change_{}", h.name()),
             AbKey::DislikeRate => "dislike_rate".into(),
             AbKey::ReportRate => "report_rate".into(),
             AbKey::LikeRate => "like_rate".into(),
@@ -347,6 +352,9 @@ impl AbKey {
         if let Some(h) = head("debiased_rate_") {
             return Some(AbKey::DebiasedRate(h));
         }
+        if let Some(h) = head("debiased_minus_survey_change_") {
+            return Some(AbKey::DebiasedMinusSurvey(h));
+        }
         [
             AbKey::DislikeRate,
             AbKey::ReportRate,
@@ -361,7 +369,10 @@ impl AbKey {
 
     /// What the surveys say, as against what happened.
     pub fn is_surveyed(&self) -> bool {
-        matches!(self, AbKey::SurveyRate(_) | AbKey::DebiasedRate(_))
+        matches!(
+            self,
+            AbKey::SurveyRate(_) | AbKey::DebiasedRate(_) | AbKey::DebiasedMinusSurvey(_)
+        )
     }
 }
 
