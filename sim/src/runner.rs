@@ -127,6 +127,28 @@ fn score_candidates<const L: usize>(
     }
 }
 
+/// [`score_candidates`] at the lane count of `prep`, with the personalization weight per unit
+/// of raw taste dot product ([`personalization`]).
+fn score_request(
+    prep: &Prepared,
+    taste: &[f32],
+    items: &[u32],
+    pers: f32,
+    out: (&mut [f32], &mut [f32]),
+) {
+    match prep.lanes() {
+        4 => score_candidates::<4>(prep, taste, items, pers, out),
+        8 => score_candidates::<8>(prep, taste, items, pers, out),
+        12 => score_candidates::<12>(prep, taste, items, pers, out),
+        _ => score_candidates::<16>(prep, taste, items, pers, out),
+    }
+}
+
+/// The ranking's weight on a raw taste dot product: `feed.personalization / sqrt(taste_dim)`.
+fn personalization(s: &Scenario) -> f32 {
+    (s.feed.personalization / libm::sqrt(s.population.taste_dim as f64)) as f32
+}
+
 /// Finds a request's repeated videos: a small open-addressing table of `(stamp, video,
 /// position)` whose entries count only when stamped with the current request. At most one
 /// eighth full, so probes seldom collide (a collision is a mispredicted branch).
@@ -198,8 +220,7 @@ fn plan_user(
     plan.items.resize(n * c, 0);
     plan.scores.resize(n * c, 0.0);
     plan.dots.resize(n * c, 0.0);
-    let d = s.population.taste_dim;
-    let pers = (f.personalization / libm::sqrt(d as f64)) as f32;
+    let pers = personalization(s);
     for r in 0..n {
         plan.hours.push(rng.below(HOURS as u64) as u8);
         // In three passes, so the table reads of different candidates overlap.
@@ -213,12 +234,7 @@ fn plan_user(
         }
         let (taste, rq) = (&u.taste, &plan.items[span.clone()]);
         let out = (&mut plan.dots[span.clone()], &mut plan.scores[span.clone()]);
-        match prep.lanes() {
-            4 => score_candidates::<4>(prep, taste, rq, pers, out),
-            8 => score_candidates::<8>(prep, taste, rq, pers, out),
-            12 => score_candidates::<12>(prep, taste, rq, pers, out),
-            _ => score_candidates::<16>(prep, taste, rq, pers, out),
-        }
+        score_request(prep, taste, rq, pers, out);
         seen.next_request();
         for (j, &item) in plan.items[span].iter().enumerate() {
             if let Some(first) = seen.earlier(item, j) {
@@ -791,16 +807,14 @@ pub fn unshown_candidates(
     for (item, score) in items.iter_mut().zip(scores.iter_mut()) {
         (*item, *score) = prep.recall(recall.next_u64());
     }
-    let d = s.population.taste_dim;
-    let pers = (f.personalization / libm::sqrt(d as f64)) as f32;
     let taste = &pop.users[user as usize].taste;
-    let out = (&mut dots[..], &mut scores[..]);
-    match prep.lanes() {
-        4 => score_candidates::<4>(prep, taste, &items, pers, out),
-        8 => score_candidates::<8>(prep, taste, &items, pers, out),
-        12 => score_candidates::<12>(prep, taste, &items, pers, out),
-        _ => score_candidates::<16>(prep, taste, &items, pers, out),
-    }
+    score_request(
+        prep,
+        taste,
+        &items,
+        personalization(s),
+        (&mut dots, &mut scores),
+    );
     // A video recalled twice ranks once; one already seen today never ranks.
     for j in 0..c {
         if exclude.contains(&items[j]) || items[..j].contains(&items[j]) {

@@ -344,12 +344,12 @@ fn paired_bootstrap(
         }
     }
     let mut out = BTreeMap::new();
+    let point_rel: Vec<f64> = base
+        .iter()
+        .zip(&point)
+        .map(|(c, t)| t.1 / c.1 - 1.0)
+        .collect();
     for (k, h) in heads.iter().enumerate() {
-        let point_rel: Vec<f64> = base
-            .iter()
-            .zip(&point)
-            .map(|(c, t)| t.1 / c.1 - 1.0)
-            .collect();
         let (survey, debiased) = (
             rel_of(&base, &point_rel, AbKey::SurveyRate(*h)),
             rel_of(&base, &point_rel, AbKey::DebiasedRate(*h)),

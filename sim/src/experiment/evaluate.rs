@@ -107,6 +107,21 @@ pub fn evaluate(
     let submitted: Vec<usize> = (0..sets.shows.len())
         .filter(|&i| sets.shows[i].submitted)
         .collect();
+    // What the variants are compared against, per head, once: the truth over every exposure
+    // and over the unshown candidates, and the teacher's pseudo labels.
+    let unshown_rows: Vec<&ExposureRecord> = sets.unshown.iter().collect();
+    let exposed_truth: Vec<Vec<f64>> = heads.iter().map(|h| truths(h, &sets.exposures)).collect();
+    let unshown_truth: Vec<Vec<f64>> = heads.iter().map(|h| truths(h, &unshown_rows)).collect();
+    let teacher: Vec<Vec<f64>> = (0..nh)
+        .map(|k| {
+            let n = if trained.teacher_exposed.is_empty() {
+                0
+            } else {
+                sets.exposures.len()
+            };
+            Predictions::column(&trained.teacher_exposed, nh, k, 0..n)
+        })
+        .collect();
     let mut out = Evaluation {
         variants: BTreeMap::new(),
         curves: BTreeMap::new(),
@@ -132,31 +147,27 @@ pub fn evaluate(
         };
         for (k, h) in heads.iter().enumerate() {
             let mut metrics = ctx.head_metrics(h, k, &preds);
+            let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
             if !trained.teacher_exposed.is_empty() {
-                let teacher =
-                    Predictions::column(&trained.teacher_exposed, nh, k, 0..sets.exposures.len());
-                let p = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
                 metrics.insert(
                     Metric::REGAUC_VS_TEACHER,
-                    defined(metrics::reg_auc(&p, &teacher)),
+                    defined(metrics::reg_auc(&pred, &teacher[k])),
                 );
             }
             if !sets.unshown.is_empty() {
                 let p = Predictions::column(&pu, nh, k, 0..sets.unshown.len());
-                let rows: Vec<&ExposureRecord> = sets.unshown.iter().collect();
-                let t = truths(h, &rows);
+                let t = &unshown_truth[k];
                 metrics.insert(
                     Metric::ORACLE_REGAUC_UNSHOWN,
-                    defined(metrics::reg_auc(&p, &t)),
+                    defined(metrics::reg_auc(&p, t)),
                 );
                 metrics.insert(
                     Metric::ORACLE_CALIBRATION_UNSHOWN,
-                    defined(metrics::calibration(&p, &t, None)),
+                    defined(metrics::calibration(&p, t, None)),
                 );
             }
             per_head.insert(*h, metrics);
-            let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
-            curves.insert(*h, curve(&pred, &truths(h, &sets.exposures), 10));
+            curves.insert(*h, curve(&pred, &exposed_truth[k], 10));
         }
         out.variants.insert(*variant, per_head);
         out.curves.insert(*variant, curves);

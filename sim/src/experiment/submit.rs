@@ -65,13 +65,17 @@ pub fn fit_submit_model(
     let submit_prop = of_submitted(&split.eval.shows, &show_prop);
     let ceiling = Ceiling::new(&split.world.scenario);
     let users = &split.world.pop.users;
+    // A user's posterior serves each of their shows.
+    let mut posteriors = std::collections::BTreeMap::new();
     let ceiling_show_prop: Vec<f64> = split
         .eval
         .shows
         .iter()
         .map(|r| {
-            let post = ceiling.posterior(&users[r.user_id as usize]);
-            ceiling.propensity(&post, r.survey, r.hour)
+            let post = posteriors
+                .entry(r.user_id)
+                .or_insert_with(|| ceiling.posterior(&users[r.user_id as usize]));
+            ceiling.propensity(post, r.survey, r.hour)
         })
         .collect();
     let ceiling_submit_prop = of_submitted(&split.eval.shows, &ceiling_show_prop);
