@@ -30,14 +30,19 @@ fn with_ci(m: &Metrics, k: Metric) -> String {
 pub fn describe(cfg: &crate::experiment::ExperimentConfig) -> String {
     let s = &cfg.scenario;
     format!(
-        "scenario `{}`: {} users x {} days, survey rate {} (the paper's is under 1e-4; see `usm presets`), willingness mean {} spread {} corr(sensitivity) {}, answer dependence {}, panel rate {}; models train on the first {} days and are evaluated on the last {}; {} replicate(s)",
+        "scenario `{}`: {} users x {} days, survey rate {} (the paper's is under 1e-4; see `usm presets`), targeting {}, willingness mean {} spread {} corr(sensitivity) {} observed in the logs {}, answer dependence {}, panel rate {}; models train on the first {} days and are evaluated on the last {}; {} replicate(s)",
         s.name,
         s.population.users,
         s.population.days,
         s.survey.rate,
+        serde_json::to_value(s.survey.targeting)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         s.willingness.mean,
         s.willingness.spread,
         s.willingness.corr_sensitivity,
+        s.willingness.observed,
         s.willingness.answer_dependence,
         s.panel.rate,
         s.population.days - cfg.eval_days,
