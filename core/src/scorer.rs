@@ -126,11 +126,20 @@ async fn read_f32(t: Tensor<2>) -> Result<Vec<f32>> {
         .map_err(|e| CoreError::Backend(format!("converting a tensor: {e:?}")))
 }
 
+/// Held while a model seeds the device's random stream and draws its initial weights.
+static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 impl Scorer {
     pub fn new(spec: ScorerSpec, device: &Device) -> Result<Scorer> {
         spec.validate()?;
-        device.seed(spec.seed);
-        let net = spec.net_spec().init(device)?;
+        // burn draws initial weights from the device's one random stream: seeding it and drawing
+        // must not interleave with another model made on another thread at the same time (a
+        // sweep's replicates, tests run side by side), or the weights would depend on timing.
+        let net = {
+            let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
+            device.seed(spec.seed);
+            spec.net_spec().init(device)?
+        };
         let tables = Tables::new(&spec.vocab, spec.arch.embedding_dim, spec.seed);
         Ok(Scorer {
             spec,
@@ -385,12 +394,12 @@ impl Scorer {
 
         // Fresh weights on an autodiff device: training always starts from the seed.
         let ad = self.device.clone().autodiff();
-        ad.seed(cfg.seed);
-        let mut net = self
-            .spec
-            .net_spec()
-            .init(&ad)?
-            .with_head_biases(&base_logits, &ad);
+        let net = {
+            let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
+            ad.seed(cfg.seed);
+            self.spec.net_spec().init(&ad)?
+        };
+        let mut net = net.with_head_biases(&base_logits, &ad);
         let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
         let mut adam_cfg = AdamConfig::new().with_epsilon(1e-8);
         if cfg.weight_decay > 0.0 {
@@ -507,8 +516,9 @@ impl Scorer {
     }
 
     /// Each head's starting bias: the log-odds of its weighted base rate, so that training
-    /// starts calibrated (which matters for rare issues). A head without a positive label is an
-    /// error naming it.
+    /// starts calibrated (which matters for rare issues). A head with labelled rows but no
+    /// positive among them is an error naming it; a head no row labels at all (a survey type the
+    /// logs never show) starts at even odds, and no gradient ever reaches it.
     fn base_logits(&self, n: usize, cells: &Cells<'_>) -> Result<Vec<f32>> {
         let h = cells.heads;
         let mut out = Vec::with_capacity(h);
@@ -521,6 +531,10 @@ impl Scorer {
                     sw += cw;
                     pos += cw * cells.labels.y[r * h + k] as f64;
                 }
+            }
+            if count == 0 {
+                out.push(0.0);
+                continue;
             }
             if pos <= 0.0 {
                 return Err(CoreError::MissingClass {

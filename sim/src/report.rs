@@ -51,12 +51,44 @@ pub fn describe(cfg: &crate::experiment::ExperimentConfig) -> String {
     )
 }
 
+/// One line on where a result's rows came from: the simulated scenario, or the logs `usm fit`
+/// read.
+pub fn describe_results(res: &Results) -> String {
+    match &res.logs {
+        None => describe(&res.config),
+        Some(l) => format!(
+            "logs `{}` (format {}): {} file(s), {} rows, days {}..={}; models train on days before {} and are evaluated on the rest; oracle columns: {}; random slice (panel answers): {} in training, {} in evaluation{}",
+            l.path,
+            l.format,
+            l.files,
+            l.rows,
+            l.days[0],
+            l.days[1],
+            l.eval_from,
+            if l.oracle { "yes" } else { "no" },
+            l.random_slice[0],
+            l.random_slice[1],
+            if l.notes.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", l.notes.join("; "))
+            }
+        ),
+    }
+}
+
+/// Whether the rows carry the truth: every simulation, and logs written with the oracle columns.
+fn has_oracle(res: &Results) -> bool {
+    res.logs.as_ref().is_none_or(|l| l.oracle)
+}
+
 /// The paper-style tables, as text for a terminal.
 pub fn text(res: &Results) -> String {
     let mut o = String::new();
     let heads = res.heads();
     for section in [
         labeled_table,
+        random_table,
         band_table,
         oracle_table,
         uauc_table,
@@ -98,6 +130,48 @@ fn labeled_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
     }
 }
 
+/// Against the random slice (panel answers), the stand-in for the truth in real logs.
+fn random_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
+    let any = res
+        .variants
+        .values()
+        .any(|v| v.heads.values().any(|m| m.get(Metric::RANDOM_N).is_some()));
+    if !any {
+        if res.logs.is_some() {
+            let _ = writeln!(
+                o,
+                "\n(no random slice in these logs: the metrics against it are left out)"
+            );
+        }
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n== Against the random slice (panel answers of the evaluation period: everyone asked answers) =="
+    );
+    let _ = writeln!(
+        o,
+        "{:<16} {:<26} {:>8} {:>8} {:>8} {:>8}",
+        "head", "model", "n", "AUC", "cal", "logloss"
+    );
+    for h in heads {
+        for (v, out) in &res.variants {
+            let m = &out.heads[h];
+            let _ = writeln!(
+                o,
+                "{:<16} {:<26} {:>8} {:>8} {:>8} {:>8}",
+                h,
+                nice(v),
+                m.get(Metric::RANDOM_N)
+                    .map_or("n/a".into(), |n| format!("{n:.0}")),
+                f4(m.get(Metric::RANDOM_AUC)),
+                f4(m.get(Metric::RANDOM_CALIBRATION)),
+                f4(m.get(Metric::RANDOM_LOGLOSS))
+            );
+        }
+    }
+}
+
 /// Table 2: by quarter of the submit score.
 fn band_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
     let _ = writeln!(
@@ -132,6 +206,9 @@ fn band_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
 
 /// Against the oracle: all shows, the reluctant quarter, all exposures, and the ceiling.
 fn oracle_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
+    if !has_oracle(res) {
+        return;
+    }
     let _ = writeln!(
         o,
         "\n== Against the oracle (only a simulator knows): all survey shows, reluctant quarter, all exposures =="
@@ -209,7 +286,7 @@ fn rates_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
         "Eq. 13",
         "Eq.13 logs p",
         "Eq.13 true p",
-        "panel",
+        "random",
         "Eq.13 panel p",
         "DR"
     );
@@ -223,10 +300,17 @@ fn rates_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
             f4(m.get(Metric::RATE_DEBIASED)),
             f4(m.get(Metric::RATE_DEBIASED_CEILING_PROPENSITY)),
             f4(m.get(Metric::RATE_DEBIASED_TRUE_PROPENSITY)),
-            f4(m.get(Metric::RATE_PANEL)),
+            f4(m.get(Metric::RANDOM_RATE)),
             f4(m.get(Metric::RATE_IPW_PANEL)),
             f4(m.get(Metric::RATE_DR))
         );
+        if let Some(v) = m.get(Metric::RATE_DEBIASED_LOGGED_PROPENSITY) {
+            let _ = writeln!(
+                o,
+                "{:<16} Eq. 13 with the propensity the logging policy recorded: {v:.4}",
+                ""
+            );
+        }
     }
 }
 
@@ -248,8 +332,12 @@ pub fn submit_summary(s: &Metrics) -> String {
         }
         _ => String::new(),
     };
+    let logged = s
+        .get(Metric::CORR_WITH_LOGGED_PROPENSITY)
+        .map(|c| format!("; correlation with the propensity the logging policy recorded {c:.4}"))
+        .unwrap_or_default();
     format!(
-        "submit model: AUC {} (the best propensity computable from the logs {}, the true propensity {}){gaps}; correlation with the true propensity {}",
+        "submit model: AUC {} (the best propensity computable from the logs {}, the true propensity {}){gaps}; correlation with the true propensity {}{logged}",
         f4(model).trim(),
         f4(ceiling).trim(),
         f4(truth).trim(),
@@ -640,22 +728,30 @@ impl Plots {
 
 /// The document head, the title and the run in one line.
 fn html_head(o: &mut String, res: &Results, _plots: &Plots) {
-    let s = &res.config.scenario;
+    let name = match &res.logs {
+        Some(l) => l.path.clone(),
+        None => res.config.scenario.name.clone(),
+    };
+    let what = if res.logs.is_some() {
+        "logs"
+    } else {
+        "scenario"
+    };
     let _ = write!(
         o,
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>usm report: {}</title><style>body{{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 7px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.holds{{color:#0a7d32;font-weight:bold}}.inconclusive{{color:#8a6d00;font-weight:bold}}.no-interval{{color:#666;font-weight:bold}}.fails{{color:#b00020;font-weight:bold}}pre{{background:#f6f6f6;padding:1em;overflow:auto}}</style></head><body>",
-        escape(&s.name)
+        escape(&name)
     );
     let _ = write!(
         o,
-        "<h1>usm: unbiased survey modeling, scenario <code>{}</code></h1>",
-        escape(&s.name)
+        "<h1>usm: unbiased survey modeling, {what} <code>{}</code></h1>",
+        escape(&name)
     );
     let _ = write!(
         o,
         "<p>Seeds {:?}. {}.</p>",
         res.seeds,
-        escape(&describe(&res.config))
+        escape(&describe_results(res))
     );
 }
 
@@ -680,7 +776,7 @@ fn claims_html(o: &mut String, res: &Results, _plots: &Plots) {
 fn rates_html(o: &mut String, res: &Results, plots: &Plots) {
     *o += "<h2>Survey rates</h2>";
     *o += plots.get("rates.svg");
-    *o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with the best propensity from the logs</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>panel</th><th>Eq. 13, panel's propensity</th><th>doubly robust</th></tr>";
+    *o += "<table><tr><th>head</th><th>true (shows)</th><th>true (exposures)</th><th>naive, Eq. 2</th><th>debiased, Eq. 13</th><th>Eq. 13 with the best propensity from the logs</th><th>Eq. 13 with the logged propensity</th><th>Eq. 13 with true propensity</th><th>Eq. 5, resp. debias model</th><th>random slice (panel)</th><th>Eq. 13, panel's propensity</th><th>doubly robust</th></tr>";
     for (h, m) in &res.rates {
         let _ = write!(o, "<tr><td>{h}</td>");
         for k in [
@@ -689,9 +785,10 @@ fn rates_html(o: &mut String, res: &Results, plots: &Plots) {
             Metric::RATE_NAIVE,
             Metric::RATE_DEBIASED,
             Metric::RATE_DEBIASED_CEILING_PROPENSITY,
+            Metric::RATE_DEBIASED_LOGGED_PROPENSITY,
             Metric::RATE_DEBIASED_TRUE_PROPENSITY,
             Metric::RATE_EQ5_RESPONSE_DEBIAS,
-            Metric::RATE_PANEL,
+            Metric::RANDOM_RATE,
             Metric::RATE_IPW_PANEL,
             Metric::RATE_DR,
         ] {
@@ -747,6 +844,44 @@ fn variant_tables_html(o: &mut String, res: &Results, plots: &Plots) {
             (Metric::BAND_P75_P100_AUC, "[P75,P100] AUC"),
         ],
     );
+    variant_table(
+        o,
+        res,
+        "Against the random slice (panel answers: the stand-in for the truth in real logs)",
+        &[
+            (Metric::RANDOM_N, "n"),
+            (Metric::RANDOM_AUC, "AUC"),
+            (Metric::RANDOM_CALIBRATION, "calibration"),
+            (Metric::RANDOM_LOGLOSS, "log loss"),
+        ],
+    );
+    if has_oracle(res) {
+        oracle_tables_html(o, res, plots);
+    }
+    *o += plots.get("uauc.svg");
+    variant_table(
+        o,
+        res,
+        "Table 3: Nfb/Pfb UAUC",
+        &[
+            (Metric::UAUC, "UAUC (paper's)"),
+            (Metric::UAUC_USERS, "users"),
+            (Metric::UAUC_NFB, "Nfb UAUC"),
+            (Metric::UAUC_PFB, "Pfb UAUC"),
+        ],
+    );
+    if has_oracle(res) {
+        *o += "<h2>Calibration curves over all exposures</h2>";
+        for (n, p) in &plots.0 {
+            if n.starts_with("calibration_") {
+                *o += p;
+            }
+        }
+    }
+}
+
+/// What only a simulator knows: every variant against the truth.
+fn oracle_tables_html(o: &mut String, res: &Results, plots: &Plots) {
     *o += plots.get("oracle_regauc_shown.svg");
     variant_table(
         o,
@@ -768,24 +903,6 @@ fn variant_tables_html(o: &mut String, res: &Results, plots: &Plots) {
             ),
         ],
     );
-    *o += plots.get("uauc.svg");
-    variant_table(
-        o,
-        res,
-        "Table 3: Nfb/Pfb UAUC",
-        &[
-            (Metric::UAUC, "UAUC (paper's)"),
-            (Metric::UAUC_USERS, "users"),
-            (Metric::UAUC_NFB, "Nfb UAUC"),
-            (Metric::UAUC_PFB, "Pfb UAUC"),
-        ],
-    );
-    *o += "<h2>Calibration curves over all exposures</h2>";
-    for (n, p) in &plots.0 {
-        if n.starts_with("calibration_") {
-            *o += p;
-        }
-    }
 }
 
 /// The closed-loop A/B test.
@@ -900,10 +1017,15 @@ pub fn files(res: &Results) -> Vec<(String, String)> {
             "results.json".to_string(),
             serde_json::to_string_pretty(res).expect("results serialise"),
         ),
-        ("scenario.toml".to_string(), res.config.scenario.to_toml()),
         ("experiment.toml".to_string(), res.config.to_toml()),
         ("report.html".to_string(), html(res)),
     ];
+    if res.logs.is_none() {
+        out.insert(
+            1,
+            ("scenario.toml".to_string(), res.config.scenario.to_toml()),
+        );
+    }
     out.extend(csv_tables(res));
     out.extend(plots(res));
     out
@@ -936,6 +1058,7 @@ mod tests {
             seconds: Vec::new(),
             reference: BTreeMap::new(),
             training: BTreeMap::new(),
+            logs: None,
         }
     }
 

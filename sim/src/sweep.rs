@@ -38,7 +38,7 @@ const COLS: [Metric; 6] = [
     Metric::RATE_NAIVE,
     Metric::RATE_DEBIASED,
     Metric::RATE_DEBIASED_TRUE_PROPENSITY,
-    Metric::RATE_PANEL,
+    Metric::RANDOM_RATE,
     Metric::RATE_DR,
 ];
 

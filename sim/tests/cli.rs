@@ -131,7 +131,7 @@ fn simulate_writes_logs_and_a_summary() {
     );
     for f in [
         "exposures.csv",
-        "exposures.parquet",
+        "exposures/day=0/part-0.parquet",
         "scenario.toml",
         "summary.json",
     ] {
@@ -199,4 +199,260 @@ fn bench_takes_scenario_overrides() {
     let (code, _, err) = usm(&["bench", "--quick", "--only", "sim", "--set", "feed.k=0"]);
     assert_ne!(code, 0);
     assert!(err.contains("feed.k"), "{err}");
+}
+
+/// The repository's `tests/data` folder.
+fn data(name: &str) -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/").to_string() + name
+}
+
+/// `usm fit` sizes small enough for a test.
+const FIT_QUICK: [&str; 8] = [
+    "--set",
+    "train.epochs=2",
+    "--set",
+    "submit_train.epochs=2",
+    "--set",
+    "pseudo_rows=5000",
+    "--seed",
+    "3",
+];
+
+#[test]
+fn validate_and_fit_read_the_simulators_partitioned_logs() {
+    let sim = temp("fit-sim");
+    let (code, _, err) = usm(&[
+        "simulate",
+        "--scenario",
+        "paper",
+        "--set",
+        "population.users=1500",
+        "--set",
+        "population.days=3",
+        "--set",
+        "survey.rate=0.05",
+        "--set",
+        "panel.rate=0.01",
+        "--no-oracle",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let logs = sim.join("exposures");
+    for d in 0..3 {
+        assert!(
+            logs.join(format!("day={d}/part-0.parquet")).is_file(),
+            "day {d}"
+        );
+    }
+    let (code, out, err) = usm(&["validate", "--logs", logs.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("no problems found") && out.contains("3 file(s)"),
+        "{out}"
+    );
+    let fit = temp("fit-out");
+    let mut args = vec![
+        "fit",
+        "--logs",
+        logs.to_str().unwrap(),
+        "--set",
+        "eval_days=1",
+        "--out",
+        fit.to_str().unwrap(),
+    ];
+    args.extend(FIT_QUICK);
+    let (code, out, err) = usm(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Against the random slice"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fit.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["logs"]["format"], "log");
+    assert_eq!(json["logs"]["oracle"], false);
+    assert!(json["variants"]["baseline"]["heads"]["dislike"]["random_auc"].is_number());
+    assert!(fit.join("report.html").is_file() && !fit.join("scenario.toml").exists());
+    let _ = std::fs::remove_dir_all(sim);
+    let _ = std::fs::remove_dir_all(fit);
+}
+
+#[test]
+fn validate_lists_every_problem_and_fit_refuses_the_logs() {
+    let sim = temp("bad-sim");
+    let (code, _, err) = usm(&[
+        "simulate",
+        "--scenario",
+        "paper",
+        "--set",
+        "population.users=100",
+        "--set",
+        "population.days=2",
+        "--set",
+        "survey.rate=0.05",
+        "--format",
+        "csv",
+        "--no-oracle",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let path = sim.join("exposures.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let col = |name: &str| lines[0].split(',').position(|h| h == name).unwrap();
+    let (age, frac) = (col("user_age"), col("watch_fraction"));
+    for (row, c, v) in [(4, age, "old"), (9, frac, "NaN")] {
+        let mut cells: Vec<String> = lines[row].split(',').map(String::from).collect();
+        cells[c] = v.into();
+        lines[row] = cells.join(",");
+    }
+    std::fs::write(&path, lines.join("\r\n")).unwrap();
+    let (code, out, _) = usm(&["validate", "--logs", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("2 problem(s)")
+            && out.contains("row 4, column `user_age`")
+            && out.contains("row 9, column `watch_fraction`"),
+        "{out}"
+    );
+    let fit = temp("bad-fit");
+    let (code, _, err) = usm(&[
+        "fit",
+        "--logs",
+        path.to_str().unwrap(),
+        "--out",
+        fit.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("2 problem(s)") && err.contains("row 4"),
+        "{err}"
+    );
+    no_partial_files(&fit);
+    let _ = std::fs::remove_dir_all(sim);
+}
+
+#[test]
+fn fit_reads_the_ratings_example_sparse_and_dense() {
+    let (code, out, err) = usm(&[
+        "validate",
+        "--logs",
+        &data("ratings"),
+        "--format",
+        "ratings",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("180 self-selected ratings"), "{out}");
+    let fit = temp("fit-ratings");
+    let d = data("ratings");
+    let mut args = vec![
+        "fit",
+        "--logs",
+        &d,
+        "--format",
+        "ratings",
+        "--rating-threshold",
+        "4",
+        "--out",
+        fit.to_str().unwrap(),
+    ];
+    args.extend(FIT_QUICK);
+    let (code, out, err) = usm(&args);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fit.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["logs"]["format"], "ratings");
+    let rates = &json["rates"]["dislike"];
+    assert!(
+        rates["random_rate"].is_number() && rates["rate_naive"].is_number(),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&fit);
+    // The same ratings as dense matrices (0: missing) read alike.
+    let dense = temp("dense");
+    std::fs::create_dir_all(&dense).unwrap();
+    for f in ["train.csv", "test.csv"] {
+        let text = std::fs::read_to_string(format!("{}/{f}", data("ratings"))).unwrap();
+        let mut m = vec![vec![0u32; 30]; 40];
+        for l in text.lines().skip(1) {
+            let v: Vec<usize> = l.split(',').map(|x| x.parse().unwrap()).collect();
+            m[v[0]][v[1]] = v[2] as u32;
+        }
+        let body: Vec<String> = m
+            .iter()
+            .map(|r| r.iter().map(u32::to_string).collect::<Vec<_>>().join(" "))
+            .collect();
+        std::fs::write(dense.join(f), body.join("\n")).unwrap();
+    }
+    let (code, out, err) = usm(&[
+        "validate",
+        "--logs",
+        dense.to_str().unwrap(),
+        "--format",
+        "ratings-dense",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("180 self-selected ratings") && out.contains("160 random"),
+        "{out}"
+    );
+    // A pair in both files is refused, naming both rows.
+    let train = std::fs::read_to_string(format!("{}/train.csv", data("ratings"))).unwrap();
+    let first = train.lines().nth(1).unwrap().to_string();
+    let bad = temp("overlap");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("train.csv"), &train).unwrap();
+    let test = std::fs::read_to_string(format!("{}/test.csv", data("ratings"))).unwrap();
+    std::fs::write(bad.join("test.csv"), format!("{test}{first}\n")).unwrap();
+    let (code, out, _) = usm(&[
+        "validate",
+        "--logs",
+        bad.to_str().unwrap(),
+        "--format",
+        "ratings",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("row 161") && out.contains("also rated in") && out.contains("row 1"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(dense);
+    let _ = std::fs::remove_dir_all(bad);
+}
+
+#[test]
+fn fit_reads_the_open_bandit_sample() {
+    let fit = temp("fit-obd");
+    let d = data("obd");
+    let mut args = vec![
+        "fit",
+        "--logs",
+        &d,
+        "--format",
+        "obd",
+        // The first 2,000 rounds span 2 days.
+        "--set",
+        "eval_days=1",
+        "--out",
+        fit.to_str().unwrap(),
+    ];
+    args.extend(FIT_QUICK);
+    let (code, out, err) = usm(&args);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fit.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["logs"]["format"], "obd");
+    assert!(
+        json["submit_model"]["corr_with_logged_propensity"].is_number(),
+        "{out}"
+    );
+    let rates = &json["rates"]["dislike"];
+    for k in [
+        "rate_naive",
+        "rate_debiased",
+        "rate_debiased_logged_propensity",
+        "random_rate",
+    ] {
+        assert!(rates[k].is_number(), "{k}: {out}");
+    }
+    let _ = std::fs::remove_dir_all(fit);
 }

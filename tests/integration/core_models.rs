@@ -298,3 +298,45 @@ fn wgpu_trains_a_tiny_model_that_flex_can_load() {
             .fold(0.0f32, f32::max);
     assert!(max_diff < 1e-4, "wgpu and flex disagree by {max_diff}");
 }
+
+#[test]
+fn a_head_no_row_labels_trains_beside_the_others_but_one_without_positives_is_an_error() {
+    let device = Device::flex();
+    let (x, y, _) = planted(3000, 5);
+    let (xt, yt, _) = planted(2000, 6);
+    // Head b labels no row at all (a survey type the logs never show): head a still learns.
+    let mask: Vec<bool> = y
+        .mask
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| m && i % 2 == 0)
+        .collect();
+    let only_a = Labels::new(y.heads.clone(), y.y.clone(), mask.clone()).unwrap();
+    let mut m = SurveyModel::new(&cfg(), &device).unwrap();
+    m.fit(&x, &only_a, None, &train(), &mut |_| {}).unwrap();
+    let p = m.predict(&xt).unwrap();
+    assert!(
+        head_auc(&p, &yt, 0) > 0.75,
+        "head a: {}",
+        head_auc(&p, &yt, 0)
+    );
+    // Head b labels rows, none of them positive: the error names it.
+    let mask_b: Vec<bool> = y
+        .mask
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| m || i % 2 == 1)
+        .collect();
+    let y_b: Vec<f32> =
+        y.y.iter()
+            .enumerate()
+            .map(|(i, &v)| if i % 2 == 1 { 0.0 } else { v })
+            .collect();
+    let no_pos = Labels::new(y.heads.clone(), y_b, mask_b).unwrap();
+    let mut m = SurveyModel::new(&cfg(), &device).unwrap();
+    let e = m
+        .fit(&x, &no_pos, None, &train(), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`b`") && e.contains("positive"), "{e}");
+}

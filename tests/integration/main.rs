@@ -1,8 +1,10 @@
 //! Workspace integration tests: one binary, one module per concern.
 
+mod bad_logs;
 mod common;
 mod core_models;
 mod determinism;
 mod directions;
+mod import;
 mod logs;
 mod regimes;

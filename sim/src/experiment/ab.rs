@@ -9,7 +9,7 @@ use usm_core::rng::Rng;
 
 use super::event::Event;
 use super::names::{AbKey, Variant};
-use super::replicate::Split;
+use super::replicate::{SimWorld, Split};
 use crate::datasets::{DenseInput, FeatureSpec, history, survey_index};
 use crate::error::{Result, SimError};
 use crate::heads::HeadDef;
@@ -230,19 +230,20 @@ fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(AbK
 /// Runs control and one treatment per model on a fresh period of the same platform.
 pub fn run_ab(
     split: &Split,
+    sim: &SimWorld,
     submit: &SubmitModel,
     treatments: &[(Variant, SurveyModel)],
     report: &mut dyn FnMut(Event),
 ) -> Result<AbResult> {
     let ab = &split.exp.ab;
-    let scenario = &split.world.scenario;
+    let scenario = &sim.scenario;
     // A fresh period for the same platform: the test's own seed, the first `ab.users` users.
     let s = scenario.with(|s| {
         s.seed = usm_core::rng::mix(s.seed, 0xAB);
         s.population.days = ab.days;
         s.population.users = ab.users;
     })?;
-    let mut sub = split.world.pop.clone();
+    let mut sub = sim.pop.clone();
     sub.users.truncate(ab.users as usize);
     let arms = Arms {
         scenario: s,

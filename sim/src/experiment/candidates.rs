@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use usm_core::rng::mix;
 
-use super::replicate::World;
+use super::replicate::SimWorld;
 use crate::population::truth;
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::runner::unshown_candidates;
@@ -17,7 +17,7 @@ use crate::story::Prepared;
 /// Up to `per_request` unshown candidates for each request among `exposures` (every exposure
 /// of some users over some days, in the order the run wrote them).
 pub fn unshown(
-    world: &World,
+    world: &SimWorld,
     exposures: &[&ExposureRecord],
     per_request: usize,
 ) -> Vec<ExposureRecord> {

@@ -190,8 +190,20 @@ pub fn check_claims(res: &Results) -> Vec<Claim> {
     claims.extend(ab_pair_claims(res));
     claims.extend(fig5_claim(res));
     claims.extend(panel_claims(res));
+    if res.logs.as_ref().is_some_and(|l| !l.oracle) {
+        claims.retain(|c| WITHOUT_TRUTH.contains(&c.id.as_str()));
+    }
     claims
 }
+
+/// The claims that logs without the truth decide: on submitted answers (Table 2's bands) and on
+/// behaviour (Table 3's UAUC, the teacher's pseudo labels). The others need the truth.
+const WITHOUT_TRUTH: [&str; 4] = [
+    "response_debias_better_for_reluctant",
+    "distillation_improves_uauc",
+    "student_ranks_like_its_teacher",
+    "combination_best",
+];
 
 /// Why the corrections cannot remove the bias when answering depends on the answer.
 fn answer_dependence_note(res: &Results) -> String {

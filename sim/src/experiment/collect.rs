@@ -43,6 +43,62 @@ pub fn is_eval_user(seed: u64, user: u32, share: f64) -> bool {
     hash_unit(seed ^ 0xE7A1, user as u64) < share
 }
 
+/// Sorts rows into a [`Collected`] as they stream past, keeping only what the experiment needs:
+/// the simulator's sink, and the importer's for real logs.
+pub struct Collector {
+    /// Rows and counts so far.
+    pub data: Collected,
+    train_days: u32,
+    eval_user_share: f64,
+    pseudo_rate: f64,
+    seed: u64,
+}
+
+impl Collector {
+    /// Days before `train_days` are the training period. `pseudo_rate` is the share of training
+    /// rows without a survey kept as the pseudo-label stream; `seed` picks them and the
+    /// evaluation users.
+    pub fn new(
+        spec: FeatureSpec,
+        train_days: u32,
+        eval_user_share: f64,
+        pseudo_rate: f64,
+        seed: u64,
+    ) -> Collector {
+        Collector {
+            data: Collected {
+                spec,
+                ..Collected::default()
+            },
+            train_days,
+            eval_user_share,
+            pseudo_rate,
+            seed,
+        }
+    }
+
+    /// Sorts one row.
+    pub fn push(&mut self, r: &ExposureRecord) {
+        let c = &mut self.data;
+        let train = r.day < self.train_days;
+        let shown = r.survey != SurveyKind::None;
+        match (train, shown, r.panel) {
+            (true, true, false) => c.train_shows.push(r.clone()),
+            (true, true, true) => c.train_panel.push(r.clone()),
+            (false, true, false) => c.eval_shows.push(r.clone()),
+            (false, true, true) => c.eval_panel.push(r.clone()),
+            _ => {}
+        }
+        // A uniform sample over the whole period (no cap, which would favour early days).
+        if train && !shown && hash_unit(self.seed ^ 0x95E0, r.exposure_id) < self.pseudo_rate {
+            c.pseudo.push(r.clone());
+        }
+        if !train && is_eval_user(self.seed, r.user_id, self.eval_user_share) {
+            c.eval_exposures.push(r.clone());
+        }
+    }
+}
+
 /// Runs the scenario and keeps the experiment's rows.
 pub fn collect(
     s: &ValidScenario,
@@ -57,37 +113,18 @@ pub fn collect(
         * train_days as f64
         * s.feed.k as f64;
     let pseudo_rate = (pseudo_rows as f64 / expected.max(1.0)).min(1.0);
-    let mut c = Collected {
-        spec: FeatureSpec::new(
-            pop.users.len(),
-            pop.items.len(),
-            pop.authors.len(),
-            pop.categories.len(),
-        ),
-        ..Collected::default()
-    };
+    let spec = FeatureSpec::new(
+        pop.users.len(),
+        pop.items.len(),
+        pop.authors.len(),
+        pop.categories.len(),
+    );
+    let mut c = Collector::new(spec, train_days, eval_user_share, pseudo_rate, s.seed);
     let mut sink = |block: &[ExposureRecord]| -> Result<()> {
-        for r in block {
-            let train = r.day < train_days;
-            let shown = r.survey != SurveyKind::None;
-            match (train, shown, r.panel) {
-                (true, true, false) => c.train_shows.push(r.clone()),
-                (true, true, true) => c.train_panel.push(r.clone()),
-                (false, true, false) => c.eval_shows.push(r.clone()),
-                (false, true, true) => c.eval_panel.push(r.clone()),
-                _ => {}
-            }
-            // A uniform sample over the whole period (no cap, which would favour early days).
-            if train && !shown && hash_unit(s.seed ^ 0x95E0, r.exposure_id) < pseudo_rate {
-                c.pseudo.push(r.clone());
-            }
-            if !train && is_eval_user(s.seed, r.user_id, eval_user_share) {
-                c.eval_exposures.push(r.clone());
-            }
-        }
+        block.iter().for_each(|r| c.push(r));
         Ok(())
     };
     let stats = run(s, pop, None, RunOptions::default(), &mut sink, progress)?;
-    c.stats = stats;
-    Ok(c)
+    c.data.stats = stats;
+    Ok(c.data)
 }

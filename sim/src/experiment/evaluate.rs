@@ -27,6 +27,8 @@ pub struct EvalSets<'a> {
     /// Recalled candidates the feed left unshown, of the same users' requests
     /// (`experiment::candidates`).
     pub unshown: Vec<ExposureRecord>,
+    /// The random slice: panel answers, which everyone asked gives.
+    pub panel: Vec<&'a ExposureRecord>,
 }
 
 /// One model's probabilities on the evaluation rows, `rows × heads` each.
@@ -99,10 +101,12 @@ pub fn evaluate(
         submit_prop: &submit.submit_prop,
         show_prop: &submit.show_prop,
         clip: split.exp.ipw.clip,
+        oracle: split.world.oracle,
     };
     let x_show = split.spec.features(sets.shows.iter().copied());
     let x_exp = split.spec.features(sets.exposures.iter().copied());
     let x_unshown = split.spec.features(sets.unshown.iter());
+    let x_panel = split.spec.features(sets.panel.iter().copied());
     // Submits are the answered shows, in the same order: their predictions come from the shows'.
     let submitted: Vec<usize> = (0..sets.shows.len())
         .filter(|&i| sets.shows[i].submitted)
@@ -110,7 +114,11 @@ pub fn evaluate(
     // What the variants are compared against, per head, once: the truth over every exposure
     // and over the unshown candidates, and the teacher's pseudo labels.
     let unshown_rows: Vec<&ExposureRecord> = sets.unshown.iter().collect();
-    let exposed_truth: Vec<Vec<f64>> = heads.iter().map(|h| truths(h, &sets.exposures)).collect();
+    let exposed_truth: Vec<Vec<f64>> = if ctx.oracle {
+        heads.iter().map(|h| truths(h, &sets.exposures)).collect()
+    } else {
+        Vec::new()
+    };
     let unshown_truth: Vec<Vec<f64>> = heads.iter().map(|h| truths(h, &unshown_rows)).collect();
     let teacher: Vec<Vec<f64>> = (0..nh)
         .map(|k| {
@@ -145,6 +153,11 @@ pub fn evaluate(
         } else {
             m.predict(&x_unshown)?.p
         };
+        let pp = if sets.panel.is_empty() {
+            Vec::new()
+        } else {
+            m.predict(&x_panel)?.p
+        };
         for (k, h) in heads.iter().enumerate() {
             let mut metrics = ctx.head_metrics(h, k, &preds);
             let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
@@ -166,8 +179,16 @@ pub fn evaluate(
                     defined(metrics::calibration(&p, t, None)),
                 );
             }
+            random_slice(
+                h,
+                &sets.panel,
+                &Predictions::column(&pp, nh, k, 0..sets.panel.len()),
+                &mut metrics,
+            );
             per_head.insert(*h, metrics);
-            curves.insert(*h, curve(&pred, &exposed_truth[k], 10));
+            if let Some(t) = exposed_truth.get(k) {
+                curves.insert(*h, curve(&pred, t, 10));
+            }
         }
         out.variants.insert(*variant, per_head);
         out.curves.insert(*variant, curves);
@@ -176,6 +197,9 @@ pub fn evaluate(
             pos: i as u64 + 1,
             msg: variant.name().to_string(),
         });
+    }
+    if !ctx.oracle {
+        return Ok(out);
     }
     // The ceiling: the true probabilities scored like a model.
     let truth_of = |rows: &[&ExposureRecord]| -> Vec<f32> {
@@ -218,6 +242,8 @@ struct HeadContext<'a, 'b> {
     show_prop: &'a [f32],
     /// The IPW floor.
     clip: f64,
+    /// The rows have the oracle: score against the truth too.
+    oracle: bool,
 }
 
 impl HeadContext<'_, '_> {
@@ -225,7 +251,9 @@ impl HeadContext<'_, '_> {
     fn head_metrics(&self, h: &HeadDef, k: usize, p: &Predictions) -> MetricMap {
         let mut m = MetricMap::new();
         self.labeled(h, k, p, &mut m);
-        self.oracle_shown(h, k, p, &mut m);
+        if self.oracle {
+            self.oracle_shown(h, k, p, &mut m);
+        }
         self.exposed(h, k, p, &mut m);
         m
     }
@@ -332,17 +360,19 @@ impl HeadContext<'_, '_> {
     fn exposed(&self, h: &HeadDef, k: usize, pred: &Predictions, m: &mut MetricMap) {
         let exposures = &self.sets.exposures;
         let ep = Predictions::column(pred.exposures, pred.heads, k, 0..exposures.len());
-        let ey: Vec<bool> = exposures
-            .iter()
-            .map(|r| h.latent(&r.oracle.unwrap_or_default()))
-            .collect();
-        let et = truths(h, exposures);
-        let keys = [
-            Metric::ORACLE_AUC_EXPOSED,
-            Metric::ORACLE_CALIBRATION_EXPOSED,
-            Metric::ORACLE_REGAUC_EXPOSED,
-        ];
-        against_truth(m, keys, &ep, &ey, &et);
+        if self.oracle {
+            let ey: Vec<bool> = exposures
+                .iter()
+                .map(|r| h.latent(&r.oracle.unwrap_or_default()))
+                .collect();
+            let et = truths(h, exposures);
+            let keys = [
+                Metric::ORACLE_AUC_EXPOSED,
+                Metric::ORACLE_CALIBRATION_EXPOSED,
+                Metric::ORACLE_REGAUC_EXPOSED,
+            ];
+            against_truth(m, keys, &ep, &ey, &et);
+        }
         let users: Vec<u32> = exposures.iter().map(|r| r.user_id).collect();
         let nfb: Vec<bool> = exposures.iter().map(|r| r.dislike || r.report).collect();
         let pfb: Vec<bool> = exposures
@@ -365,6 +395,34 @@ impl HeadContext<'_, '_> {
             paper.as_ref().map(|u| u.users_counted as f64),
         );
     }
+}
+
+/// What the random slice says of one head's predictions `p` on the panel rows: its answers
+/// stand in for the oracle where real logs have no truth. Nothing without panel answers of the
+/// head's survey.
+fn random_slice(h: &HeadDef, panel: &[&ExposureRecord], p: &[f64], m: &mut MetricMap) {
+    let idx: Vec<usize> = (0..panel.len())
+        .filter(|&i| panel[i].survey == h.survey())
+        .collect();
+    if idx.is_empty() {
+        return;
+    }
+    let p: Vec<f64> = idx.iter().map(|&i| p[i]).collect();
+    let y: Vec<bool> = idx
+        .iter()
+        .map(|&i| h.label(panel[i].answer, panel[i].reasons))
+        .collect();
+    let yf: Vec<f64> = y.iter().map(|&b| b as u8 as f64).collect();
+    m.insert(Metric::RANDOM_N, Some(idx.len() as f64));
+    m.insert(Metric::RANDOM_AUC, defined(metrics::auc(&p, &y)));
+    m.insert(
+        Metric::RANDOM_CALIBRATION,
+        defined(metrics::calibration(&p, &yf, None)),
+    );
+    m.insert(
+        Metric::RANDOM_LOGLOSS,
+        defined(metrics::log_loss(&p, &yf, None)),
+    );
 }
 
 /// AUC against the latent answers, and calibration and regAUC against the true probabilities,

@@ -20,6 +20,7 @@ pub mod collect;
 pub mod config;
 pub mod evaluate;
 pub mod event;
+pub mod import;
 pub mod names;
 pub mod rates;
 pub mod replicate;
@@ -32,8 +33,9 @@ use burn::prelude::Device;
 
 pub use config::{AbConfig, Experiment, ExperimentConfig};
 pub use event::Event;
+pub use import::{LogSource, fit};
 pub use names::{AbKey, Metric, Variant};
-pub use replicate::{Replicate, run_replicate};
+pub use replicate::{Replicate, run_replicate, run_world};
 pub use results::{Claim, Results, aggregate_replicates};
 
 use crate::error::Result;

@@ -126,6 +126,16 @@ metrics! {
     LABELED_CALIBRATION_IPW = "labeled_calibration_ipw";
     /// Log loss on submitted answers.
     LABELED_LOGLOSS = "labeled_logloss";
+    // The random slice (panel answers of the evaluation period): the real-world stand-in for
+    // the oracle, since everyone asked answers.
+    /// Random-slice answers of the head's survey.
+    RANDOM_N = "random_n";
+    /// AUC on the random slice.
+    RANDOM_AUC = "random_auc";
+    /// Calibration (Eq. 10) on the random slice.
+    RANDOM_CALIBRATION = "random_calibration";
+    /// Log loss on the random slice.
+    RANDOM_LOGLOSS = "random_logloss";
     /// AUC in the lowest quarter of the submit score (Table 2).
     BAND_P0_P25_AUC = "band_p0_p25_auc";
     /// Calibration in the lowest quarter of the submit score.
@@ -193,12 +203,14 @@ metrics! {
     RATE_DEBIASED = "rate_debiased";
     /// Eq. 13 with the true (feature-level) propensity.
     RATE_DEBIASED_TRUE_PROPENSITY = "rate_debiased_true_propensity";
+    /// Eq. 13 with the propensity the logging policy recorded (the Open Bandit Dataset).
+    RATE_DEBIASED_LOGGED_PROPENSITY = "rate_debiased_logged_propensity";
     /// Eq. 13 with the best propensity computable from the logs.
     RATE_DEBIASED_CEILING_PROPENSITY = "rate_debiased_ceiling_propensity";
     /// Eq. 5: the response-debias model's mean prediction over every show.
     RATE_EQ5_RESPONSE_DEBIAS = "rate_eq5_response_debias";
-    /// Eq. 2 on the panel's answers.
-    RATE_PANEL = "rate_panel";
+    /// Eq. 2 on the random slice's (panel's) answers: unbiased, and noisy.
+    RANDOM_RATE = "random_rate";
     /// The doubly robust rate with answer-dependent propensities.
     RATE_DR = "rate_dr";
     /// Eq. 13 with the same answer-dependent propensities as the doubly robust rate, so each
@@ -209,6 +221,9 @@ metrics! {
     AUC = "auc";
     /// Calibration of submission.
     CALIBRATION = "calibration";
+    /// Pearson correlation of the fitted propensity with the one the logging policy recorded,
+    /// over the evaluation submits that have one.
+    CORR_WITH_LOGGED_PROPENSITY = "corr_with_logged_propensity";
     /// AUC the true propensity reaches.
     AUC_TRUE_PROPENSITY = "auc_true_propensity";
     /// AUC the best propensity computable from the logs reaches (`experiment::ceiling`).

@@ -31,16 +31,19 @@ pub fn estimate_rates(
         let shows_t: Vec<usize> = (0..sets.shows.len())
             .filter(|&i| sets.shows[i].survey == t)
             .collect();
-        let truth: Vec<f64> = shows_t
-            .iter()
-            .map(|&i| h.truth(&sets.shows[i].oracle.unwrap_or_default()) as f64)
-            .collect();
-        m.insert(Metric::RATE_TRUE, defined(metrics::mean_rate(&truth)));
-        let texp = super::evaluate::truths(h, &sets.exposures);
-        m.insert(
-            Metric::RATE_TRUE_EXPOSED,
-            defined(metrics::mean_rate(&texp)),
-        );
+        let oracle = split.world.oracle;
+        if oracle {
+            let truth: Vec<f64> = shows_t
+                .iter()
+                .map(|&i| h.truth(&sets.shows[i].oracle.unwrap_or_default()) as f64)
+                .collect();
+            m.insert(Metric::RATE_TRUE, defined(metrics::mean_rate(&truth)));
+            let texp = super::evaluate::truths(h, &sets.exposures);
+            m.insert(
+                Metric::RATE_TRUE_EXPOSED,
+                defined(metrics::mean_rate(&texp)),
+            );
+        }
         let sub_t: Vec<usize> = (0..sets.submits.len())
             .filter(|&i| sets.submits[i].survey == t)
             .collect();
@@ -61,34 +64,56 @@ pub fn estimate_rates(
             Metric::RATE_DEBIASED,
             defined(metrics::debiased_rate(&ans, &prop, clip)),
         );
-        m.insert(
-            Metric::RATE_DEBIASED_TRUE_PROPENSITY,
-            defined(metrics::debiased_rate(&ans, &oprop, clip)),
-        );
-        let cprop: Vec<f64> = sub_t
-            .iter()
-            .map(|&i| submit.ceiling_submit_prop[i])
-            .collect();
-        m.insert(
-            Metric::RATE_DEBIASED_CEILING_PROPENSITY,
-            defined(metrics::debiased_rate(&ans, &cprop, clip)),
-        );
+        if oracle {
+            m.insert(
+                Metric::RATE_DEBIASED_TRUE_PROPENSITY,
+                defined(metrics::debiased_rate(&ans, &oprop, clip)),
+            );
+        }
+        let logged = &split.world.logged_propensity;
+        if !logged.is_empty() {
+            let (a, p): (Vec<bool>, Vec<f64>) = sub_t
+                .iter()
+                .filter_map(|&i| {
+                    let r = sets.submits[i];
+                    let l = logged.get(&r.exposure_id)?;
+                    Some((h.label(r.answer, r.reasons), *l))
+                })
+                .unzip();
+            m.insert(
+                Metric::RATE_DEBIASED_LOGGED_PROPENSITY,
+                defined(metrics::debiased_rate(&a, &p, clip)),
+            );
+        }
+        if !submit.ceiling_submit_prop.is_empty() {
+            let cprop: Vec<f64> = sub_t
+                .iter()
+                .map(|&i| submit.ceiling_submit_prop[i])
+                .collect();
+            m.insert(
+                Metric::RATE_DEBIASED_CEILING_PROPENSITY,
+                defined(metrics::debiased_rate(&ans, &cprop, clip)),
+            );
+        }
         let rd = &show_preds[&Variant::ResponseDebias];
         let eq5: Vec<f64> = shows_t.iter().map(|&i| rd[i * nh + k] as f64).collect();
         m.insert(
             Metric::RATE_EQ5_RESPONSE_DEBIAS,
             defined(metrics::mean_rate(&eq5)),
         );
+        // The random slice's own rate: unbiased, and noisy.
+        let pan: Vec<bool> = split
+            .world
+            .data
+            .eval_panel
+            .iter()
+            .filter(|r| r.survey == t)
+            .map(|r| h.label(r.answer, r.reasons))
+            .collect();
+        if !pan.is_empty() {
+            m.insert(Metric::RANDOM_RATE, defined(metrics::survey_rate(&pan)));
+        }
         if let (Some(ratios), Some(pd)) = (panel, show_preds.get(&Variant::PanelDebias)) {
-            let pan: Vec<bool> = split
-                .world
-                .data
-                .eval_panel
-                .iter()
-                .filter(|r| r.survey == t)
-                .map(|r| h.label(r.answer, r.reasons))
-                .collect();
-            m.insert(Metric::RATE_PANEL, defined(metrics::survey_rate(&pan)));
             let rows: Vec<DrRow> = shows_t
                 .iter()
                 .map(|&i| {

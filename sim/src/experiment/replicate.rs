@@ -75,15 +75,30 @@ pub struct Replicate {
     pub training: BTreeMap<String, TrainReport>,
 }
 
-/// One replicate's world: the scenario under the replicate's seed, its population, and the
-/// rows the experiment keeps.
+/// One replicate's world: the rows the experiment keeps, and where they came from.
 pub struct World {
+    /// The simulator's scenario (its seed shifted by the replicate) and population; `None` for
+    /// imported logs, which have neither (no ceiling propensity, unshown candidates or A/B test).
+    pub sim: Option<SimWorld>,
+    /// The seed every training seed derives from.
+    pub seed: u64,
+    /// Every row has the oracle columns: simulated rows, or logs written with them. Without
+    /// them, the metrics against the truth are left out.
+    pub oracle: bool,
+    /// The rows kept.
+    pub data: Collected,
+    /// exposure id → the propensity the logging policy recorded for it, where the logs carry
+    /// one (the Open Bandit Dataset); empty otherwise. Evaluation reads it, as it reads the
+    /// oracle: how far the fitted propensity tracks it, and Eq. 13 with it.
+    pub logged_propensity: std::collections::HashMap<u64, f64>,
+}
+
+/// A simulated world's scenario and population.
+pub struct SimWorld {
     /// The scenario, its seed shifted by the replicate.
     pub scenario: ValidScenario,
     /// Users, videos, authors.
     pub pop: Population,
-    /// The rows kept.
-    pub data: Collected,
 }
 
 /// The rows every stage after the simulation reads, split by period and by answer.
@@ -127,7 +142,17 @@ pub fn run_replicate(
     report: &mut dyn FnMut(Event),
 ) -> Result<Replicate> {
     let world = simulate(exp, r, report)?;
-    let split = split(exp, &world)?;
+    run_world(exp, &world, device, report)
+}
+
+/// Runs every stage after the rows are collected, on a simulated or an imported world.
+pub fn run_world(
+    exp: &Experiment,
+    world: &World,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+) -> Result<Replicate> {
+    let split = split(exp, world)?;
     let submit = fit_submit_model(&split, device, report)?;
     let trained = train_variants(&split, &submit, device, report)?;
     let evaluation = evaluate(&split, &trained, &submit, report)?;
@@ -137,10 +162,11 @@ pub fn run_replicate(
         &evaluation.show_preds,
         trained.panel.as_ref(),
     );
-    let ab = if exp.ab.enabled {
-        Some(run_ab(&split, &submit.model, &trained.models, report)?)
-    } else {
-        None
+    let ab = match &world.sim {
+        Some(sim) if exp.ab.enabled => {
+            Some(run_ab(&split, sim, &submit.model, &trained.models, report)?)
+        }
+        _ => None,
     };
     let mut training = BTreeMap::from([("submit".to_string(), submit.report)]);
     training.extend(trained.training);
@@ -194,9 +220,11 @@ fn simulate(exp: &Experiment, r: usize, report: &mut dyn FnMut(Event)) -> Result
         },
     )?;
     Ok(World {
-        scenario,
-        pop,
+        seed: scenario.seed,
+        sim: Some(SimWorld { scenario, pop }),
+        oracle: true,
         data,
+        logged_propensity: Default::default(),
     })
 }
 
@@ -223,18 +251,25 @@ fn split<'a>(exp: &'a Experiment, world: &'a World) -> Result<Split<'a>> {
         exp,
         world,
         spec: data.spec,
-        seed: world.scenario.seed,
+        seed: world.seed,
         train_submits,
         train_labels,
         eval: EvalSets {
             submits: eval_submits,
             shows: data.eval_shows.iter().collect(),
             exposures: data.eval_exposures.iter().collect(),
-            unshown: unshown(
-                world,
-                &data.eval_exposures.iter().collect::<Vec<_>>(),
-                exp.eval_unshown_per_request,
-            ),
+            unshown: world
+                .sim
+                .as_ref()
+                .map(|sim| {
+                    unshown(
+                        sim,
+                        &data.eval_exposures.iter().collect::<Vec<_>>(),
+                        exp.eval_unshown_per_request,
+                    )
+                })
+                .unwrap_or_default(),
+            panel: data.eval_panel.iter().collect(),
         },
     })
 }

@@ -195,6 +195,9 @@ pub struct Results {
     pub reference: BTreeMap<HeadDef, Metrics>,
     /// Training of each model in the first replicate: epochs, losses, early stopping.
     pub training: BTreeMap<String, usm_core::train::TrainReport>,
+    /// `usm fit`: the logs the results come from (the scenario in `config` is then unused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs: Option<super::import::LogSource>,
 }
 
 impl Results {
@@ -373,9 +376,9 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
     let per_head = |f: &dyn Fn(&Replicate) -> &BTreeMap<HeadDef, MetricMap>| {
         heads
             .iter()
-            .map(|h| {
+            .filter_map(|h| {
                 let maps: Vec<&MetricMap> = reps.iter().filter_map(|r| f(r).get(h)).collect();
-                (*h, aggregate(&maps))
+                (!maps.is_empty()).then(|| (*h, aggregate(&maps)))
             })
             .collect::<BTreeMap<_, _>>()
     };
@@ -404,6 +407,7 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
         seconds,
         reference,
         training: reps.first().map(|r| r.training.clone()).unwrap_or_default(),
+        logs: None,
     };
     res.claims = check_claims(&res);
     res

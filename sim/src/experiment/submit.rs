@@ -63,38 +63,60 @@ pub fn fit_submit_model(
     let train_prop = propensity(&model, &split.train_submits, &spec)?;
     let show_prop = propensity(&model, &split.eval.shows, &spec)?;
     let submit_prop = of_submitted(&split.eval.shows, &show_prop);
-    let ceiling = Ceiling::new(&split.world.scenario);
-    let users = &split.world.pop.users;
-    // A user's posterior serves each of their shows.
-    let mut posteriors = std::collections::BTreeMap::new();
-    let ceiling_show_prop: Vec<f64> = split
-        .eval
-        .shows
-        .iter()
-        .map(|r| {
-            let post = posteriors
-                .entry(r.user_id)
-                .or_insert_with(|| ceiling.posterior(&users[r.user_id as usize]));
-            ceiling.propensity(post, r.survey, r.hour)
-        })
-        .collect();
-    let ceiling_submit_prop = of_submitted(&split.eval.shows, &ceiling_show_prop);
-    let mut metrics = submit_metrics(&split.eval.shows, &show_prop);
+    let (ceiling_show_prop, ceiling_submit_prop) = match &split.world.sim {
+        Some(sim) => {
+            let ceiling = Ceiling::new(&sim.scenario);
+            let users = &sim.pop.users;
+            // A user's posterior serves each of their shows.
+            let mut posteriors = std::collections::BTreeMap::new();
+            let show: Vec<f64> = split
+                .eval
+                .shows
+                .iter()
+                .map(|r| {
+                    let post = posteriors
+                        .entry(r.user_id)
+                        .or_insert_with(|| ceiling.posterior(&users[r.user_id as usize]));
+                    ceiling.propensity(post, r.survey, r.hour)
+                })
+                .collect();
+            let submit = of_submitted(&split.eval.shows, &show);
+            (show, submit)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut metrics = submit_metrics(&split.eval.shows, &show_prop, split.world.oracle);
+    let logged = &split.world.logged_propensity;
+    if !logged.is_empty() {
+        let (fitted, recorded): (Vec<f64>, Vec<f64>) = split
+            .eval
+            .submits
+            .iter()
+            .zip(&submit_prop)
+            .filter_map(|(r, &p)| logged.get(&r.exposure_id).map(|&l| (p as f64, l)))
+            .unzip();
+        metrics.insert(
+            Metric::CORR_WITH_LOGGED_PROPENSITY,
+            pearson(&fitted, &recorded),
+        );
+    }
     let y: Vec<bool> = split.eval.shows.iter().map(|r| r.submitted).collect();
-    let truth: Vec<f64> = split
-        .eval
-        .shows
-        .iter()
-        .map(|r| true_propensity(r))
-        .collect();
-    metrics.insert(
-        Metric::AUC_CEILING_PROPENSITY,
-        defined(metrics::auc(&ceiling_show_prop, &y)),
-    );
-    metrics.insert(
-        Metric::CORR_CEILING_WITH_TRUE_PROPENSITY,
-        pearson(&ceiling_show_prop, &truth),
-    );
+    if !ceiling_show_prop.is_empty() {
+        let truth: Vec<f64> = split
+            .eval
+            .shows
+            .iter()
+            .map(|r| true_propensity(r))
+            .collect();
+        metrics.insert(
+            Metric::AUC_CEILING_PROPENSITY,
+            defined(metrics::auc(&ceiling_show_prop, &y)),
+        );
+        metrics.insert(
+            Metric::CORR_CEILING_WITH_TRUE_PROPENSITY,
+            pearson(&ceiling_show_prop, &truth),
+        );
+    }
     Ok(SubmitFit {
         model,
         train_prop,
@@ -143,28 +165,34 @@ pub fn true_propensity(r: &ExposureRecord) -> f64 {
     r.oracle.unwrap_or_default().p_submit[survey_index(r.survey).unwrap_or(0)] as f64
 }
 
-/// How well `p` predicts who submits among `shows`, and how close it is to the true propensity.
-fn submit_metrics(shows: &[&ExposureRecord], p: &[f32]) -> MetricMap {
+/// How well `p` predicts who submits among `shows`, and, where the rows have the oracle, how
+/// close it is to the true propensity.
+fn submit_metrics(shows: &[&ExposureRecord], p: &[f32], oracle: bool) -> MetricMap {
     let y: Vec<bool> = shows.iter().map(|r| r.submitted).collect();
     let yf: Vec<f64> = y.iter().map(|&b| b as u8 as f64).collect();
-    let truth: Vec<f64> = shows.iter().map(|r| true_propensity(r)).collect();
     let p: Vec<f64> = p.iter().map(|&v| v as f64).collect();
-    let abs_err: Vec<f64> = p.iter().zip(&truth).map(|(a, b)| (a - b).abs()).collect();
-    MetricMap::from([
+    let mut m = MetricMap::from([
         (Metric::AUC, defined(metrics::auc(&p, &y))),
         (
             Metric::CALIBRATION,
             defined(metrics::calibration(&p, &yf, None)),
         ),
-        (
-            Metric::AUC_TRUE_PROPENSITY,
-            defined(metrics::auc(&truth, &y)),
-        ),
-        (Metric::CORR_WITH_TRUE_PROPENSITY, pearson(&p, &truth)),
-        (Metric::MEAN_ABS_ERROR, Some(mean_or_zero(&abs_err))),
         (Metric::MEAN_PREDICTED, Some(mean_or_zero(&p))),
-        (Metric::MEAN_TRUE, Some(mean_or_zero(&truth))),
-    ])
+    ]);
+    if oracle {
+        let truth: Vec<f64> = shows.iter().map(|r| true_propensity(r)).collect();
+        let abs_err: Vec<f64> = p.iter().zip(&truth).map(|(a, b)| (a - b).abs()).collect();
+        m.extend([
+            (
+                Metric::AUC_TRUE_PROPENSITY,
+                defined(metrics::auc(&truth, &y)),
+            ),
+            (Metric::CORR_WITH_TRUE_PROPENSITY, pearson(&p, &truth)),
+            (Metric::MEAN_ABS_ERROR, Some(mean_or_zero(&abs_err))),
+            (Metric::MEAN_TRUE, Some(mean_or_zero(&truth))),
+        ]);
+    }
+    m
 }
 
 /// A metric's value where it is defined and finite.

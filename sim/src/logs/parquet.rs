@@ -15,8 +15,8 @@ use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 
-use super::schema::{COLUMNS, Cell, Kind, columns};
-use super::{checked, required_columns};
+use super::schema::{COLUMNS, Cell, Column, Kind, columns};
+use super::{Header, RowResult};
 use crate::error::{Result, SimError};
 use crate::records::ExposureRecord;
 
@@ -169,12 +169,44 @@ impl ParquetSink {
     }
 }
 
-pub fn read(path: &Path) -> Result<Vec<ExposureRecord>> {
+/// Streams a Parquet log file into `on` (see [`super::for_each`]), one row group at a time.
+pub fn for_each(
+    path: &Path,
+    day: Option<u32>,
+    on: &mut dyn FnMut(RowResult) -> Result<()>,
+) -> Result<u64> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| SimError::io(path, e))?;
-    let reader = SerializedFileReader::new(f).map_err(|e| SimError::Parse {
-        origin: file.clone(),
-        message: e.to_string(),
+    // The parquet crate reports a damaged file as an error, but a few corruptions of its
+    // internal structures have made it panic; a reader of outside data must not, so such a
+    // panic becomes this file's error.
+    let on = std::sync::Mutex::new(on);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut on = on.lock().unwrap_or_else(|e| e.into_inner());
+        stream(&file, f, day, &mut **on)
+    }))
+    .unwrap_or_else(|_| {
+        Err(SimError::Parse {
+            origin: file.clone(),
+            message: "the Parquet file is damaged (its reader failed)".into(),
+        })
+    })
+}
+
+fn stream(
+    file: &str,
+    f: std::fs::File,
+    day: Option<u32>,
+    on: &mut dyn FnMut(RowResult) -> Result<()>,
+) -> Result<u64> {
+    let parse = |message: String| SimError::Parse {
+        origin: file.to_string(),
+        message,
+    };
+    let reader = SerializedFileReader::new(f).map_err(|e| {
+        parse(format!(
+            "not a readable Parquet file ({e}); a truncated file lacks its footer"
+        ))
     })?;
     let header: Vec<String> = reader
         .metadata()
@@ -184,43 +216,60 @@ pub fn read(path: &Path) -> Result<Vec<ExposureRecord>> {
         .iter()
         .map(|c| c.name().to_string())
         .collect();
-    let (idx, _) = required_columns(&file, &header)?;
+    let h = Header::new(file, &header, day)?;
     let cols = columns(true);
-    let iter = reader.get_row_iter(None).map_err(|e| SimError::Parse {
-        origin: file.clone(),
-        message: e.to_string(),
-    })?;
-    let mut out = Vec::new();
-    for (row, rec) in iter.enumerate() {
-        let rec = rec.map_err(|e| SimError::Parse {
-            origin: file.clone(),
-            message: format!("row {}: {e}", row + 1),
-        })?;
+    let iter = reader
+        .get_row_iter(None)
+        .map_err(|e| parse(e.to_string()))?;
+    let mut rows = 0u64;
+    for rec in iter {
+        let rec = rec.map_err(|e| parse(format!("row {}: {e}", rows + 1)))?;
+        rows += 1;
+        let row = rows as usize;
         let fields: Vec<&Field> = rec.get_column_iter().map(|(_, f)| f).collect();
-        let mut r = ExposureRecord::default();
-        for (c, i) in cols.iter().zip(&idx) {
-            let Some(i) = *i else { continue };
-            let bad = |message: String| SimError::BadCell {
-                file: file.clone(),
-                row: row + 1,
-                column: c.name.into(),
-                message,
-            };
-            let cell = match fields[i] {
-                Field::Long(v) => Cell::Int(*v),
-                Field::Int(v) => Cell::Int(*v as i64),
-                Field::UInt(v) => Cell::Int(*v as i64),
-                Field::ULong(v) => Cell::Int(*v as i64),
-                Field::Float(v) => Cell::Float(*v),
-                Field::Double(v) => Cell::Float(*v as f32),
-                Field::Bool(v) => Cell::Bool(*v),
-                Field::Str(s) => Cell::Str(Cow::Owned(s.clone())),
-                Field::Null => Cell::Str(Cow::Borrowed("")),
-                other => return Err(bad(format!("unsupported value {other:?}"))),
-            };
-            c.set(&mut r, &cell).map_err(bad)?;
-        }
-        out.push(checked(&file, row + 1, r)?);
+        let result = row_of(file, row, &fields, &h, &cols).and_then(|r| h.finish(file, row, r));
+        on(result)?;
     }
-    Ok(out)
+    Ok(rows)
+}
+
+/// One Parquet row as a record, or the first bad cell.
+fn row_of(
+    file: &str,
+    row: usize,
+    fields: &[&Field],
+    h: &Header,
+    cols: &[Column],
+) -> Result<ExposureRecord> {
+    let mut r = ExposureRecord::default();
+    for (c, i) in cols.iter().zip(&h.index) {
+        let Some(i) = *i else { continue };
+        let bad = |message: String| SimError::BadCell {
+            file: file.to_string(),
+            row,
+            column: c.name.into(),
+            message,
+        };
+        let cell = match fields[i] {
+            Field::Long(v) => Cell::Int(*v),
+            Field::Int(v) => Cell::Int(*v as i64),
+            Field::Short(v) => Cell::Int(*v as i64),
+            Field::Byte(v) => Cell::Int(*v as i64),
+            Field::UInt(v) => Cell::Int(*v as i64),
+            Field::UShort(v) => Cell::Int(*v as i64),
+            Field::UByte(v) => Cell::Int(*v as i64),
+            Field::ULong(v) => {
+                Cell::Int(i64::try_from(*v).map_err(|_| bad(format!("{v} is out of range")))?)
+            }
+            Field::Float(v) => Cell::Float(*v),
+            Field::Double(v) => Cell::Float(*v as f32),
+            Field::Bool(v) => Cell::Bool(*v),
+            Field::Str(s) => Cell::Str(Cow::Owned(s.clone())),
+            Field::Null if c.kind == Kind::Str => Cell::Str(Cow::Borrowed("")),
+            Field::Null => return Err(bad("is null".into())),
+            other => return Err(bad(format!("unsupported value {other:?}"))),
+        };
+        c.set(&mut r, &cell).map_err(bad)?;
+    }
+    Ok(r)
 }

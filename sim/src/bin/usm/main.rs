@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use usm_sim::experiment::{Event, Experiment, ExperimentConfig, Results, run_experiment};
-use usm_sim::logs::{Format, LogWriter};
+use usm_sim::logs::{Format, LogWriter, PartitionedWriter};
 use usm_sim::output::Staging;
 use usm_sim::prelude::*;
 use usm_sim::scenario::{PRESETS, ValidScenario};
@@ -114,6 +114,19 @@ enum Command {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
         repeat: Option<u32>,
     },
+    /// Train the submit model and the variants on a team's own logs (or logs `usm simulate`
+    /// wrote), evaluate them on what the logs hold (a random slice, if any, stands in for the
+    /// truth), and write the same results.json and report.html as `usm run`.
+    Fit(FitArgs),
+    /// Check a log set and report every problem found, not only the first; the exit status says
+    /// whether the logs are usable (0) or not (1).
+    Validate {
+        #[command(flatten)]
+        logs: LogsArgs,
+        /// Print the scan as JSON (counts, days, vocabularies, problems) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the presets.
     Presets,
     /// Show or export a resolved scenario as TOML.
@@ -153,6 +166,98 @@ struct RunArgs {
     device: DeviceArg,
     /// Output folder.
     #[arg(long, default_value = "usm-report")]
+    out: PathBuf,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+struct LogsArgs {
+    /// A log file (.csv or .parquet), or a folder of them (Hive-partitioned by `day=N/`, as
+    /// `usm simulate` writes Parquet); for the ratings formats, the folder of train.csv and
+    /// test.csv.
+    #[arg(long, value_name = "PATH")]
+    logs: PathBuf,
+    /// Layout of the input: usm's log schema (docs/log-schema.md), or the missing-not-at-random
+    /// ratings layout (docs/ratings-format.md) as rows or as dense matrices.
+    #[arg(long, value_enum, default_value = "log")]
+    format: LogFormat,
+    /// Ratings formats: a rating at least this is a like, below it a dislike.
+    #[arg(long, default_value_t = 4.0)]
+    rating_threshold: f64,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    /// usm's log schema, CSV or Parquet.
+    Log,
+    /// train.csv and test.csv with header user,item,rating.
+    Ratings,
+    /// train.csv and test.csv as dense user x item matrices, 0 for missing.
+    RatingsDense,
+    /// The Open Bandit Dataset layout: bts/all/all.csv and random/all/all.csv.
+    Obd,
+}
+
+impl LogFormat {
+    fn name(self) -> &'static str {
+        match self {
+            LogFormat::Log => "log",
+            LogFormat::Ratings => "ratings",
+            LogFormat::RatingsDense => "ratings-dense",
+            LogFormat::Obd => "obd",
+        }
+    }
+}
+
+/// What `--logs` and `--format` name: a log set, or ratings converted to log rows.
+enum Input {
+    Files(Vec<usm_sim::logs::set::LogFile>),
+    Rows(
+        Vec<ExposureRecord>,
+        Vec<String>,
+        std::collections::HashMap<u64, f64>,
+    ),
+}
+
+fn load_input(a: &LogsArgs) -> Result<Input> {
+    match a.format {
+        LogFormat::Log => return Ok(Input::Files(usm_sim::logs::set::files(&a.logs)?)),
+        LogFormat::Obd => {
+            let o = usm_sim::logs::obd::read(&a.logs, 1)?;
+            return Ok(Input::Rows(o.rows, o.notes, o.logged_propensity));
+        }
+        LogFormat::Ratings | LogFormat::RatingsDense => {}
+    }
+    if !a.rating_threshold.is_finite() {
+        anyhow::bail!("--rating-threshold must be a finite number");
+    }
+    let opt = usm_sim::logs::ratings::RatingsOptions {
+        threshold: a.rating_threshold,
+        dense: a.format == LogFormat::RatingsDense,
+        ..Default::default()
+    };
+    let (rows, notes) =
+        usm_sim::logs::ratings::read(&usm_sim::logs::ratings::folder(&a.logs), &opt)?;
+    Ok(Input::Rows(rows, notes, Default::default()))
+}
+
+#[derive(clap::Args, Clone, Debug)]
+struct FitArgs {
+    #[command(flatten)]
+    logs: LogsArgs,
+    /// An experiment TOML file (models, training, corrections); its scenario is unused.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Override an experiment field, e.g. `eval_days=2`, `ipw.clip=0.05`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Seed of the training and of the samples drawn from the logs.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Tensor device.
+    #[arg(long, value_enum, default_value = "flex")]
+    device: DeviceArg,
+    /// Output folder.
+    #[arg(long, default_value = "usm-fit")]
     out: PathBuf,
 }
 
@@ -213,6 +318,21 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
+/// A log writer of `usm simulate`: one file, or a day-partitioned folder.
+enum Writer {
+    File(LogWriter),
+    Parts(PartitionedWriter),
+}
+
+impl Writer {
+    fn write(&mut self, b: &[ExposureRecord]) -> usm_sim::error::Result<()> {
+        match self {
+            Writer::File(w) => w.write(b),
+            Writer::Parts(w) => w.write(b),
+        }
+    }
+}
+
 fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: bool) -> Result<()> {
     let s = resolve(args)?;
     let staging = Staging::new(out)?;
@@ -224,14 +344,21 @@ fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: bool)
         FormatArg::Parquet => vec![Format::Parquet],
         FormatArg::Both => vec![Format::Csv, Format::Parquet],
     };
+    let with_oracle = !no_oracle;
     let mut writers = formats
         .iter()
-        .map(|f| {
-            LogWriter::create(
-                &staging.path(&format!("exposures.{}", f.ext())),
+        .map(|f| match f {
+            // Parquet as a Hive-partitioned data set, one folder a day, for cluster engines.
+            Format::Parquet => Ok(Writer::Parts(PartitionedWriter::create(
+                &staging.path("exposures"),
                 *f,
-                !no_oracle,
-            )
+                with_oracle,
+            )?)),
+            Format::Csv => Ok(Writer::File(LogWriter::create(
+                &staging.path("exposures.csv"),
+                *f,
+                with_oracle,
+            )?)),
         })
         .collect::<usm_sim::error::Result<Vec<_>>>()?;
     let total = s.population.days as u64 * s.population.users as u64;
@@ -260,7 +387,14 @@ fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: bool)
     )?;
     pb.finish_and_clear();
     for w in writers {
-        w.finish()?;
+        match w {
+            Writer::File(w) => {
+                w.finish()?;
+            }
+            Writer::Parts(w) => {
+                w.finish()?;
+            }
+        }
     }
     staging.write("summary.json", serde_json::to_string_pretty(&stats)?)?;
     let files = staging.commit()?;
@@ -380,6 +514,122 @@ finished in {:.1} s; wrote {} files to {} (open {})",
     Ok(())
 }
 
+/// The experiment `usm fit` runs: the `--config` file or the default experiment, without the
+/// A/B test (it needs the simulator), as one replicate, then every `--set` and `--seed`.
+fn fit_config(a: &FitArgs) -> Result<Experiment> {
+    let base = match &a.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading experiment file {}", path.display()))?;
+            ExperimentConfig::from_toml(&text, &path.display().to_string())?
+        }
+        None => ExperimentConfig::default(),
+    };
+    let mut sets = vec!["ab.enabled=false".to_string(), "replicates=1".to_string()];
+    match a.logs.format {
+        LogFormat::Log => {}
+        // Ratings: one survey (like / dislike), day 0 trains and day 1 evaluates.
+        LogFormat::Ratings | LogFormat::RatingsDense => {
+            sets.extend(["heads=[\"dislike\"]".to_string(), "eval_days=1".to_string()])
+        }
+        // Clicks: one survey; the last 2 of 7 days evaluate; logged propensities go down to
+        // 5e-5, so the propensity floor is far below the default.
+        LogFormat::Obd => sets.extend([
+            "heads=[\"dislike\"]".to_string(),
+            "eval_days=2".to_string(),
+            "ipw.clip=0.00001".to_string(),
+        ]),
+    }
+    sets.extend(a.set.iter().cloned());
+    sets.extend(a.seed.map(|seed| format!("seed={seed}")));
+    Ok(ExperimentConfig::resolve(base, None, &sets)?)
+}
+
+fn fit_cmd(a: &FitArgs) -> Result<()> {
+    let cfg = fit_config(a)?;
+    let dev = device(a.device);
+    let t0 = Instant::now();
+    let input = load_input(&a.logs)?;
+    let mut bars = Bars { pb: None };
+    let clock = || t0.elapsed().as_secs_f64();
+    let res = match input {
+        Input::Files(files) => {
+            usm_sim::experiment::fit(&files, &cfg, &dev, &mut |e| bars.on(e), &clock)?
+        }
+        Input::Rows(rows, notes, logged) => {
+            let (mut world, mut source) = usm_sim::experiment::import::import_rows(&rows, &cfg)?;
+            drop(rows);
+            world.logged_propensity = logged;
+            source.path = a.logs.logs.display().to_string();
+            source.format = a.logs.format.name().into();
+            source.notes = notes;
+            usm_sim::experiment::import::fit_world(
+                &cfg,
+                &world,
+                source,
+                &dev,
+                &mut |e| bars.on(e),
+                clock(),
+                &clock,
+            )?
+        }
+    };
+    bars.done();
+    eprintln!("{}", usm_sim::report::describe_results(&res));
+    print!("{}", usm_sim::report::text(&res));
+    let files = write_report(&a.out, &res)?;
+    println!(
+        "
+finished in {:.1} s; wrote {} files to {} (open {})",
+        t0.elapsed().as_secs_f64(),
+        files.len(),
+        a.out.display(),
+        a.out.join("report.html").display()
+    );
+    Ok(())
+}
+
+/// Prints what the scan found; `Ok(false)` when the logs are unusable.
+fn validate_cmd(a: &LogsArgs, json: bool) -> Result<bool> {
+    let t0 = Instant::now();
+    let scan = match load_input(a) {
+        Ok(Input::Files(files)) => {
+            let pb = ProgressBar::new_spinner();
+            let scan = usm_sim::logs::set::scan(&files, &mut |rows| {
+                pb.set_message(format!("{rows} rows checked"));
+                pb.tick();
+            })?;
+            pb.finish_and_clear();
+            scan
+        }
+        Ok(Input::Rows(rows, notes, _)) => {
+            if !json {
+                for n in notes {
+                    println!("{n}");
+                }
+            }
+            usm_sim::logs::set::Scan::of_rows(&rows)
+        }
+        // The ratings reader lists every problem in its error.
+        Err(e) if a.format != LogFormat::Log => {
+            println!("{e:#}");
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&scan)?);
+    } else {
+        print!("{}", scan.text());
+        println!(
+            "read in {secs:.1} s ({:.0} rows/s)",
+            scan.rows as f64 / secs.max(1e-9)
+        );
+    }
+    Ok(scan.usable())
+}
+
 fn ab_cmd(mut run: RunArgs, users: Option<u32>, days: Option<u32>, weights: &[f64]) -> Result<()> {
     run.set.push("ab.enabled=true".into());
     if let Some(u) = users {
@@ -446,6 +696,12 @@ fn main() {
             format,
             no_oracle,
         }) => simulate(&scenario, &out, format, no_oracle),
+        Some(Command::Fit(a)) => fit_cmd(&a),
+        Some(Command::Validate { logs, json }) => match validate_cmd(&logs, json) {
+            Ok(true) => Ok(()),
+            Ok(false) => std::process::exit(1),
+            Err(e) => Err(e),
+        },
         Some(Command::Presets) => {
             for (name, what) in PRESETS {
                 println!("{name:<22} {what}");
