@@ -77,6 +77,15 @@ pub fn describe_results(res: &Results) -> String {
     }
 }
 
+/// What the claims are checked in: the scenario, or the logs (then only those the logs decide).
+fn where_(res: &Results) -> &'static str {
+    match &res.logs {
+        Some(l) if !l.oracle => "these logs (those that need no truth)",
+        Some(_) => "these logs",
+        None => "this scenario",
+    }
+}
+
 /// Whether the rows carry the truth: every simulation, and logs written with the oracle columns.
 fn has_oracle(res: &Results) -> bool {
     res.logs.as_ref().is_none_or(|l| l.oracle)
@@ -263,14 +272,11 @@ fn uauc_table(o: &mut String, res: &Results, heads: &[HeadDef]) {
             .iter()
             .map(|(v, out)| format!("{} {}", nice(v), f4(out.heads[h].get(Metric::UAUC)).trim()))
             .collect();
-        let ceiling = res.reference.get(h).and_then(|m| m.get(Metric::UAUC));
-        let _ = writeln!(
-            o,
-            "{:<16} {} | (true probabilities {})",
-            h,
-            row.join(" | "),
-            f4(ceiling).trim()
-        );
+        let ceiling = match res.reference.get(h) {
+            Some(m) => format!(" | (true probabilities {})", f4(m.get(Metric::UAUC)).trim()),
+            None => String::new(),
+        };
+        let _ = writeln!(o, "{:<16} {}{ceiling}", h, row.join(" | "));
     }
 }
 
@@ -402,7 +408,7 @@ fn ab_table(o: &mut String, res: &Results, _heads: &[HeadDef]) {
 
 /// The claims with their verdicts.
 fn claims_list(o: &mut String, res: &Results, _heads: &[HeadDef]) {
-    let _ = writeln!(o, "\n== The paper's claims in this scenario ==");
+    let _ = writeln!(o, "\n== The paper's claims in {} ==", where_(res));
     for c in &res.claims {
         let _ = writeln!(
             o,
@@ -757,7 +763,11 @@ fn html_head(o: &mut String, res: &Results, _plots: &Plots) {
 
 /// The claims with their verdicts.
 fn claims_html(o: &mut String, res: &Results, _plots: &Plots) {
-    *o += "<h2>The paper's claims in this scenario</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>power</th></tr>";
+    let _ = write!(
+        o,
+        "<h2>The paper's claims in {}</h2><table><tr><th>claim</th><th>verdict</th><th>evidence</th><th>power</th></tr>",
+        where_(res)
+    );
     for c in &res.claims {
         let class = c.verdict.class();
         let _ = write!(

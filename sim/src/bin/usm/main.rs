@@ -218,6 +218,25 @@ enum Input {
     ),
 }
 
+/// The files a converted format reads.
+fn input_files(a: &LogsArgs) -> usize {
+    let dir = usm_sim::logs::ratings::folder(&a.logs);
+    let names: &[&str] = match a.format {
+        LogFormat::Obd => &[
+            "bts/all/all.csv",
+            "random/all/all.csv",
+            "bts/all/item_context.csv",
+        ],
+        _ => &[
+            "train.csv",
+            "test.csv",
+            "user_features.csv",
+            "item_features.csv",
+        ],
+    };
+    names.iter().filter(|n| dir.join(n).is_file()).count()
+}
+
 fn load_input(a: &LogsArgs) -> Result<Input> {
     match a.format {
         LogFormat::Log => return Ok(Input::Files(usm_sim::logs::set::files(&a.logs)?)),
@@ -561,6 +580,7 @@ fn fit_cmd(a: &FitArgs) -> Result<()> {
             drop(rows);
             world.logged_propensity = logged;
             source.path = a.logs.logs.display().to_string();
+            source.files = input_files(&a.logs);
             source.format = a.logs.format.name().into();
             source.notes = notes;
             usm_sim::experiment::import::fit_world(
