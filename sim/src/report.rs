@@ -854,17 +854,16 @@ fn variant_tables_html(o: &mut String, res: &Results, plots: &Plots) {
             (Metric::BAND_P75_P100_AUC, "[P75,P100] AUC"),
         ],
     );
-    variant_table(
-        o,
-        res,
-        "Against the random slice (panel answers: the stand-in for the truth in real logs)",
-        &[
-            (Metric::RANDOM_N, "n"),
-            (Metric::RANDOM_AUC, "AUC"),
-            (Metric::RANDOM_CALIBRATION, "calibration"),
-            (Metric::RANDOM_LOGLOSS, "log loss"),
-        ],
-    );
+    let random = res
+        .variants
+        .values()
+        .any(|v| v.heads.values().any(|m| m.get(Metric::RANDOM_N).is_some()));
+    if !random && res.logs.is_some() {
+        *o += "<p>No random slice in these logs (no panel answers in the evaluation period): the metrics against it are left out.</p>";
+    }
+    if random {
+        random_table_html(o, res);
+    }
     if has_oracle(res) {
         oracle_tables_html(o, res, plots);
     }
@@ -888,6 +887,21 @@ fn variant_tables_html(o: &mut String, res: &Results, plots: &Plots) {
             }
         }
     }
+}
+
+/// Every variant against the random slice.
+fn random_table_html(o: &mut String, res: &Results) {
+    variant_table(
+        o,
+        res,
+        "Against the random slice (panel answers: the stand-in for the truth in real logs)",
+        &[
+            (Metric::RANDOM_N, "n"),
+            (Metric::RANDOM_AUC, "AUC"),
+            (Metric::RANDOM_CALIBRATION, "calibration"),
+            (Metric::RANDOM_LOGLOSS, "log loss"),
+        ],
+    );
 }
 
 /// What only a simulator knows: every variant against the truth.

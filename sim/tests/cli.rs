@@ -271,6 +271,21 @@ fn validate_and_fit_read_the_simulators_partitioned_logs() {
     assert_eq!(json["logs"]["oracle"], false);
     assert!(json["variants"]["baseline"]["heads"]["dislike"]["random_auc"].is_number());
     assert!(fit.join("report.html").is_file() && !fit.join("scenario.toml").exists());
+    // Seeded: the same command gives the same results.json, the wall-clock seconds aside.
+    let again = temp("fit-again");
+    let out_flag = args.iter().position(|a| *a == "--out").unwrap() + 1;
+    args[out_flag] = again.to_str().unwrap();
+    let (code, _, err) = usm(&args);
+    assert_eq!(code, 0, "{err}");
+    let read = |d: &std::path::Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("results.json")).unwrap())
+                .unwrap();
+        v.as_object_mut().unwrap().remove("seconds");
+        v
+    };
+    assert!(read(&fit) == read(&again), "two runs of one command differ");
+    let _ = std::fs::remove_dir_all(again);
     let _ = std::fs::remove_dir_all(sim);
     let _ = std::fs::remove_dir_all(fit);
 }

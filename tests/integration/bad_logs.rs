@@ -318,7 +318,7 @@ proptest! {
                 _ => bytes.insert(i, [b',', b'\n', b'"', b'\r'][byte as usize % 4]),
             }
         }
-        if cut % 3 == 0 {
+        if cut.is_multiple_of(3) {
             bytes.truncate(cut as usize % (bytes.len() + 1));
         }
         let (_, good, _) = read_text(&bytes);
@@ -338,7 +338,7 @@ proptest! {
             let i = at as usize % bytes.len();
             bytes[i] ^= byte | 1;
         }
-        if cut % 2 == 0 {
+        if cut.is_multiple_of(2) {
             bytes.truncate(cut as usize % (bytes.len() + 1));
         }
         let dir = temp_dir(&format!("fuzz-parquet-{:?}", std::thread::current().id()));
@@ -362,5 +362,145 @@ fn a_log_file_of_another_kind_is_refused() {
             day: None
         }]
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The files of a folder, edited: `edits` applied to the file named `target`.
+fn edited_copy(from: &Path, to: &Path, target: &str, edits: &[(u16, u8, u8)], cut: u16) {
+    for entry in walk(from) {
+        let rel = entry.strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let mut bytes = std::fs::read(&entry).unwrap();
+        if rel.to_str() == Some(target) {
+            for &(at, byte, op) in edits {
+                let i = at as usize % (bytes.len() + 1);
+                match op % 4 {
+                    0 => bytes.insert(i, byte),
+                    1 if i < bytes.len() => {
+                        bytes.remove(i);
+                    }
+                    2 if i < bytes.len() => bytes[i] = byte,
+                    _ => bytes.insert(i, [b',', b'\n', b'"', b'-'][byte as usize % 4]),
+                }
+            }
+            if cut.is_multiple_of(3) {
+                bytes.truncate(cut as usize % (bytes.len() + 1));
+            }
+        }
+        std::fs::write(dest, bytes).unwrap();
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A small Open Bandit folder: the first `n` rounds of each policy of the shipped sample.
+fn small_obd(n: usize) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/obd");
+    let dir = temp_dir(&format!("obd-small-{:?}", std::thread::current().id()));
+    for p in ["bts", "random"] {
+        let d = dir.join(p).join("all");
+        std::fs::create_dir_all(&d).unwrap();
+        let all = std::fs::read_to_string(src.join(p).join("all/all.csv")).unwrap();
+        let head: Vec<&str> = all.lines().take(n + 1).collect();
+        std::fs::write(d.join("all.csv"), head.join("\n") + "\n").unwrap();
+        std::fs::copy(
+            src.join(p).join("all/item_context.csv"),
+            d.join("item_context.csv"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// Any edit of any file of the ratings example, read sparse or dense: rows or an error.
+    #[test]
+    fn the_ratings_readers_survive_any_edit(
+        file in 0usize..4,
+        edits in proptest::collection::vec((any::<u16>(), any::<u8>(), any::<u8>()), 1..10),
+        cut in any::<u16>(),
+        dense in any::<bool>(),
+    ) {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ratings");
+        let to = temp_dir(&format!("fuzz-ratings-{:?}", std::thread::current().id()));
+        let target = ["train.csv", "test.csv", "user_features.csv", "item_features.csv"][file];
+        edited_copy(&from, &to, target, &edits, cut);
+        let opt = usm_sim::logs::ratings::RatingsOptions { dense, ..Default::default() };
+        if let Ok((rows, _)) = usm_sim::logs::ratings::read(&to, &opt) {
+            for r in &rows {
+                prop_assert!(usm_sim::logs::check_row(r).is_ok());
+            }
+        }
+        let _ = std::fs::remove_dir_all(to);
+    }
+
+    /// Any edit of the Open Bandit files: rows or an error.
+    #[test]
+    fn the_open_bandit_reader_survives_any_edit(
+        file in 0usize..3,
+        edits in proptest::collection::vec((any::<u16>(), any::<u8>(), any::<u8>()), 1..10),
+        cut in any::<u16>(),
+    ) {
+        let from = small_obd(40);
+        let to = temp_dir(&format!("fuzz-obd-{:?}", std::thread::current().id()));
+        let target = ["bts/all/all.csv", "random/all/all.csv", "bts/all/item_context.csv"][file];
+        edited_copy(&from, &to, target, &edits, cut);
+        if let Ok(o) = usm_sim::logs::obd::read(&to, 1) {
+            for r in &o.rows {
+                prop_assert!(usm_sim::logs::check_row(r).is_ok());
+            }
+        }
+        let _ = std::fs::remove_dir_all(to);
+        let _ = std::fs::remove_dir_all(from);
+    }
+}
+
+#[test]
+fn the_open_bandit_reader_names_a_bad_cell() {
+    let dir = small_obd(20);
+    let path = dir.join("bts/all/all.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let c = lines[0]
+        .split(',')
+        .position(|h| h == "propensity_score")
+        .unwrap();
+    let mut cells: Vec<String> = lines[5].split(',').map(String::from).collect();
+    cells[c] = "0".into();
+    lines[5] = cells.join(",");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let e = usm_sim::logs::obd::read(&dir, 1).err().unwrap().to_string();
+    assert!(
+        e.contains("all.csv, row 5, column `propensity_score`") && e.contains("(0, 1]"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Found by reading the fuzz target: one item left nothing to draw the unchosen items from, and
+/// the draw divided by zero.
+#[test]
+fn regression_an_open_bandit_catalogue_of_one_item_is_an_error() {
+    let dir = small_obd(10);
+    let path = dir.join("bts/all/item_context.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let two: Vec<&str> = text.lines().take(2).collect();
+    std::fs::write(&path, two.join("\n") + "\n").unwrap();
+    let e = usm_sim::logs::obd::read(&dir, 1).err().unwrap().to_string();
+    assert!(e.contains("item_context.csv"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -112,17 +112,8 @@ fn fit_on_platform_logs_uses_the_random_slice_in_the_oracles_place() {
     for c in &res.claims {
         assert!(!c.evidence.contains("NaN"), "{}: {}", c.id, c.evidence);
     }
-    // Seeded: the same call gives the same results.
-    let again = fitted(&dir);
-    let (a, b) = (
-        serde_json::to_value(&res).unwrap(),
-        serde_json::to_value(&again).unwrap(),
-    );
-    if a != b {
-        std::fs::write("/tmp/fit-a.json", a.to_string()).unwrap();
-        std::fs::write("/tmp/fit-b.json", b.to_string()).unwrap();
-    }
-    assert!(a == b, "two fits differ");
+    // Seeded: the same command gives the same results; `sim/tests/cli.rs` checks it in separate
+    // processes (here other tests train models in the same process at the same time).
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -55,6 +55,12 @@ pub fn read(dir: &Path, seed: u64) -> Result<Obd> {
     let random = impressions(&dir.join("random/all/all.csv"))?;
     let items = item_context(&dir.join("bts/all/item_context.csv"))?;
     let n_items = items.len() as u32;
+    if n_items < 2 {
+        return Err(SimError::Parse {
+            origin: dir.join("bts/all/item_context.csv").display().to_string(),
+            message: format!("has {n_items} item(s): a policy needs at least 2 to choose from"),
+        });
+    }
     if let Some(i) = bts.iter().chain(&random).find(|i| i.item >= n_items) {
         return Err(SimError::Parse {
             origin: dir.display().to_string(),
