@@ -325,6 +325,7 @@ fn validate_lists_every_problem_and_fit_refuses_the_logs() {
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("2 problem(s)")
+            && out.contains("repaired: CRLF line endings, read as LF, in 1 file(s)")
             && out.contains("row 4, column `user_age`")
             && out.contains("row 9, column `watch_fraction`"),
         "{out}"

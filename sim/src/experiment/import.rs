@@ -63,6 +63,11 @@ pub fn import(
         .map(|_| ())
     })?;
     source.path = common_folder(files);
+    source.notes = s
+        .repairs
+        .iter()
+        .map(|(what, n)| format!("repaired {what} in {n} file(s)"))
+        .collect();
     Ok((world, source))
 }
 

@@ -119,6 +119,9 @@ pub struct Scan {
     pub submits: [u64; 2],
     /// Panel (random-slice) answers per survey.
     pub panel: [u64; 2],
+    /// The documented repairs made while reading, and how many files each: `utf8_bom_dropped`
+    /// (a byte-order mark before the header), `crlf_line_endings` (read as LF).
+    pub repairs: BTreeMap<String, u64>,
     /// Problems in full, at most [`PROBLEMS_SHOWN`].
     pub problems: Vec<String>,
     /// Every problem, counted.
@@ -171,6 +174,14 @@ impl Scan {
                 self.shows[k], self.submits[k], self.panel[k]
             );
         }
+        for (what, n) in &self.repairs {
+            let what = match what.as_str() {
+                "utf8_bom_dropped" => "a UTF-8 byte-order mark before the header, dropped",
+                "crlf_line_endings" => "CRLF line endings, read as LF",
+                other => other,
+            };
+            let _ = writeln!(o, "repaired: {what}, in {n} file(s)");
+        }
         if self.usable() {
             let _ = writeln!(o, "no problems found: the logs are usable");
         } else {
@@ -204,6 +215,9 @@ pub fn scan(files: &[LogFile], progress: &mut dyn FnMut(u64)) -> Result<Scan> {
     let mut seen: HashMap<u64, (u32, u64)> = HashMap::new();
     for (fi, f) in files.iter().enumerate() {
         let name = f.path.display().to_string();
+        for r in csv_repairs(&f.path) {
+            *s.repairs.entry(r.into()).or_default() += 1;
+        }
         let mut row = 0u64;
         let mut oracle = None;
         let read = for_each(&f.path, f.day, &mut |r| {
@@ -302,6 +316,31 @@ impl Scan {
             self.submits[k] += r.submitted as u64;
         }
     }
+}
+
+/// The repairs the CSV reader makes to a file, seen in its first bytes: a byte-order mark, CRLF
+/// line endings.
+fn csv_repairs(path: &Path) -> Vec<&'static str> {
+    use std::io::Read;
+    if path.extension().and_then(|e| e.to_str()) != Some("csv") {
+        return Vec::new();
+    }
+    let mut head = Vec::with_capacity(1 << 16);
+    let read = std::fs::File::open(path).and_then(|f| f.take(1 << 16).read_to_end(&mut head));
+    if read.is_err() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        out.push("utf8_bom_dropped");
+    }
+    if let Some(i) = head.iter().position(|&b| b == b'\n')
+        && i > 0
+        && head[i - 1] == b'\r'
+    {
+        out.push("crlf_line_endings");
+    }
+    out
 }
 
 /// A problem of a row that the readers cannot see alone: an id out of range, or an exposure id
