@@ -66,14 +66,14 @@ after(async () => {
 });
 
 /// A fresh page on the demo, with every page error and console error collected.
-async function open() {
+async function open(query = "") {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`console error: ${m.text()}`);
   });
-  await page.goto(base);
+  await page.goto(base + query);
   await page.waitForSelector("#simulate", { timeout: 60_000 });
   return { page, errors };
 }
@@ -103,6 +103,35 @@ test("the page draws the knobs with the demo's defaults", async () => {
   assert.equal(await page.inputValue("#knob-willingness-spread"), "0.0");
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("the URL holds the page's state, and a hostile URL falls back to the defaults", async () => {
+  // A link sets the preset, a knob and the A/B switch.
+  let { page, errors } = await open("?preset=no-bias&population.users=12000&ab=false");
+  assert.equal(await page.inputValue("#preset"), "no-bias");
+  assert.equal(await page.inputValue("#knob-population-users"), "12000");
+  assert.equal(await page.isChecked("#ab-enabled"), false);
+  assert.equal(await page.$("#error"), null);
+  // Moving a knob writes it into the URL, and that link opens the same state.
+  await knob(page, "survey.rate", "0.03");
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("survey.rate"), "0.03");
+  assert.equal(url.searchParams.get("population.users"), "12000");
+  const again = await open(url.search);
+  assert.equal(await again.page.inputValue("#knob-survey-rate"), "0.03");
+  assert.equal(await again.page.inputValue("#preset"), "no-bias");
+  assert.deepEqual([...errors, ...again.errors], []);
+  await page.close();
+  await again.page.close();
+  // Absurd sizes, unknown keys and huge strings: a message, and the defaults.
+  for (const q of ["?population.users=99999999999", "?nope=1", `?seed=${"9".repeat(5000)}`]) {
+    ({ page, errors } = await open(q));
+    assert.match(await page.textContent("#error"), /This link's settings were not used/);
+    assert.equal(await page.inputValue("#knob-population-users"), "10000");
+    assert.equal(await page.inputValue("#preset"), "experiment");
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
 });
 
 test("a bad knob is named, and nothing runs", async () => {

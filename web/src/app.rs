@@ -13,6 +13,7 @@ use web_sys::{
 use yew::prelude::*;
 
 use crate::job::{Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets, value_of};
+use crate::link::{PageState, from_query, to_query};
 
 /// The values of the knobs in the page's demo experiment on `preset`, as text (empty where the
 /// preset cannot be built, which the tests rule out).
@@ -26,6 +27,15 @@ fn knob_values(preset: &str) -> Vec<String> {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// The page's state without a link: the default experiment.
+fn default_state() -> PageState {
+    PageState {
+        preset: "experiment".into(),
+        values: knob_values("experiment"),
+        ab: true,
+    }
 }
 
 /// What the worker is doing.
@@ -179,6 +189,19 @@ impl App {
         }
     }
 
+    /// Writes the page's state into its URL, so that the link reproduces it.
+    fn remember(&self) {
+        let state = PageState {
+            preset: self.preset.clone(),
+            values: self.values.clone(),
+            ab: self.ab,
+        };
+        let query = to_query(&state, &knob_values(&self.preset));
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&query));
+        }
+    }
+
     fn end_worker(&mut self) {
         if let Some(w) = self.worker.take() {
             w.terminate();
@@ -199,16 +222,29 @@ impl Component for App {
     type Properties = ();
 
     fn create(_ctx: &Context<Self>) -> Self {
-        let preset = "experiment".to_string();
+        // The link's state, if it has one and it is valid; else the defaults, and why.
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let (state, error) = match from_query(&search, &knob_values) {
+            Ok(Some(s)) => (s, None),
+            Ok(None) => (default_state(), None),
+            Err(e) => (
+                default_state(),
+                Some(format!(
+                    "This link's settings were not used, and the page shows its defaults: {e}."
+                )),
+            ),
+        };
         App {
-            values: knob_values(&preset),
-            preset,
-            ab: true,
+            values: state.values,
+            preset: state.preset,
+            ab: state.ab,
             worker: None,
             _on_message: None,
             _on_error: None,
             busy: None,
-            error: None,
+            error,
             simulated: None,
             finished: None,
             downloads: Vec::new(),
@@ -221,9 +257,16 @@ impl Component for App {
                 self.values = knob_values(&p);
                 self.preset = p;
                 self.error = None;
+                self.remember();
             }
-            Msg::Knob(i, v) => self.values[i] = v,
-            Msg::Ab(on) => self.ab = on,
+            Msg::Knob(i, v) => {
+                self.values[i] = v;
+                self.remember();
+            }
+            Msg::Ab(on) => {
+                self.ab = on;
+                self.remember();
+            }
             Msg::Simulate => self.send(ctx, "simulate"),
             Msg::Run => self.send(ctx, "experiment"),
             Msg::Reply(r) => match r {

@@ -9,6 +9,7 @@
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 pub mod job;
+pub mod link;
 
 #[cfg(target_arch = "wasm32")]
 mod entry;

@@ -1,0 +1,255 @@
+//! The page's state as a link: the preset, every knob and the A/B switch in the URL's query
+//! (`?preset=no-bias&population.users=12000&ab=false`), so that a link reproduces a result. A
+//! link is outside data: every key must be a knob, every value short and valid (the CLI's
+//! checks, through [`build_config`]), and sizes are capped so that no link can exhaust the
+//! page's memory or hang it. A bad link is refused whole, with a message that names what is
+//! wrong, and the page keeps its defaults.
+
+use usm_sim::scenario::PRESETS;
+
+use crate::job::{KNOBS, build_config, demo_sets};
+
+/// The longest value a link may give a knob.
+pub const MAX_VALUE_LEN: usize = 32;
+/// The most query parameters a link may have.
+pub const MAX_PARAMS: usize = 40;
+
+/// The largest sizes a link may ask of the page: key, most allowed.
+pub const CAPS: [(&str, f64); 5] = [
+    ("population.users", 100_000.0),
+    ("population.days", 30.0),
+    ("replicates", 5.0),
+    ("ab.users", 20_000.0),
+    ("feed.candidates", 200.0),
+];
+
+/// What a link sets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageState {
+    /// The preset.
+    pub preset: String,
+    /// Each knob's value, in [`KNOBS`] order.
+    pub values: Vec<String>,
+    /// The A/B test on.
+    pub ab: bool,
+}
+
+/// The query of a page state: the preset, then each knob whose value differs from the preset's
+/// (`defaults`, in [`KNOBS`] order), then `ab=false` if the A/B test is off.
+pub fn to_query(state: &PageState, defaults: &[String]) -> String {
+    let mut parts = vec![format!("preset={}", encode(&state.preset))];
+    for ((k, v), d) in KNOBS.iter().zip(&state.values).zip(defaults) {
+        if v.trim() != d.trim() {
+            parts.push(format!("{}={}", k.key, encode(v.trim())));
+        }
+    }
+    if !state.ab {
+        parts.push("ab=false".into());
+    }
+    format!("?{}", parts.join("&"))
+}
+
+/// The page state a query asks for, starting from `knob_values(preset)` for the knobs it leaves
+/// out; `Ok(None)` for an empty query. An error says what is wrong with the link.
+pub fn from_query(
+    query: &str,
+    knob_values: &dyn Fn(&str) -> Vec<String>,
+) -> Result<Option<PageState>, String> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    if query.is_empty() {
+        return Ok(None);
+    }
+    let pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    if pairs.len() > MAX_PARAMS {
+        return Err(format!(
+            "the link has {} settings; at most {MAX_PARAMS}",
+            pairs.len()
+        ));
+    }
+    let mut preset = "experiment".to_string();
+    let mut ab = true;
+    let mut knobs: Vec<(usize, String)> = Vec::new();
+    for pair in pairs {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(k).ok_or("the link is not valid percent-encoded text")?;
+        let value = decode(v).ok_or("the link is not valid percent-encoded text")?;
+        if key.chars().count() > MAX_VALUE_LEN || value.chars().count() > MAX_VALUE_LEN {
+            return Err(format!(
+                "the link's `{}` is too long (at most {MAX_VALUE_LEN} characters)",
+                shorten(&key)
+            ));
+        }
+        match key.as_str() {
+            "preset" => {
+                if !PRESETS.iter().any(|p| p.0 == value) {
+                    return Err(format!(
+                        "the link names the preset `{value}`, which does not exist (known: {})",
+                        PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                preset = value;
+            }
+            "ab" => {
+                ab = match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(format!("the link's `ab` is `{value}`: true or false")),
+                }
+            }
+            _ => {
+                let i = KNOBS.iter().position(|k| k.key == key).ok_or_else(|| {
+                    format!(
+                        "the link sets `{key}`, which is not a knob of this page (knobs: preset, ab, {})",
+                        KNOBS.iter().map(|k| k.key).collect::<Vec<_>>().join(", ")
+                    )
+                })?;
+                if let Some((_, cap)) = CAPS.iter().find(|c| c.0 == key) {
+                    let n: f64 = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| format!("the link's `{key}` is `{value}`: not a number"))?;
+                    if n.is_nan() || n > *cap {
+                        return Err(format!(
+                            "the link asks for `{key}` = {value}: this page allows at most {cap} (the usm command line has no such cap)"
+                        ));
+                    }
+                }
+                knobs.push((i, value));
+            }
+        }
+    }
+    let mut values = knob_values(&preset);
+    for (i, v) in knobs {
+        values[i] = v;
+    }
+    let state = PageState { preset, values, ab };
+    // The CLI's checks: every value must make a valid experiment.
+    let mut sets = demo_sets();
+    sets.extend(
+        KNOBS
+            .iter()
+            .zip(&state.values)
+            .map(|(k, v)| (k.key.to_string(), v.clone())),
+    );
+    sets.push(("ab.enabled".into(), state.ab.to_string()));
+    build_config(&state.preset, &sets).map_err(|e| format!("the link's settings: {e}"))?;
+    Ok(Some(state))
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= MAX_VALUE_LEN {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(MAX_VALUE_LEN).collect::<String>())
+    }
+}
+
+/// Percent-encodes what a query value cannot hold as it is.
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` and `+`; `None` for a bad escape or bytes that are not UTF-8.
+fn decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::value_of;
+
+    fn knob_values(preset: &str) -> Vec<String> {
+        let cfg = build_config(preset, &demo_sets()).unwrap();
+        KNOBS
+            .iter()
+            .map(|k| value_of(&cfg, k.key).unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn a_state_round_trips_through_its_link() {
+        let mut values = knob_values("no-bias");
+        let users = KNOBS
+            .iter()
+            .position(|k| k.key == "population.users")
+            .unwrap();
+        values[users] = "12000".into();
+        let state = PageState {
+            preset: "no-bias".into(),
+            values,
+            ab: false,
+        };
+        let q = to_query(&state, &knob_values("no-bias"));
+        assert_eq!(q, "?preset=no-bias&population.users=12000&ab=false");
+        assert_eq!(from_query(&q, &knob_values).unwrap(), Some(state));
+        assert_eq!(from_query("", &knob_values).unwrap(), None);
+        assert_eq!(from_query("?", &knob_values).unwrap(), None);
+        // Percent-encoding of both kinds reads back.
+        let s = from_query("?preset=experiment&survey.rate=0%2E02", &knob_values)
+            .unwrap()
+            .unwrap();
+        let rate = KNOBS.iter().position(|k| k.key == "survey.rate").unwrap();
+        assert_eq!(s.values[rate], "0.02");
+    }
+
+    #[test]
+    fn a_hostile_link_is_refused_with_what_is_wrong() {
+        let cases = [
+            ("?preset=nope", "does not exist"),
+            ("?fooo=1", "not a knob"),
+            ("?population.users=100000000", "at most 100000"),
+            ("?population.days=1e9", "at most 30"),
+            ("?replicates=NaN", "at most 5"),
+            ("?survey.rate=2", "survey.rate"),
+            ("?survey.rate=lots", "survey.rate"),
+            ("?ab=maybe", "true or false"),
+            ("?preset=%FF%FE", "percent-encoded"),
+            ("?seed=%4", "percent-encoded"),
+        ];
+        for (q, says) in cases {
+            let e = from_query(q, &knob_values).unwrap_err();
+            assert!(e.contains(says), "{q}: {e}");
+        }
+        let long = format!("?seed={}", "9".repeat(10_000));
+        assert!(
+            from_query(&long, &knob_values)
+                .unwrap_err()
+                .contains("too long")
+        );
+        let many = format!("?{}", vec!["seed=1"; 1000].join("&"));
+        assert!(
+            from_query(&many, &knob_values)
+                .unwrap_err()
+                .contains("at most 40")
+        );
+    }
+}
