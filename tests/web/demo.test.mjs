@@ -134,6 +134,40 @@ test("the URL holds the page's state, and a hostile URL falls back to the defaul
   }
 });
 
+/// Moves a knob's slider to `value`, as a drag does (input events).
+async function slide(page, key, value) {
+  await page.$eval(`#knob-${key.replaceAll(".", "-")}-slider`, (el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }, value);
+}
+
+test("a slider drag re-simulates at once and redraws the bias", async () => {
+  const { page, errors } = await open();
+  await slide(page, "population.users", "3000");
+  await page.waitForSelector("#simulated", { timeout: 60_000 });
+  assert.equal(await page.inputValue("#knob-population-users"), "3000");
+  assert.equal(new URL(page.url()).searchParams.get("population.users"), "3000");
+  const first = await page.textContent("#simulated h2");
+  // Dragging on: each position simulates again (positions passed during a run queue one more).
+  for (const v of ["4000", "5000", "6000"]) await slide(page, "population.users", v);
+  await page.waitForFunction(
+    (before) => {
+      const h = document.querySelector("#simulated h2");
+      return h && h.textContent !== before && !document.querySelector("#progress");
+    },
+    first,
+    { timeout: 60_000 },
+  );
+  assert.equal(await page.inputValue("#knob-population-users"), "6000");
+  // The last position's simulation is the one shown: 6,000 users make more exposures than 3,000.
+  await page.waitForFunction(() => !document.querySelector("#progress"), null, { timeout: 60_000 });
+  const n = (t) => Number(t.match(/Simulation: (\d+) exposures/)[1]);
+  assert.ok(n(await page.textContent("#simulated h2")) > 1.5 * n(first));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a bad knob is named, and nothing runs", async () => {
   const { page, errors } = await open();
   await knob(page, "population.users", "0");

@@ -68,14 +68,18 @@ pub struct App {
     simulated: Option<Simulated>,
     finished: Option<Finished>,
     downloads: Vec<Download>,
+    /// A slider moved while a simulation ran: simulate again when it ends.
+    resimulate: bool,
 }
 
 /// What changes the page.
 pub enum Msg {
     /// A preset was picked.
     Preset(String),
-    /// Knob `i` got a new value.
+    /// Knob `i` got a new value in its box.
     Knob(usize, String),
+    /// Knob `i`'s slider moved: the value changes and the simulation reruns at once.
+    Slide(usize, String),
     /// The A/B test was switched on or off.
     Ab(bool),
     /// Simulate only.
@@ -248,6 +252,7 @@ impl Component for App {
             simulated: None,
             finished: None,
             downloads: Vec::new(),
+            resimulate: false,
         }
     }
 
@@ -262,6 +267,16 @@ impl Component for App {
             Msg::Knob(i, v) => {
                 self.values[i] = v;
                 self.remember();
+            }
+            Msg::Slide(i, v) => {
+                self.values[i] = v;
+                self.remember();
+                match self.busy.as_ref().map(|b| b.what) {
+                    None => self.send(ctx, "simulate"),
+                    Some("simulate") => self.resimulate = true,
+                    // An experiment runs on the value it started with.
+                    Some(_) => {}
+                }
             }
             Msg::Ab(on) => {
                 self.ab = on;
@@ -284,6 +299,9 @@ impl Component for App {
                 Reply::Simulated(s) => {
                     self.busy = None;
                     self.simulated = Some(*s);
+                    if std::mem::take(&mut self.resimulate) {
+                        self.send(ctx, "simulate");
+                    }
                 }
                 Reply::Finished(f) => {
                     self.busy = None;
@@ -333,11 +351,19 @@ impl Component for App {
         });
         let knobs = KNOBS.iter().enumerate().map(|(i, k)| {
             let on_change = link.callback(move |e: Event| Msg::Knob(i, e.target_unchecked_into::<HtmlInputElement>().value()));
+            let on_slide = link.callback(move |e: InputEvent| Msg::Slide(i, e.target_unchecked_into::<HtmlInputElement>().value()));
             let id = format!("knob-{}", k.key.replace('.', "-"));
+            let (lo, hi, step) = k.slider;
+            let at = self.values[i].trim().parse::<f64>().unwrap_or(lo).clamp(lo, hi);
+            // Only an experiment locks the knobs: a slider moved during a simulation queues the next.
+            let running = self.busy.as_ref().is_some_and(|b| b.what != "simulate");
             html! {
                 <label class="knob" for={id.clone()} title={k.help}>
                     <span class="name">{ k.label }</span>
-                    <input id={id} type="text" inputmode="decimal" value={self.values[i].clone()} onchange={on_change} disabled={busy} />
+                    <span class="value">
+                        <input id={format!("{id}-slider")} type="range" min={lo.to_string()} max={hi.to_string()} step={step.to_string()} value={at.to_string()} oninput={on_slide} disabled={running} aria-label={k.label} />
+                        <input id={id} type="text" inputmode="decimal" value={self.values[i].clone()} onchange={on_change} disabled={busy} />
+                    </span>
                     <span class="help">{ k.help }</span>
                 </label>
             }

@@ -28,6 +28,9 @@ pub struct Knob {
     pub label: &'static str,
     /// One line on what it does.
     pub help: &'static str,
+    /// The slider's range and step: `(min, max, step)`. The box beside it takes any value the
+    /// CLI takes.
+    pub slider: (f64, f64, f64),
 }
 
 /// The knobs the page shows, in order.
@@ -36,66 +39,79 @@ pub const KNOBS: [Knob; 13] = [
         key: "population.users",
         label: "Users",
         help: "people in the synthetic population",
+        slider: (1000.0, 100_000.0, 1000.0),
     },
     Knob {
         key: "population.days",
         label: "Days",
         help: "days simulated; the last `eval_days` are for evaluation",
+        slider: (4.0, 30.0, 1.0),
     },
     Knob {
         key: "survey.rate",
         label: "Survey rate",
         help: "share of exposures that get a survey (the paper's is under 1e-4)",
+        slider: (0.001, 0.1, 0.001),
     },
     Knob {
         key: "willingness.mean",
         label: "Willingness: mean",
-        help: "mean logit of answering a survey that is shown",
+        help: "mean probability that a typical user answers a survey that is shown",
+        slider: (0.01, 1.0, 0.01),
     },
     Knob {
         key: "willingness.spread",
         label: "Willingness: spread",
         help: "how much users differ in answering (response bias; 0: all alike)",
+        slider: (0.0, 5.0, 0.05),
     },
     Knob {
         key: "willingness.corr_sensitivity",
         label: "Willingness ~ sensitivity",
         help: "correlation of answering with sensitivity to issues (-1 to 1)",
+        slider: (-1.0, 1.0, 0.05),
     },
     Knob {
         key: "willingness.observed",
         label: "Willingness: in the logs",
         help: "share of the sensitivity-linked part of willingness that the logged user profile carries (0: hidden, 1: visible)",
+        slider: (0.0, 1.0, 0.05),
     },
     Knob {
         key: "willingness.answer_dependence",
         label: "Answer dependence",
         help: "extra logit of answering when the answer is negative (missing not at random)",
+        slider: (-4.0, 4.0, 0.1),
     },
     Knob {
         key: "panel.rate",
         label: "Panel rate",
         help: "share of exposures in an always-answered random panel (0: none)",
+        slider: (0.0, 0.05, 0.001),
     },
     Knob {
         key: "feed.candidates",
         label: "Candidates a request",
         help: "recalled videos ranked for each request's top slots",
+        slider: (10.0, 200.0, 5.0),
     },
     Knob {
         key: "seed",
         label: "Seed",
         help: "same seed, same run",
+        slider: (0.0, 1000.0, 1.0),
     },
     Knob {
         key: "replicates",
         label: "Replicates",
         help: "independent runs, for confidence intervals (each adds about a minute)",
+        slider: (1.0, 5.0, 1.0),
     },
     Knob {
         key: "ab.users",
         label: "A/B test users",
         help: "users in the closed-loop A/B test of ranking by the model (Eq. 3)",
+        slider: (500.0, 20_000.0, 500.0),
     },
 ];
 
