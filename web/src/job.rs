@@ -34,7 +34,7 @@ pub struct Knob {
 }
 
 /// The knobs the page shows, in order.
-pub const KNOBS: [Knob; 13] = [
+pub const KNOBS: [Knob; 17] = [
     Knob {
         key: "population.users",
         label: "Users",
@@ -112,6 +112,30 @@ pub const KNOBS: [Knob; 13] = [
         label: "A/B test users",
         help: "users in the closed-loop A/B test of ranking by the model (Eq. 3)",
         slider: (500.0, 20_000.0, 500.0),
+    },
+    Knob {
+        key: "ipw.clip",
+        label: "IPW floor",
+        help: "the submit propensity is floored here: an inverse propensity weight is at most 1 / floor",
+        slider: (0.001, 0.5, 0.001),
+    },
+    Knob {
+        key: "distill.tau_n",
+        label: "Distillation: τn",
+        help: "a pseudo label below this is kept as a confident negative (Eq. 8)",
+        slider: (0.0, 1.0, 0.01),
+    },
+    Knob {
+        key: "distill.tau_p",
+        label: "Distillation: τp",
+        help: "a pseudo label above this is kept as a confident positive (Eq. 8; at least τn)",
+        slider: (0.0, 1.0, 0.01),
+    },
+    Knob {
+        key: "distill.alpha",
+        label: "Distillation: α",
+        help: "weight of the labelled answers against the pseudo labels in the student's loss (Eq. 9)",
+        slider: (0.0, 20.0, 0.5),
     },
 ];
 
