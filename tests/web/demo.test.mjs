@@ -168,6 +168,33 @@ test("a slider drag re-simulates at once and redraws the bias", async () => {
   await page.close();
 });
 
+test("the scenario exports as TOML, and a TOML imports, good or bad", async () => {
+  const { page, errors } = await open();
+  await page.click("#toml summary");
+  const exported = await page.inputValue("#toml-text");
+  assert.match(exported, /name = "experiment"/);
+  const href = await page.getAttribute("#toml-export", "href");
+  assert.equal(decodeURIComponent(href.split(",").slice(1).join(",")), exported);
+  // A bad TOML: the CLI's error, and nothing changes.
+  await page.fill("#toml-text", exported.replace("[population]", "[population]\nuserz = 3"));
+  await page.click("#toml-import");
+  assert.match(await page.textContent("#error"), /The TOML was not imported:[\s\S]*userz/);
+  assert.equal(await page.inputValue("#preset"), "experiment");
+  // A good one: its values fill the knobs, it becomes the base, and the link carries it.
+  const ours = exported.replace('name = "experiment"', 'name = "ours"').replace(/\nrate = [0-9.e-]+/, "\nrate = 0.021");
+  await page.fill("#toml-text", ours);
+  await page.click("#toml-import");
+  assert.equal(await page.$("#error"), null);
+  assert.equal(await page.inputValue("#knob-survey-rate"), "0.021");
+  const url = new URL(page.url());
+  assert.match(url.searchParams.get("scenario"), /name = "ours"/);
+  const again = await open(url.search);
+  assert.equal(await again.page.inputValue("#knob-survey-rate"), "0.021");
+  assert.deepEqual([...errors, ...again.errors], []);
+  await page.close();
+  await again.page.close();
+});
+
 test("a bad knob is named, and nothing runs", async () => {
   const { page, errors } = await open();
   await knob(page, "population.users", "0");

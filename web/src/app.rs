@@ -12,7 +12,9 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use crate::job::{Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets, value_of};
+use crate::job::{
+    Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets, is_preset, value_of,
+};
 use crate::link::{PageState, from_query, to_query};
 
 /// The values of the knobs in the page's demo experiment on `preset`, as text (empty where the
@@ -70,6 +72,8 @@ pub struct App {
     downloads: Vec<Download>,
     /// A slider moved while a simulation ran: simulate again when it ends.
     resimulate: bool,
+    /// The scenario TOML box.
+    toml_box: NodeRef,
 }
 
 /// What changes the page.
@@ -80,6 +84,8 @@ pub enum Msg {
     Knob(usize, String),
     /// Knob `i`'s slider moved: the value changes and the simulation reruns at once.
     Slide(usize, String),
+    /// A scenario TOML was imported: it replaces the preset as the knobs' base.
+    ImportToml(String),
     /// The A/B test was switched on or off.
     Ab(bool),
     /// Simulate only.
@@ -253,6 +259,7 @@ impl Component for App {
             finished: None,
             downloads: Vec::new(),
             resimulate: false,
+            toml_box: NodeRef::default(),
         }
     }
 
@@ -268,6 +275,15 @@ impl Component for App {
                 self.values[i] = v;
                 self.remember();
             }
+            Msg::ImportToml(text) => match build_config(&text, &demo_sets()) {
+                Ok(_) => {
+                    self.values = knob_values(&text);
+                    self.preset = text;
+                    self.error = None;
+                    self.remember();
+                }
+                Err(e) => self.error = Some(format!("The TOML was not imported: {e}")),
+            },
             Msg::Slide(i, v) => {
                 self.values[i] = v;
                 self.remember();
@@ -383,8 +399,11 @@ impl Component for App {
                             { for PRESETS.iter().map(|(name, about)| html! {
                                 <option value={*name} selected={*name == self.preset} title={*about}>{ *name }</option>
                             }) }
+                            if !is_preset(&self.preset) {
+                                <option value="" selected=true disabled=true>{ "imported TOML" }</option>
+                            }
                         </select>
-                        <span class="help">{ PRESETS.iter().find(|p| p.0 == self.preset).map_or("", |p| p.1) }</span>
+                        <span class="help">{ PRESETS.iter().find(|p| p.0 == self.preset).map_or("a scenario imported as TOML (below)", |p| p.1) }</span>
                     </label>
                     { for knobs }
                     <label class="knob" for="ab-enabled">
@@ -392,6 +411,7 @@ impl Component for App {
                         <input id="ab-enabled" type="checkbox" checked={self.ab} onchange={on_ab} disabled={busy} />
                         <span class="help">{ "rank by the model (Eq. 3) in a closed-loop test against control" }</span>
                     </label>
+                    { self.view_toml(ctx) }
                     <div class="buttons">
                         <button id="simulate" onclick={link.callback(|_| Msg::Simulate)} disabled={busy}>{ "Simulate: see the bias" }</button>
                         <button id="run" onclick={link.callback(|_| Msg::Run)} disabled={busy}>{ "Run the experiment: train, correct, evaluate" }</button>
@@ -406,6 +426,36 @@ impl Component for App {
 }
 
 impl App {
+    /// The scenario as TOML: to read, download, edit and import (the CLI's errors for a bad one).
+    fn view_toml(&self, ctx: &Context<Self>) -> Html {
+        let toml = build_config(&self.preset, &self.sets())
+            .map(|c| c.scenario.to_toml())
+            .unwrap_or_default();
+        let href = format!(
+            "data:application/toml;charset=utf-8,{}",
+            String::from(js_sys::encode_uri_component(&toml))
+        );
+        let area = self.toml_box.clone();
+        let on_import = ctx.link().callback(move |_| {
+            let text = area
+                .cast::<web_sys::HtmlTextAreaElement>()
+                .map(|t| t.value())
+                .unwrap_or_default();
+            Msg::ImportToml(text)
+        });
+        let busy = self.busy.is_some();
+        html! {
+            <details class="toml" id="toml">
+                <summary>{ "The scenario as TOML: export it, or paste one to import (as `usm run --scenario FILE` reads it)" }</summary>
+                <textarea id="toml-text" ref={self.toml_box.clone()} rows="14" spellcheck="false" value={toml} />
+                <div class="buttons">
+                    <button id="toml-import" onclick={on_import} disabled={busy}>{ "Import this TOML" }</button>
+                    <a id="toml-export" download="scenario.toml" href={href}>{ "Download scenario.toml" }</a>
+                </div>
+            </details>
+        }
+    }
+
     fn view_status(&self, ctx: &Context<Self>) -> Html {
         let stop = ctx.link().callback(|_| Msg::Stop);
         let error = self

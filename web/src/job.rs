@@ -170,18 +170,33 @@ pub fn demo_sets() -> Vec<(String, String)> {
         .collect()
 }
 
-/// Builds an experiment: `preset`'s scenario, then each `key = value` in order, as `usm run
-/// --scenario PRESET --set key=value` does (the same library call,
-/// [`ExperimentConfig::resolve`]), then checks every field. The error names the bad key or
-/// field, its value and what is allowed.
-pub fn build_config(preset: &str, sets: &[(String, String)]) -> Result<ExperimentConfig> {
+/// Where the page's knobs start from: a preset by name, or else the text of a scenario TOML
+/// (imported), read as `usm run --scenario FILE` reads one: the same errors.
+pub fn base_scenario(base: &str) -> Result<Scenario> {
+    if is_preset(base) {
+        Scenario::preset(base)
+    } else {
+        Scenario::from_toml(base, "the imported scenario")
+    }
+}
+
+/// Whether `base` names a preset (else it is a scenario TOML).
+pub fn is_preset(base: &str) -> bool {
+    usm_sim::scenario::PRESETS.iter().any(|p| p.0 == base)
+}
+
+/// Builds an experiment: the scenario of `base` (a preset, or a scenario TOML, see
+/// [`base_scenario`]), then each `key = value` in order, as `usm run --scenario PRESET|FILE
+/// --set key=value` does (the same library call, [`ExperimentConfig::resolve`]), then checks
+/// every field. The error names the bad key or field, its value and what is allowed.
+pub fn build_config(base: &str, sets: &[(String, String)]) -> Result<ExperimentConfig> {
     let assignments: Vec<String> = sets
         .iter()
         .map(|(k, v)| format!("{}={}", k.trim(), v.trim()))
         .collect();
     let exp = ExperimentConfig::resolve(
         ExperimentConfig::default(),
-        Some(Scenario::preset(preset)?),
+        Some(base_scenario(base)?),
         &assignments,
     )?;
     Ok(exp.into_config())

@@ -7,10 +7,12 @@
 
 use usm_sim::scenario::PRESETS;
 
-use crate::job::{KNOBS, build_config, demo_sets};
+use crate::job::{KNOBS, base_scenario, build_config, demo_sets, is_preset};
 
 /// The longest value a link may give a knob.
 pub const MAX_VALUE_LEN: usize = 32;
+/// The longest scenario TOML a link may carry (an imported scenario).
+pub const MAX_TOML_LEN: usize = 8192;
 /// The most query parameters a link may have.
 pub const MAX_PARAMS: usize = 40;
 
@@ -26,7 +28,7 @@ pub const CAPS: [(&str, f64); 5] = [
 /// What a link sets.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PageState {
-    /// The preset.
+    /// The preset, or the text of an imported scenario TOML ([`crate::job::base_scenario`]).
     pub preset: String,
     /// Each knob's value, in [`KNOBS`] order.
     pub values: Vec<String>,
@@ -37,7 +39,12 @@ pub struct PageState {
 /// The query of a page state: the preset, then each knob whose value differs from the preset's
 /// (`defaults`, in [`KNOBS`] order), then `ab=false` if the A/B test is off.
 pub fn to_query(state: &PageState, defaults: &[String]) -> String {
-    let mut parts = vec![format!("preset={}", encode(&state.preset))];
+    let base = if is_preset(&state.preset) {
+        "preset"
+    } else {
+        "scenario"
+    };
+    let mut parts = vec![format!("{base}={}", encode(&state.preset))];
     for ((k, v), d) in KNOBS.iter().zip(&state.values).zip(defaults) {
         if v.trim() != d.trim() {
             parts.push(format!("{}={}", k.key, encode(v.trim())));
@@ -73,7 +80,12 @@ pub fn from_query(
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(k).ok_or("the link is not valid percent-encoded text")?;
         let value = decode(v).ok_or("the link is not valid percent-encoded text")?;
-        if key.chars().count() > MAX_VALUE_LEN || value.chars().count() > MAX_VALUE_LEN {
+        let longest = if key == "scenario" {
+            MAX_TOML_LEN
+        } else {
+            MAX_VALUE_LEN
+        };
+        if key.chars().count() > MAX_VALUE_LEN || value.chars().count() > longest {
             return Err(format!(
                 "the link's `{}` is too long (at most {MAX_VALUE_LEN} characters)",
                 shorten(&key)
@@ -86,6 +98,20 @@ pub fn from_query(
                         "the link names the preset `{value}`, which does not exist (known: {})",
                         PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
                     ));
+                }
+                preset = value;
+            }
+            "scenario" => {
+                // The CLI's errors for a bad scenario file; its sizes are capped below.
+                let sc = base_scenario(&value).map_err(|e| e.to_string())?;
+                for (key, cap) in CAPS {
+                    if let Some(v) = scenario_number(&sc, key)
+                        && (v.is_nan() || v > cap)
+                    {
+                        return Err(format!(
+                            "the link's scenario has `{key}` = {v}: this page allows at most {cap}"
+                        ));
+                    }
                 }
                 preset = value;
             }
@@ -134,6 +160,15 @@ pub fn from_query(
     sets.push(("ab.enabled".into(), state.ab.to_string()));
     build_config(&state.preset, &sets).map_err(|e| format!("the link's settings: {e}"))?;
     Ok(Some(state))
+}
+
+/// A scenario field's number, by its dotted key (`None`: not a scenario number).
+fn scenario_number(s: &usm_sim::scenario::Scenario, key: &str) -> Option<f64> {
+    let mut v = serde_json::to_value(s).ok()?;
+    for part in key.split('.') {
+        v = v.get(part)?.clone();
+    }
+    v.as_f64()
 }
 
 fn shorten(s: &str) -> String {
@@ -219,6 +254,35 @@ mod tests {
             .unwrap();
         let rate = KNOBS.iter().position(|k| k.key == "survey.rate").unwrap();
         assert_eq!(s.values[rate], "0.02");
+    }
+
+    #[test]
+    fn an_imported_scenario_travels_in_the_link() {
+        let mut sc = usm_sim::scenario::Scenario::preset("no-bias").unwrap();
+        sc.name = "ours".into();
+        sc.survey.rate = 0.025;
+        let toml = sc.to_toml();
+        let state = PageState {
+            preset: toml.clone(),
+            values: knob_values(&toml),
+            ab: true,
+        };
+        let q = to_query(&state, &knob_values(&toml));
+        assert!(q.starts_with("?scenario=") && !q.contains("preset="), "{q}");
+        let back = from_query(&q, &knob_values).unwrap().unwrap();
+        assert_eq!(back, state);
+        let rate = KNOBS.iter().position(|k| k.key == "survey.rate").unwrap();
+        assert_eq!(back.values[rate], "0.025");
+        // A bad scenario gets the CLI's error; an oversized one the page's cap.
+        let e = from_query("?scenario=population.userz%3D3", &knob_values).unwrap_err();
+        assert!(e.contains("the imported scenario"), "{e}");
+        sc.population.users = 5_000_000;
+        let q = format!("?scenario={}", encode(&sc.to_toml()));
+        let e = from_query(&q, &knob_values).unwrap_err();
+        assert!(
+            e.contains("population.users") && e.contains("at most"),
+            "{e}"
+        );
     }
 
     #[test]
