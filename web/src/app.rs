@@ -13,7 +13,8 @@ use web_sys::{
 use yew::prelude::*;
 
 use crate::job::{
-    Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets, is_preset, value_of,
+    Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets, is_preset, page_sets,
+    value_of,
 };
 use crate::link::{PageState, from_query, to_query};
 
@@ -154,15 +155,7 @@ impl App {
     }
 
     fn sets(&self) -> Vec<(String, String)> {
-        let mut sets = demo_sets();
-        sets.extend(
-            KNOBS
-                .iter()
-                .zip(&self.values)
-                .map(|(k, v)| (k.key.to_string(), v.clone())),
-        );
-        sets.push(("ab.enabled".into(), self.ab.to_string()));
-        sets
+        page_sets(&self.values, self.ab)
     }
 
     fn send(&mut self, ctx: &Context<Self>, what: &'static str) {

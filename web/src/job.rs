@@ -170,6 +170,20 @@ pub fn demo_sets() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The assignments of the page's state: the demo's sizes, then each knob's value (in [`KNOBS`]
+/// order), then the A/B switch.
+pub fn page_sets(values: &[String], ab: bool) -> Vec<(String, String)> {
+    let mut sets = demo_sets();
+    sets.extend(
+        KNOBS
+            .iter()
+            .zip(values)
+            .map(|(k, v)| (k.key.to_string(), v.clone())),
+    );
+    sets.push(("ab.enabled".into(), ab.to_string()));
+    sets
+}
+
 /// Where the page's knobs start from: a preset by name, or else the text of a scenario TOML
 /// (imported), read as `usm run --scenario FILE` reads one: the same errors.
 pub fn base_scenario(base: &str) -> Result<Scenario> {

@@ -7,7 +7,7 @@
 
 use usm_sim::scenario::PRESETS;
 
-use crate::job::{KNOBS, base_scenario, build_config, demo_sets, is_preset};
+use crate::job::{KNOBS, base_scenario, build_config, is_preset, page_sets};
 
 /// The longest value a link may give a knob.
 pub const MAX_VALUE_LEN: usize = 32;
@@ -150,15 +150,8 @@ pub fn from_query(
     }
     let state = PageState { preset, values, ab };
     // The CLI's checks: every value must make a valid experiment.
-    let mut sets = demo_sets();
-    sets.extend(
-        KNOBS
-            .iter()
-            .zip(&state.values)
-            .map(|(k, v)| (k.key.to_string(), v.clone())),
-    );
-    sets.push(("ab.enabled".into(), state.ab.to_string()));
-    build_config(&state.preset, &sets).map_err(|e| format!("the link's settings: {e}"))?;
+    build_config(&state.preset, &page_sets(&state.values, state.ab))
+        .map_err(|e| format!("the link's settings: {e}"))?;
     Ok(Some(state))
 }
 
@@ -220,7 +213,7 @@ fn decode(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::value_of;
+    use crate::job::{demo_sets, value_of};
 
     fn knob_values(preset: &str) -> Vec<String> {
         let cfg = build_config(preset, &demo_sets()).unwrap();

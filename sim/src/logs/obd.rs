@@ -166,31 +166,36 @@ pub fn read(dir: &Path, seed: u64) -> Result<Obd> {
     Ok(out)
 }
 
-fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>> {
-    csv::ReaderBuilder::new()
+/// A CSV file's reader and its header (a byte-order mark dropped).
+fn csv_reader(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>)> {
+    let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(path)
-        .map_err(|e| SimError::io(path, e))
-}
-
-fn impressions(path: &Path) -> Result<Vec<Impression>> {
-    let file = path.display().to_string();
-    let mut rdr = csv_reader(path)?;
-    let header: Vec<String> = rdr
+        .map_err(|e| SimError::io(path, e))?;
+    let header = rdr
         .headers()
         .map_err(|e| SimError::io(path, e))?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| SimError::Parse {
-                origin: file.clone(),
-                message: format!("missing column `{name}`"),
-            })
-    };
+    Ok((rdr, header))
+}
+
+/// Where column `name` is in `header`, or the error naming it.
+fn column(header: &[String], file: &str, name: &str) -> Result<usize> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| SimError::Parse {
+            origin: file.to_string(),
+            message: format!("missing column `{name}`"),
+        })
+}
+
+fn impressions(path: &Path) -> Result<Vec<Impression>> {
+    let file = path.display().to_string();
+    let (mut rdr, header) = csv_reader(path)?;
+    let col = |name: &str| column(&header, &file, name);
     let (ct, ci, cp, cc, cs) = (
         col("timestamp")?,
         col("item_id")?,
@@ -288,22 +293,8 @@ fn impressions(path: &Path) -> Result<Vec<Impression>> {
 /// item id → (item_feature_0, item_feature_1), in id order.
 fn item_context(path: &Path) -> Result<Vec<(f32, String)>> {
     let file = path.display().to_string();
-    let mut rdr = csv_reader(path)?;
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| SimError::io(path, e))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| SimError::Parse {
-                origin: file.clone(),
-                message: format!("missing column `{name}`"),
-            })
-    };
+    let (mut rdr, header) = csv_reader(path)?;
+    let col = |name: &str| column(&header, &file, name);
     let (ci, c0, c1) = (
         col("item_id")?,
         col("item_feature_0")?,

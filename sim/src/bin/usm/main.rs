@@ -496,6 +496,20 @@ impl Bars {
     }
 }
 
+/// Writes the report into `out` and says where, and how long the whole took.
+fn report_written(out: &Path, res: &Results, t0: Instant) -> Result<()> {
+    let files = write_report(out, res)?;
+    println!(
+        "
+finished in {:.1} s; wrote {} files to {} (open {})",
+        t0.elapsed().as_secs_f64(),
+        files.len(),
+        out.display(),
+        out.join("report.html").display()
+    );
+    Ok(())
+}
+
 fn write_report(out: &Path, res: &Results) -> Result<Vec<PathBuf>> {
     let staging = Staging::new(out)?;
     for (name, text) in usm_sim::report::files(res) {
@@ -521,16 +535,7 @@ fn run_cmd(a: &RunArgs, ab_only: bool) -> Result<()> {
     } else {
         print!("{text}");
     }
-    let files = write_report(&a.out, &res)?;
-    println!(
-        "
-finished in {:.1} s; wrote {} files to {} (open {})",
-        t0.elapsed().as_secs_f64(),
-        files.len(),
-        a.out.display(),
-        a.out.join("report.html").display()
-    );
-    Ok(())
+    report_written(&a.out, &res, t0)
 }
 
 /// The experiment `usm fit` runs: the `--config` file or the default experiment, without the
@@ -597,16 +602,7 @@ fn fit_cmd(a: &FitArgs) -> Result<()> {
     bars.done();
     eprintln!("{}", usm_sim::report::describe_results(&res));
     print!("{}", usm_sim::report::text(&res));
-    let files = write_report(&a.out, &res)?;
-    println!(
-        "
-finished in {:.1} s; wrote {} files to {} (open {})",
-        t0.elapsed().as_secs_f64(),
-        files.len(),
-        a.out.display(),
-        a.out.join("report.html").display()
-    );
-    Ok(())
+    report_written(&a.out, &res, t0)
 }
 
 /// Prints what the scan found; `Ok(false)` when the logs are unusable.
