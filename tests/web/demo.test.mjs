@@ -195,6 +195,35 @@ test("the scenario exports as TOML, and a TOML imports, good or bad", async () =
   await again.page.close();
 });
 
+test("the tour walks through the four steps with the live numbers", async () => {
+  const { page, errors } = await open();
+  await knob(page, "population.users", "3000");
+  await knob(page, "ab.users", "1000");
+  await page.click("#tour-open");
+  assert.match(await page.textContent("#tour-title"), /^1\. Who answers/);
+  assert.match(await page.textContent("#tour-text"), /Press Simulate/);
+  await page.click("#tour-act");
+  await page.waitForSelector("#simulated", { timeout: 60_000 });
+  assert.match(await page.textContent("#tour-text"), /of the \d+ submitted answers say it/);
+  await page.click("#tour-next");
+  assert.match(await page.textContent("#tour-title"), /^2\. Eq\. 13/);
+  assert.match(await page.textContent("#tour-text"), /Press Run the experiment/);
+  await page.click("#tour-act");
+  await page.waitForSelector("#finished", { timeout: 240_000 });
+  assert.match(await page.textContent("#tour-text"), /\(Eq\. 13\): \d+\.\d+% against the truth \d+\.\d+%/);
+  assert.ok(await page.$("#tour .plot svg"), "the calibration curve beside step 2");
+  await page.click("#tour-next");
+  assert.match(await page.textContent("#tour-text"), /the student's UAUC is 0\.\d+ against the baseline's/);
+  await page.click("#tour-next");
+  assert.match(await page.textContent("#tour-text"), /by [+-]\d+\.\d+% \[/);
+  assert.ok(await page.$("#tour .plot svg"), "the A/B bars beside step 4");
+  assert.equal(await page.isDisabled("#tour-next"), true);
+  await page.click("#tour-close");
+  assert.equal(await page.$("#tour"), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a bad knob is named, and nothing runs", async () => {
   const { page, errors } = await open();
   await knob(page, "population.users", "0");

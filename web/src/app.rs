@@ -17,6 +17,7 @@ use crate::job::{
     value_of,
 };
 use crate::link::{PageState, from_query, to_query};
+use crate::tour;
 
 /// The values of the knobs in the page's demo experiment on `preset`, as text (empty where the
 /// preset cannot be built, which the tests rule out).
@@ -75,6 +76,10 @@ pub struct App {
     resimulate: bool,
     /// The scenario TOML box.
     toml_box: NodeRef,
+    /// The tour's step, while it is open.
+    tour: Option<usize>,
+    /// The finished experiment's results, read back from its `results.json` for the tour.
+    results: Option<usm_sim::experiment::Results>,
 }
 
 /// What changes the page.
@@ -87,6 +92,8 @@ pub enum Msg {
     Slide(usize, String),
     /// A scenario TOML was imported: it replaces the preset as the knobs' base.
     ImportToml(String),
+    /// The tour opened at a step, or closed (`None`).
+    Tour(Option<usize>),
     /// The A/B test was switched on or off.
     Ab(bool),
     /// Simulate only.
@@ -253,6 +260,8 @@ impl Component for App {
             downloads: Vec::new(),
             resimulate: false,
             toml_box: NodeRef::default(),
+            tour: None,
+            results: None,
         }
     }
 
@@ -268,6 +277,7 @@ impl Component for App {
                 self.values[i] = v;
                 self.remember();
             }
+            Msg::Tour(at) => self.tour = at.map(|i| i.min(tour::STEPS - 1)),
             Msg::ImportToml(text) => match build_config(&text, &demo_sets()) {
                 Ok(_) => {
                     self.values = knob_values(&text);
@@ -325,6 +335,11 @@ impl Component for App {
                             })
                         })
                         .collect();
+                    self.results = f
+                        .files
+                        .iter()
+                        .find(|(n, _)| n == "results.json")
+                        .and_then(|(_, text)| serde_json::from_str(text).ok());
                     self.finished = Some(*f);
                 }
                 Reply::Failed { error } => {
@@ -383,6 +398,7 @@ impl Component for App {
             <main>
                 <header>
                     <h1>{ "usm: unbiased survey modeling, live" }</h1>
+                    <button id="tour-open" class="tour-open" onclick={link.callback(|_| Msg::Tour(Some(0)))}>{ "Take the tour" }</button>
                     <p>{ "A synthetic short-video feed whose viewers answer in-feed surveys. Their willingness to answer and the surveys' reach are knobs, and the truth of every exposure is known, so you can see the two biases of the USM paper (response bias, exposure bias) and its corrections (a survey-submit model with inverse propensity weights; teacher/student pseudo-label distillation) at work. Everything below runs in this page, in Rust compiled to WebAssembly: the same code as the usm command line." }</p>
                 </header>
                 <section class="controls">
@@ -410,6 +426,7 @@ impl Component for App {
                         <button id="run" onclick={link.callback(|_| Msg::Run)} disabled={busy}>{ "Run the experiment: train, correct, evaluate" }</button>
                     </div>
                 </section>
+                { self.view_tour(ctx) }
                 { self.view_status(ctx) }
                 { self.view_simulated() }
                 { self.view_finished() }
@@ -419,6 +436,47 @@ impl Component for App {
 }
 
 impl App {
+    /// The tour's open step: its text with the live numbers, its plot, and the way on.
+    fn view_tour(&self, ctx: &Context<Self>) -> Html {
+        let Some(i) = self.tour else {
+            return html! {};
+        };
+        let step = tour::step(i, self.simulated.as_ref(), self.results.as_ref());
+        let link = ctx.link();
+        let plot = step.plot.and_then(|name| {
+            self.finished
+                .as_ref()?
+                .files
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, svg)| Html::from_html_unchecked(AttrValue::from(svg.clone())))
+        });
+        let busy = self.busy.is_some();
+        let action = match step.needs {
+            Some("simulate") => {
+                html! { <button id="tour-act" onclick={link.callback(|_| Msg::Simulate)} disabled={busy}>{ "Simulate" }</button> }
+            }
+            Some(_) => {
+                html! { <button id="tour-act" onclick={link.callback(|_| Msg::Run)} disabled={busy}>{ "Run the experiment" }</button> }
+            }
+            None => html! {},
+        };
+        html! {
+            <section id="tour" class="tour" aria-live="polite">
+                <h2 id="tour-title">{ step.title }</h2>
+                <p id="tour-text">{ step.text }</p>
+                { action }
+                if let Some(p) = plot { <div class="plot">{ p }</div> }
+                <div class="buttons">
+                    <button id="tour-back" onclick={link.callback(move |_| Msg::Tour(Some(i.saturating_sub(1))))} disabled={i == 0}>{ "Back" }</button>
+                    <span>{ format!("{} of {}", i + 1, tour::STEPS) }</span>
+                    <button id="tour-next" onclick={link.callback(move |_| Msg::Tour(Some(i + 1)))} disabled={i + 1 == tour::STEPS}>{ "Next" }</button>
+                    <button id="tour-close" onclick={link.callback(|_| Msg::Tour(None))}>{ "Close" }</button>
+                </div>
+            </section>
+        }
+    }
+
     /// The scenario as TOML: to read, download, edit and import (the CLI's errors for a bad one).
     fn view_toml(&self, ctx: &Context<Self>) -> Html {
         let toml = build_config(&self.preset, &self.sets())

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod job;
 pub mod link;
+pub mod tour;
 
 #[cfg(target_arch = "wasm32")]
 mod entry;
