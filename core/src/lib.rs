@@ -23,11 +23,13 @@
 //!   reads posterior behaviour), [`models::SubmitModel`] (P(submit | shown)).
 //! - [`debias`]: inverse propensity weights and pseudo-label distillation.
 //! - [`metrics`]: AUC, weighted AUC, calibration, regAUC, UAUC, survey rates, Eq. 13, bands.
+//! - [`influence`]: each user's influence on a metric, for paired standard errors over users.
 //! - [`rng`]: the portable generator every seeded thing in usm uses.
 
 pub mod data;
 pub mod debias;
 pub mod error;
+pub mod influence;
 pub mod loss;
 pub mod metrics;
 pub mod models;

@@ -106,6 +106,33 @@ pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(
     scores: &[S],
     targets: &[T],
 ) -> Result<f64> {
+    let (below, lower) = concordant_below(scores, targets)?;
+    // Sums of halves and whole counts: exact in f64 whatever the order.
+    ratio_of_pairs(
+        below.iter().sum(),
+        lower.iter().sum::<u64>() as f64,
+        scores.len(),
+    )
+}
+
+/// regAUC from its concordant pairs and its pairs with differing targets.
+pub(crate) fn ratio_of_pairs(num: f64, pairs: f64, n: usize) -> Result<f64> {
+    if pairs == 0.0 {
+        return Err(CoreError::MissingClass {
+            what: "reg_auc (all targets equal)".into(),
+            class: "distinct-target",
+            n,
+        });
+    }
+    Ok(num / pairs)
+}
+
+/// Per row `i`, over the rows `j` with a smaller target: how many have a smaller score (ties in
+/// score one half), and how many there are. regAUC is the first's sum over the second's.
+pub(crate) fn concordant_below<S: Copy + Into<f64>, T: Copy + Into<f64>>(
+    scores: &[S],
+    targets: &[T],
+) -> Result<(Vec<f64>, Vec<u64>)> {
     check_inputs("reg_auc", scores, targets.len(), None)?;
     all_finite("reg_auc: targets", targets)?;
     let n = scores.len();
@@ -140,7 +167,8 @@ pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(
             .into()
             .total_cmp(&targets[b as usize].into())
     });
-    let (mut num, mut pairs, mut processed) = (0.0f64, 0.0f64, 0u64);
+    let (mut below, mut lower) = (vec![0.0f64; n], vec![0u64; n]);
+    let mut processed = 0u64;
     let mut start = 0;
     while start < n {
         let t = targets[by_target[start] as usize].into();
@@ -152,8 +180,8 @@ pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(
             let ri = rank[i as usize];
             let less = prefix(&tree, ri - 1);
             let equal = prefix(&tree, ri) - less;
-            num += less as f64 + 0.5 * equal as f64;
-            pairs += processed as f64;
+            below[i as usize] = less as f64 + 0.5 * equal as f64;
+            lower[i as usize] = processed;
         }
         for &i in &by_target[start..end] {
             let mut j = rank[i as usize];
@@ -165,14 +193,7 @@ pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(
         processed += (end - start) as u64;
         start = end;
     }
-    if pairs == 0.0 {
-        return Err(CoreError::MissingClass {
-            what: "reg_auc (all targets equal)".into(),
-            class: "distinct-target",
-            n,
-        });
-    }
-    Ok(num / pairs)
+    Ok((below, lower))
 }
 
 /// Calibration, Eq. 10: `avg(p) / avg(y) - 1`, weighted when weights are given. Positive means
@@ -236,11 +257,46 @@ pub struct Uauc {
 /// Nfb/Pfb UAUC (Eq. 11–12): the AUC of each user's own samples, averaged with equal weight over
 /// the users who have both a positive and a negative sample; the others are counted as skipped.
 pub fn uauc<S: Copy + Into<f64>>(users: &[u32], scores: &[S], labels: &[bool]) -> Result<Uauc> {
+    Ok(per_user_auc(users, scores, labels)?.uauc())
+}
+
+/// Each user's AUC over their own samples (the users UAUC counts, in increasing id).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserAucs {
+    /// The users with both a positive and a negative sample.
+    pub users: Vec<u32>,
+    /// Their AUCs, in the same order.
+    pub auc: Vec<f64>,
+    /// Users left out because all their samples had one label.
+    pub skipped: usize,
+}
+
+impl UserAucs {
+    /// Their mean, UAUC.
+    pub fn uauc(&self) -> Uauc {
+        Uauc {
+            uauc: self.auc.iter().sum::<f64>() / self.auc.len() as f64,
+            users_counted: self.auc.len(),
+            users_skipped: self.skipped,
+        }
+    }
+}
+
+/// The per-user AUCs behind [`uauc`]; an error when no user has both classes.
+pub fn per_user_auc<S: Copy + Into<f64>>(
+    users: &[u32],
+    scores: &[S],
+    labels: &[bool],
+) -> Result<UserAucs> {
     check_inputs("uauc", scores, labels.len(), None)?;
     same_len("uauc", "scores", scores.len(), "users", users.len())?;
     let mut idx: Vec<u32> = (0..users.len() as u32).collect();
     idx.sort_unstable_by_key(|&i| users[i as usize]);
-    let (mut sum, mut counted, mut skipped) = (0.0, 0usize, 0usize);
+    let mut out = UserAucs {
+        users: Vec::new(),
+        auc: Vec::new(),
+        skipped: 0,
+    };
     let mut s_buf: Vec<f64> = Vec::new();
     let mut l_buf: Vec<bool> = Vec::new();
     let mut start = 0;
@@ -257,25 +313,21 @@ pub fn uauc<S: Copy + Into<f64>>(users: &[u32], scores: &[S], labels: &[bool]) -
         }
         let pos = l_buf.iter().filter(|&&l| l).count();
         if pos == 0 || pos == l_buf.len() {
-            skipped += 1;
+            out.skipped += 1;
         } else {
-            sum += weighted_auc(&s_buf, &l_buf, None)?;
-            counted += 1;
+            out.users.push(u);
+            out.auc.push(weighted_auc(&s_buf, &l_buf, None)?);
         }
         start = end;
     }
-    if counted == 0 {
+    if out.auc.is_empty() {
         return Err(CoreError::MissingClass {
             what: "uauc (no user has both a positive and a negative sample)".into(),
             class: "mixed-user",
             n: users.len(),
         });
     }
-    Ok(Uauc {
-        uauc: sum / counted as f64,
-        users_counted: counted,
-        users_skipped: skipped,
-    })
+    Ok(out)
 }
 
 /// Survey like or issue rate (Eq. 1–2): the share of submits whose answer is the option.
@@ -354,6 +406,43 @@ pub struct Band {
     pub calibration: Option<f64>,
 }
 
+/// The rows of each band of the submit score, between consecutive quantiles `edges` (such as
+/// `[0, 0.25, 0.5, 1]`), by rank, ties broken by position: what [`by_submit_band`] scores.
+pub fn submit_bands<S: Copy + Into<f64>>(
+    submit_scores: &[S],
+    edges: &[f64],
+) -> Result<Vec<Vec<u32>>> {
+    all_finite("by_submit_band: submit_scores", submit_scores)?;
+    if edges.len() < 2
+        || edges
+            .windows(2)
+            .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+        || edges[0] < 0.0
+        || edges[edges.len() - 1] > 1.0
+    {
+        return Err(CoreError::config(
+            "edges",
+            format!("{edges:?}"),
+            "increasing quantiles within [0, 1], at least two",
+        ));
+    }
+    let n = submit_scores.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_by(|&a, &b| {
+        submit_scores[a as usize]
+            .into()
+            .total_cmp(&submit_scores[b as usize].into())
+    });
+    Ok(edges
+        .windows(2)
+        .map(|w| {
+            let lo = (w[0] * n as f64).round() as usize;
+            let hi = (w[1] * n as f64).round() as usize;
+            order[lo.min(n)..hi.min(n)].to_vec()
+        })
+        .collect())
+}
+
 /// Splits samples by quantiles of the submit score (`edges` such as `[0, 0.25, 0.5, 0.75, 1]`,
 /// by rank, ties broken by position) and computes AUC and calibration within each band.
 pub fn by_submit_band<S: Copy + Into<f64>, P: Copy + Into<f64>>(
@@ -371,32 +460,8 @@ pub fn by_submit_band<S: Copy + Into<f64>, P: Copy + Into<f64>>(
         "submit_scores",
         submit_scores.len(),
     )?;
-    all_finite("by_submit_band: submit_scores", submit_scores)?;
-    if edges.len() < 2
-        || edges
-            .windows(2)
-            .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
-        || edges[0] < 0.0
-        || edges[edges.len() - 1] > 1.0
-    {
-        return Err(CoreError::config(
-            "edges",
-            format!("{edges:?}"),
-            "increasing quantiles within [0, 1], at least two",
-        ));
-    }
-    let n = preds.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_by(|&a, &b| {
-        submit_scores[a as usize]
-            .into()
-            .total_cmp(&submit_scores[b as usize].into())
-    });
-    let mut out = Vec::with_capacity(edges.len() - 1);
-    for w in edges.windows(2) {
-        let lo = (w[0] * n as f64).round() as usize;
-        let hi = (w[1] * n as f64).round() as usize;
-        let members = &order[lo.min(n)..hi.min(n)];
+    let mut out = Vec::with_capacity(edges.len().saturating_sub(1));
+    for (w, members) in edges.windows(2).zip(submit_bands(submit_scores, edges)?) {
         let p: Vec<f64> = members.iter().map(|&i| preds[i as usize].into()).collect();
         let l: Vec<bool> = members.iter().map(|&i| labels[i as usize]).collect();
         let ws: Option<Vec<f64>> =

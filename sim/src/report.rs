@@ -1074,6 +1074,7 @@ mod tests {
             teacher: BTreeMap::new(),
             ab: BTreeMap::new(),
             ab_pairs: BTreeMap::new(),
+            comparisons: BTreeMap::new(),
             claims,
             data: Vec::new(),
             simulation: crate::summary::RunStats::default(),

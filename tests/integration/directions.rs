@@ -216,6 +216,27 @@ fn a_small_experiment_keeps_the_papers_directions() {
         mean_uauc(Variant::Baseline),
     );
     assert!(d > b, "{d} vs {b}");
+    // The claims' gap is that difference, with a standard error over the evaluation users; every
+    // gap without the panel is there, and with one replicate its claim has no interval.
+    let gap = res.comparisons["distillation_uauc"][0].unwrap();
+    assert!((gap.value - (d - b)).abs() < 1e-12, "{gap:?} vs {}", d - b);
+    assert!(gap.se > 0.0 && gap.se < 0.05, "{gap:?}");
+    for g in usm_sim::experiment::gaps::GAPS {
+        // (A band of the rare sexual head may lack a class at this size.)
+        if !g.id.contains("band") {
+            assert_eq!(
+                res.comparisons.contains_key(g.id),
+                !g.id.starts_with("panel"),
+                "{}",
+                g.id
+            );
+        }
+    }
+    let claim = |id: &str| res.claims.iter().find(|c| c.id == id).unwrap().verdict;
+    assert_eq!(
+        claim("distillation_improves_uauc"),
+        usm_sim::experiment::results::Verdict::NoInterval
+    );
     // Ranking with any variant lowers true bad exposures, with an interval below zero.
     for (t, metrics) in &res.ab {
         let m = &metrics[&AbKey::TrueRate(HeadDef::Dislike)];

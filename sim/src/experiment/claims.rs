@@ -1,31 +1,68 @@
 //! The paper's claims, checked against aggregated results, honestly: a claim that fails is
-//! reported as failing. Each comparison is paired by replicate; with two or more replicates a
-//! claim holds or fails only when the 95% interval of the difference excludes zero, and is
-//! inconclusive otherwise.
+//! reported as failing. With two or more replicates a claim holds or fails only when the 95%
+//! interval of its difference excludes zero, and is inconclusive otherwise. Model against model
+//! ([`super::gaps`]), the interval uses the users inside each replicate as well as the
+//! replicates (random-effects pooling); the rate estimates' use the replicates alone (a
+//! t-interval of the paired differences); the A/B test's, the bootstrap over users pooled.
 
+use super::gaps::Estimate;
 use super::names::{AbKey, Metric, Variant};
-use super::results::{Claim, Metrics, Results, Verdict, mean_ci, summary, t80, t975};
+use super::results::{
+    Claim, Metrics, Results, Verdict, mean_ci, pool_random_effects, summary, t80, t975,
+};
 
-/// A paired comparison across replicates: per replicate a difference, then its mean and
-/// t-interval.
+/// A paired comparison: a difference per replicate, then its mean and 95% interval.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Paired {
-    /// Mean of the differences.
+    /// Mean of the differences (pooled, for [`Paired::pooled`]).
     pub mean: Option<f64>,
-    /// Its 95% t-interval (two or more replicates).
+    /// Its 95% interval (two or more replicates).
     pub ci: Option<[f64; 2]>,
     /// Replicates with a difference.
     pub n: usize,
-    /// Standard deviation of the differences (two or more replicates).
+    /// Standard deviation of the differences (two or more replicates; [`Paired::of`]).
     pub sd: Option<f64>,
+    /// Standard error of the pooled mean (two or more replicates; [`Paired::pooled`]).
+    pub se: Option<f64>,
 }
 
+/// The normal quantiles behind 95% two-sided intervals with 80% power.
+const Z975_PLUS_Z80: f64 = 1.96 + 0.8416;
+
 impl Paired {
-    /// The comparison of per-replicate differences.
+    /// The comparison of per-replicate differences: their mean and t-interval.
     pub fn of(values: Vec<Option<f64>>) -> Paired {
         let (n, _, sd) = summary(&values);
         let (mean, ci) = mean_ci(&values);
-        Paired { mean, ci, n, sd }
+        Paired {
+            mean,
+            ci,
+            n,
+            sd,
+            se: None,
+        }
+    }
+
+    /// The comparison of per-replicate estimates that carry their own standard errors (over
+    /// the users of the replicate): pooled by random effects (DerSimonian–Laird), so the
+    /// interval widens by the spread between replicates beyond those errors. One replicate
+    /// gives no interval: that spread (a fresh world, fresh training) is then unmeasured.
+    pub fn pooled(estimates: &[Option<Estimate>]) -> Paired {
+        let ok: Vec<(f64, [f64; 2])> = estimates
+            .iter()
+            .flatten()
+            .filter(|e| e.value.is_finite() && e.se.is_finite())
+            .map(|e| (e.value, [e.value - 1.96 * e.se, e.value + 1.96 * e.se]))
+            .collect();
+        let n = ok.len();
+        let pooled = (n >= 2).then(|| pool_random_effects(&ok)).flatten();
+        Paired {
+            mean: pooled.map(|p| p.0).or(ok.first().map(|e| e.0)),
+            ci: pooled.map(|p| p.1),
+            n,
+            sd: None,
+            se: pooled.map(|(_, ci)| (ci[1] - ci[0]) / (2.0 * 1.96)),
+        }
     }
 
     /// [`Verdict::Holds`] when the 95% interval lies above zero, [`Verdict::Fails`] when at or
@@ -41,12 +78,21 @@ impl Paired {
     }
 
     /// The smallest difference this many replicates detect (95% two-sided, 80% power), and how
-    /// many replicates would detect the difference measured (`None`: not within 1,000).
+    /// many replicates would detect the difference measured (`None`: not within 1,000). Pooled,
+    /// each replicate adds the same information as those measured did on average: a variance
+    /// of `n · se²` per replicate.
     pub fn power(&self) -> (Option<f64>, Option<usize>) {
-        let (Some(mean), Some(sd)) = (self.mean, self.sd) else {
+        let Some(mean) = self.mean else {
             return (None, None);
         };
-        let z = |n: usize| (t975(n - 1) + t80(n - 1)) * sd / (n as f64).sqrt();
+        let z: Box<dyn Fn(usize) -> f64> = match (self.sd, self.se) {
+            (Some(sd), _) => Box::new(move |n| (t975(n - 1) + t80(n - 1)) * sd / (n as f64).sqrt()),
+            (None, Some(se)) => {
+                let per_replicate = self.n as f64 * se * se;
+                Box::new(move |n| Z975_PLUS_Z80 * (per_replicate / n as f64).sqrt())
+            }
+            (None, None) => return (None, None),
+        };
         let needed = (2..=1000).find(|&n| z(n) <= mean.abs());
         (Some(z(self.n)), needed)
     }
@@ -55,11 +101,16 @@ impl Paired {
     pub fn show(&self, scale: f64, unit: &str) -> String {
         match (self.mean, self.ci) {
             (Some(m), Some([a, b])) => format!(
-                "{:+.4}{unit} [{:+.4}, {:+.4}] over {} replicates",
+                "{:+.4}{unit} [{:+.4}, {:+.4}] over {} replicates{}",
                 m * scale,
                 a * scale,
                 b * scale,
-                self.n
+                self.n,
+                if self.se.is_some() {
+                    " and their users"
+                } else {
+                    ""
+                }
             ),
             (Some(m), None) => format!("{:+.4}{unit} (one replicate, no interval)", m * scale),
             _ => "n/a".into(),
@@ -90,39 +141,9 @@ pub fn zip_with(
         .collect()
 }
 
-/// Mean over heads of a per-replicate series; `None` in a replicate where a head lacks it.
-fn over_heads(
-    res: &Results,
-    variant: Variant,
-    k: Metric,
-    f: impl Fn(f64) -> f64,
-) -> Vec<Option<f64>> {
-    let reps = res.seeds.len();
-    let Some(v) = res.variants.get(&variant) else {
-        return vec![None; reps];
-    };
-    let per: Vec<Vec<Option<f64>>> = v.heads.values().map(|m| series(Some(m), k, reps)).collect();
-    (0..per.first().map_or(0, |p| p.len()))
-        .map(|r| {
-            let xs: Vec<f64> = per.iter().filter_map(|p| p[r]).map(&f).collect();
-            (xs.len() == per.len() && !xs.is_empty())
-                .then(|| xs.iter().sum::<f64>() / xs.len() as f64)
-        })
-        .collect()
-}
-
-/// Per replicate: the head-averaged `metric` (through `f`) of variant `a` minus that of `b`.
-fn variant_gap(
-    res: &Results,
-    (a, b): (Variant, Variant),
-    metric: Metric,
-    f: fn(f64) -> f64,
-) -> Vec<Option<f64>> {
-    zip_with(
-        &over_heads(res, a, metric, f),
-        &over_heads(res, b, metric, f),
-        |x, y| x - y,
-    )
+/// A model-against-model difference ([`super::gaps`]), pooled over replicates.
+fn gap(res: &Results, id: &str) -> Paired {
+    Paired::pooled(res.comparisons.get(id).map_or(&[][..], |v| v))
 }
 
 /// A claim over several parts: fails if any part fails, holds if all hold, has no interval if
@@ -275,22 +296,15 @@ fn rate_claims(res: &Results, why_ad: &str) -> [Claim; 2] {
 /// Claims 3 to 5: response debias against the baseline, over all shows and, as Table 2 states
 /// it, inside the low-willingness bands.
 fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
-    let pair = (Variant::ResponseDebias, Variant::Baseline);
-    let gain_auc = Paired::of(variant_gap(res, pair, Metric::ORACLE_REGAUC_SHOWN, |x| x));
-    let gain_cal = Paired::of(variant_gap(
-        res,
-        (Variant::Baseline, Variant::ResponseDebias),
-        Metric::ORACLE_CALIBRATION_SHOWN,
-        f64::abs,
-    ));
+    let gain_auc = gap(res, "response_debias_regauc_shown");
+    let gain_cal = gap(res, "response_debias_calibration_shown");
     // Table 2: inside the two lowest quarters of the submit score, on submitted answers (what a
     // platform measures), the response-debias model's AUC above the baseline's.
-    let bands: Vec<Paired> = (0..2)
-        .map(|b| Paired::of(variant_gap(res, pair, Metric::band(b).0, |x| x)))
-        .collect();
-    let rel = variant_gap(res, pair, Metric::ORACLE_REGAUC_RELUCTANT, |x| x);
-    let wil = variant_gap(res, pair, Metric::ORACLE_REGAUC_WILLING, |x| x);
-    let most = Paired::of(zip_with(&rel, &wil, |r, w| r - w));
+    let bands = [
+        gap(res, "response_debias_band0_auc"),
+        gap(res, "response_debias_band1_auc"),
+    ];
+    let most = gap(res, "response_debias_gain_reluctant_minus_willing");
     let band_ev: Vec<String> = ["[0, P25)", "[P25, P50)"]
         .iter()
         .zip(&bands)
@@ -333,8 +347,8 @@ fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
             most.verdict(),
             format!(
                 "regAUC gain against the truth, reluctant quarter {}; the rest {}; difference {}",
-                Paired::of(rel.clone()).show(1.0, ""),
-                Paired::of(wil.clone()).show(1.0, ""),
+                gap(res, "response_debias_regauc_reluctant").show(1.0, ""),
+                gap(res, "response_debias_regauc_willing").show(1.0, ""),
                 most.show(1.0, "")
             ),
             power_of(std::slice::from_ref(&most)),
@@ -344,18 +358,8 @@ fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
 
 /// Claims 6 and 7: distillation's UAUC (Table 3).
 fn distillation_claims(res: &Results) -> [Claim; 3] {
-    let d_uauc = Paired::of(variant_gap(
-        res,
-        (Variant::Distillation, Variant::Baseline),
-        Metric::UAUC,
-        |x| x,
-    ));
-    let d_teacher = Paired::of(variant_gap(
-        res,
-        (Variant::Distillation, Variant::Baseline),
-        Metric::REGAUC_VS_TEACHER,
-        |x| x,
-    ));
+    let d_uauc = gap(res, "distillation_uauc");
+    let d_teacher = gap(res, "distillation_regauc_vs_teacher");
     let mut parts = Vec::new();
     let mut ev = Vec::new();
     for other in [
@@ -363,12 +367,7 @@ fn distillation_claims(res: &Results) -> [Claim; 3] {
         Variant::ResponseDebias,
         Variant::Distillation,
     ] {
-        let p = Paired::of(variant_gap(
-            res,
-            (Variant::DistillationResponseDebias, other),
-            Metric::UAUC,
-            |x| x,
-        ));
+        let p = gap(res, &format!("combination_uauc_vs_{}", other.name()));
         ev.push(format!("vs {other}: {}", p.show(1.0, "")));
         parts.push(p);
     }
@@ -545,18 +544,8 @@ fn panel_claims(res: &Results) -> Vec<Claim> {
         ));
         parts.push(p);
     }
-    let p = Paired::of(variant_gap(
-        res,
-        (Variant::PanelDebias, Variant::ResponseDebias),
-        Metric::ORACLE_REGAUC_SHOWN,
-        |x| x,
-    ));
-    let c = Paired::of(variant_gap(
-        res,
-        (Variant::ResponseDebias, Variant::PanelDebias),
-        Metric::ORACLE_CALIBRATION_SHOWN,
-        f64::abs,
-    ));
+    let p = gap(res, "panel_regauc_shown");
+    let c = gap(res, "panel_calibration_shown");
     vec![
         Claim::new(
             "panel_dr_closer_than_eq13",
@@ -646,6 +635,39 @@ mod tests {
             Some((Some(0.3), Some(5))),
         );
         assert_eq!((c.holds, c.replicates_needed), (None, Some(5)));
+    }
+
+    #[test]
+    fn pooled_hand_values() {
+        let e = |value, se| Some(Estimate { value, se });
+        // 0.10 and 0.12, each ± 0.01: fixed weights 10,000, Q = 2, C = 10,000, so τ² = 1e-4;
+        // random-effects weights 5,000 each: mean 0.11, se sqrt(1 / 10,000) = 0.01.
+        let p = Paired::pooled(&[e(0.10, 0.01), e(0.12, 0.01)]);
+        let [lo, hi] = p.ci.unwrap();
+        assert!((p.mean.unwrap() - 0.11).abs() < 1e-12);
+        assert!((lo - (0.11 - 0.0196)).abs() < 1e-9 && (hi - (0.11 + 0.0196)).abs() < 1e-9);
+        assert_eq!(p.verdict(), Verdict::Holds);
+        // Detectable: (1.96 + 0.8416) · 0.01.
+        assert!((p.power().0.unwrap() - 0.028016).abs() < 1e-9);
+        assert!(
+            p.show(1.0, "")
+                .contains("over 2 replicates and their users")
+        );
+        // 0.01 and 0.00, each ± 0.02: Q = 0.125 < 1, τ² = 0; se sqrt(1 / 5,000) = 0.014142, the
+        // interval 0.005 ± 0.027719 straddles zero. At a variance of 2 · 0.014142² = 0.0004 a
+        // replicate, 0.005 is detected once 2.8016 · sqrt(0.0004 / n) <= 0.005: n >= 125.6.
+        let q = Paired::pooled(&[e(0.01, 0.02), e(0.0, 0.02)]);
+        assert_eq!(q.verdict(), Verdict::Inconclusive);
+        assert!((q.se.unwrap() - (1.0f64 / 5000.0).sqrt()).abs() < 1e-12);
+        assert_eq!(q.power().1, Some(126));
+        // One replicate: its users' error alone leaves the replicates' spread unmeasured.
+        let one = Paired::pooled(&[e(0.5, 0.001), None]);
+        assert_eq!(
+            (one.verdict(), one.mean, one.n),
+            (Verdict::NoInterval, Some(0.5), 1)
+        );
+        assert_eq!(one.power(), (None, None));
+        assert_eq!(Paired::pooled(&[]).verdict(), Verdict::NoInterval);
     }
 
     #[test]

@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use usm_core::influence::{self, Influence};
 use usm_core::metrics;
 
 use super::event::Event;
+use super::gaps::{self, Estimate, Influences};
 use super::names::{Metric, SUBMIT_BANDS, Variant};
 use super::replicate::{MetricMap, Split};
 use super::submit::{SubmitFit, defined};
@@ -68,6 +70,59 @@ pub struct Evaluation {
     pub show_preds: BTreeMap<Variant, Vec<f32>>,
     /// head → the same metrics scored with the true probabilities: the ceiling.
     pub reference: BTreeMap<HeadDef, MetricMap>,
+    /// gap id → the model-against-model difference the claims read, with its standard error
+    /// over the evaluation users ([`gaps`]).
+    pub gaps: BTreeMap<String, Estimate>,
+}
+
+/// Each evaluation row's user as a cluster: `0..n`, in increasing user id (so per-user sums run
+/// in the order [`metrics::uauc`] takes them).
+pub struct Clusters {
+    /// Distinct users.
+    pub n: usize,
+    /// Of each of `EvalSets::submits`.
+    pub submits: Vec<u32>,
+    /// Of each of `EvalSets::shows`.
+    pub shows: Vec<u32>,
+    /// Of each of `EvalSets::exposures`.
+    pub exposures: Vec<u32>,
+}
+
+impl Clusters {
+    /// The users of `sets`.
+    pub fn of(sets: &EvalSets) -> Clusters {
+        let mut ids: Vec<u32> = [&sets.submits, &sets.shows, &sets.exposures]
+            .iter()
+            .flat_map(|rows| rows.iter().map(|r| r.user_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let of = |rows: &[&ExposureRecord]| -> Vec<u32> {
+            rows.iter()
+                .map(|r| ids.binary_search(&r.user_id).unwrap_or_default() as u32)
+                .collect()
+        };
+        Clusters {
+            n: ids.len(),
+            submits: of(&sets.submits),
+            shows: of(&sets.shows),
+            exposures: of(&sets.exposures),
+        }
+    }
+}
+
+/// A metric with its users' influences: the value goes to `m`, the influences to `inf`.
+fn keep(
+    m: &mut MetricMap,
+    inf: &mut BTreeMap<Metric, Influence>,
+    key: Metric,
+    x: usm_core::error::Result<Influence>,
+) {
+    let x = x.ok().filter(|x| x.value.is_finite());
+    m.insert(key, x.as_ref().map(|x| x.value));
+    if let Some(x) = x {
+        inf.insert(key, x);
+    }
 }
 
 /// The reference metrics worth keeping: those a perfect model does not trivially max out.
@@ -102,7 +157,10 @@ pub fn evaluate(
         show_prop: &submit.show_prop,
         clip: split.exp.ipw.clip,
         oracle: split.world.oracle,
+        clusters: Clusters::of(sets),
     };
+    let cl = &ctx.clusters;
+    let mut influences = Influences::new();
     let x_show = split.spec.features(sets.shows.iter().copied());
     let x_exp = split.spec.features(sets.exposures.iter().copied());
     let x_unshown = split.spec.features(sets.unshown.iter());
@@ -135,6 +193,7 @@ pub fn evaluate(
         curves: BTreeMap::new(),
         show_preds: BTreeMap::new(),
         reference: BTreeMap::new(),
+        gaps: BTreeMap::new(),
     };
     for (i, (variant, m)) in models.iter().enumerate() {
         let psh = m.predict(&x_show)?.p;
@@ -159,13 +218,17 @@ pub fn evaluate(
             m.predict(&x_panel)?.p
         };
         for (k, h) in heads.iter().enumerate() {
-            let mut metrics = ctx.head_metrics(h, k, &preds);
+            let mut inf = BTreeMap::new();
+            let mut metrics = ctx.head_metrics(h, k, &preds, &mut inf);
             let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
             if !trained.teacher_exposed.is_empty() {
-                metrics.insert(
-                    Metric::REGAUC_VS_TEACHER,
-                    defined(metrics::reg_auc(&pred, &teacher[k])),
-                );
+                let t = influence::reg_auc(&pred, &teacher[k], &cl.exposures, cl.n);
+                keep(&mut metrics, &mut inf, Metric::REGAUC_VS_TEACHER, t);
+            }
+            for (key, x) in inf {
+                if gaps::needed(*variant, key) {
+                    influences.insert((*variant, *h, key), x);
+                }
             }
             if !sets.unshown.is_empty() {
                 let p = Predictions::column(&pu, nh, k, 0..sets.unshown.len());
@@ -198,6 +261,8 @@ pub fn evaluate(
             msg: variant.name().to_string(),
         });
     }
+    out.gaps = gaps::estimate(&influences, heads);
+    drop(influences);
     if !ctx.oracle {
         return Ok(out);
     }
@@ -219,7 +284,7 @@ pub fn evaluate(
         heads: nh,
     };
     for (k, h) in heads.iter().enumerate() {
-        let mut m = ctx.head_metrics(h, k, &truth);
+        let mut m = ctx.head_metrics(h, k, &truth, &mut BTreeMap::new());
         m.retain(|key, _| REFERENCE.contains(key));
         out.reference.insert(*h, m);
     }
@@ -244,22 +309,38 @@ struct HeadContext<'a, 'b> {
     clip: f64,
     /// The rows have the oracle: score against the truth too.
     oracle: bool,
+    /// Each row's user, for the influences.
+    clusters: Clusters,
 }
 
 impl HeadContext<'_, '_> {
-    /// Every metric of head `h` (column `k`) for one model's predictions.
-    fn head_metrics(&self, h: &HeadDef, k: usize, p: &Predictions) -> MetricMap {
+    /// Every metric of head `h` (column `k`) for one model's predictions; the users'
+    /// influences on those the [`gaps`] read go to `inf`.
+    fn head_metrics(
+        &self,
+        h: &HeadDef,
+        k: usize,
+        p: &Predictions,
+        inf: &mut BTreeMap<Metric, Influence>,
+    ) -> MetricMap {
         let mut m = MetricMap::new();
-        self.labeled(h, k, p, &mut m);
+        self.labeled(h, k, p, &mut m, inf);
         if self.oracle {
-            self.oracle_shown(h, k, p, &mut m);
+            self.oracle_shown(h, k, p, &mut m, inf);
         }
-        self.exposed(h, k, p, &mut m);
+        self.exposed(h, k, p, &mut m, inf);
         m
     }
 
     /// What a platform sees: submitted answers of this head's survey.
-    fn labeled(&self, h: &HeadDef, k: usize, pred: &Predictions, m: &mut MetricMap) {
+    fn labeled(
+        &self,
+        h: &HeadDef,
+        k: usize,
+        pred: &Predictions,
+        m: &mut MetricMap,
+        inf: &mut BTreeMap<Metric, Influence>,
+    ) {
         let sets = self.sets;
         let idx: Vec<usize> = (0..sets.submits.len())
             .filter(|&i| sets.submits[i].survey == h.survey())
@@ -297,11 +378,35 @@ impl HeadContext<'_, '_> {
                 m.insert(cal, band.calibration);
             }
         }
+        // The bands' AUCs again, with their users' influences (the same rows, by
+        // `metrics::submit_bands`; the same value).
+        let users: Vec<u32> = idx.iter().map(|&i| self.clusters.submits[i]).collect();
+        for (b, members) in metrics::submit_bands(&ps, &SUBMIT_BANDS)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let pick = |v: &[f64]| -> Vec<f64> { members.iter().map(|&i| v[i as usize]).collect() };
+            let c: Vec<u32> = members.iter().map(|&i| users[i as usize]).collect();
+            let x = influence::reg_auc(&pick(&p), &pick(&yf), &c, self.clusters.n);
+            if let Ok(x) = x
+                && x.value.is_finite()
+            {
+                inf.insert(Metric::band(b).0, x);
+            }
+        }
     }
 
     /// What only the simulator knows: every show of this survey, answered or not, against the
     /// latent answer and the true probability; and the same for the reluctant quarter.
-    fn oracle_shown(&self, h: &HeadDef, k: usize, pred: &Predictions, m: &mut MetricMap) {
+    fn oracle_shown(
+        &self,
+        h: &HeadDef,
+        k: usize,
+        pred: &Predictions,
+        m: &mut MetricMap,
+        inf: &mut BTreeMap<Metric, Influence>,
+    ) {
         let sets = self.sets;
         let sidx: Vec<usize> = (0..sets.shows.len())
             .filter(|&i| sets.shows[i].survey == h.survey())
@@ -320,7 +425,11 @@ impl HeadContext<'_, '_> {
             Metric::ORACLE_CALIBRATION_SHOWN,
             Metric::ORACLE_REGAUC_SHOWN,
         ];
-        against_truth(m, keys, &sp, &sy, &st);
+        let users: Vec<u32> = sidx.iter().map(|&i| self.clusters.shows[i]).collect();
+        m.insert(keys[0], defined(metrics::auc(&sp, &sy)));
+        let n = self.clusters.n;
+        keep(m, inf, keys[1], influence::calibration(&sp, &st, &users, n));
+        keep(m, inf, keys[2], influence::reg_auc(&sp, &st, &users, n));
         // Reluctant answerers: the lowest quarter of predicted willingness among these shows.
         let sprop: Vec<f64> = sidx.iter().map(|&i| self.show_prop[i] as f64).collect();
         if let Ok(bands) = metrics::by_submit_band(&sprop, &sp, &sy, None, &[0.0, 0.25, 1.0]) {
@@ -349,15 +458,24 @@ impl HeadContext<'_, '_> {
             ] {
                 let lp: Vec<f64> = part.iter().map(|&i| sp[i]).collect();
                 let lt: Vec<f64> = part.iter().map(|&i| st[i]).collect();
+                let lu: Vec<u32> = part.iter().map(|&i| users[i]).collect();
                 m.insert(cal, defined(metrics::calibration(&lp, &lt, None)));
-                m.insert(reg, defined(metrics::reg_auc(&lp, &lt)));
+                let n = self.clusters.n;
+                keep(m, inf, reg, influence::reg_auc(&lp, &lt, &lu, n));
             }
         }
     }
 
     /// Every exposure of the evaluation users: against the truth, and the paper's Nfb / Pfb
     /// UAUC against buttons every user has (Eq. 11–12).
-    fn exposed(&self, h: &HeadDef, k: usize, pred: &Predictions, m: &mut MetricMap) {
+    fn exposed(
+        &self,
+        h: &HeadDef,
+        k: usize,
+        pred: &Predictions,
+        m: &mut MetricMap,
+        inf: &mut BTreeMap<Metric, Influence>,
+    ) {
         let exposures = &self.sets.exposures;
         let ep = Predictions::column(pred.exposures, pred.heads, k, 0..exposures.len());
         if self.oracle {
@@ -373,27 +491,38 @@ impl HeadContext<'_, '_> {
             ];
             against_truth(m, keys, &ep, &ey, &et);
         }
-        let users: Vec<u32> = exposures.iter().map(|r| r.user_id).collect();
+        // Users as clusters, numbered in increasing id: the same per-user AUCs, summed in the
+        // same order, as with the ids themselves.
+        let users = &self.clusters.exposures;
         let nfb: Vec<bool> = exposures.iter().map(|r| r.dislike || r.report).collect();
         let pfb: Vec<bool> = exposures
             .iter()
             .map(|r| r.like || r.share || r.favorite)
             .collect();
         let neg: Vec<f64> = ep.iter().map(|p| 1.0 - p).collect();
-        let u_n = metrics::uauc(&users, &ep, &nfb).ok();
-        let u_p = metrics::uauc(&users, &neg, &pfb).ok();
-        m.insert(Metric::UAUC_NFB, u_n.as_ref().map(|u| u.uauc));
-        m.insert(Metric::UAUC_PFB, u_p.as_ref().map(|u| u.uauc));
-        let paper = if matches!(h, HeadDef::Dislike) {
-            u_p
+        // The paper's UAUC (Pfb for "don't like", Nfb for the issues) with its influences.
+        let ((paper_key, ps, pl), (other_key, os, ol)) = if matches!(h, HeadDef::Dislike) {
+            (
+                (Metric::UAUC_PFB, &neg, &pfb),
+                (Metric::UAUC_NFB, &ep, &nfb),
+            )
         } else {
-            u_n
+            (
+                (Metric::UAUC_NFB, &ep, &nfb),
+                (Metric::UAUC_PFB, &neg, &pfb),
+            )
         };
-        m.insert(Metric::UAUC, paper.as_ref().map(|u| u.uauc));
+        let paper = influence::uauc(users, self.clusters.n, ps, pl).ok();
+        m.insert(other_key, metrics::uauc(users, os, ol).ok().map(|u| u.uauc));
+        m.insert(paper_key, paper.as_ref().map(|(u, _)| u.uauc));
+        m.insert(Metric::UAUC, paper.as_ref().map(|(u, _)| u.uauc));
         m.insert(
             Metric::UAUC_USERS,
-            paper.as_ref().map(|u| u.users_counted as f64),
+            paper.as_ref().map(|(u, _)| u.users_counted as f64),
         );
+        if let Some((_, x)) = paper {
+            inf.insert(Metric::UAUC, x);
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! - [`submit`]: the survey-submit model and its propensities (section 3.2.2), beside the
 //!   [`ceiling`], the best propensity computable from the logs;
 //! - [`variants`]: baseline, response debias, distillation (Eq. 7–9), the panel variant;
-//! - [`evaluate`]: Tables 1–3 and the oracle metrics;
+//! - [`evaluate`]: Tables 1–3 and the oracle metrics, and the [`gaps`] the claims compare
+//!   (model against model, with standard errors over users);
 //! - [`rates`]: Eq. 2, Eq. 13, Eq. 5 and the doubly robust rate;
 //! - [`ab`]: the closed-loop A/B test (Eq. 3);
 //!
@@ -20,13 +21,13 @@ pub mod collect;
 pub mod config;
 pub mod evaluate;
 pub mod event;
+pub mod gaps;
 pub mod import;
 pub mod names;
 pub mod rates;
 pub mod replicate;
 pub mod results;
 pub mod submit;
-
 pub mod variants;
 
 use burn::prelude::Device;

@@ -65,6 +65,8 @@ pub struct Replicate {
     pub reference: BTreeMap<HeadDef, MetricMap>,
     /// variant → head → calibration curve over evaluation exposures.
     pub curves: BTreeMap<Variant, BTreeMap<HeadDef, Curve>>,
+    /// gap id → the claims' model-against-model differences, with standard errors over users.
+    pub gaps: BTreeMap<String, super::gaps::Estimate>,
     /// The A/B test.
     pub ab: Option<AbResult>,
     /// Simulation totals.
@@ -178,6 +180,7 @@ pub fn run_world(
         teacher: trained.teacher,
         reference: evaluation.reference,
         curves: evaluation.curves,
+        gaps: evaluation.gaps,
         ab,
         stats: world.data.stats.clone(),
         data: DataCounts {

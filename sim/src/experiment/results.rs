@@ -178,6 +178,10 @@ pub struct Results {
     /// the first arm against the second, pooled like `ab`.
     #[serde(default)]
     pub ab_pairs: BTreeMap<String, BTreeMap<AbKey, AbOut>>,
+    /// gap id (`experiment::gaps`) → per replicate, the model-against-model difference a claim
+    /// reads and its standard error over the evaluation users (`null` where undefined).
+    #[serde(default)]
+    pub comparisons: BTreeMap<String, Vec<Option<super::gaps::Estimate>>>,
     /// The paper's claims, checked.
     pub claims: Vec<Claim>,
     /// Row counts per replicate.
@@ -389,6 +393,18 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
     let abs: Vec<&AbResult> = reps.iter().filter_map(|r| r.ab.as_ref()).collect();
     let ab = pool_ab(&abs, |a| &a.treatments);
     let ab_pairs = pool_ab(&abs, |a| &a.pairs);
+    let mut ids: Vec<&String> = reps.iter().flat_map(|r| r.gaps.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    let comparisons = ids
+        .into_iter()
+        .map(|id| {
+            (
+                id.clone(),
+                reps.iter().map(|r| r.gaps.get(id).copied()).collect(),
+            )
+        })
+        .collect();
     let mut res = Results {
         usm_version: env!("CARGO_PKG_VERSION").to_string(),
         config: exp.config().clone(),
@@ -399,6 +415,7 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
         teacher,
         ab,
         ab_pairs,
+        comparisons,
         claims: Vec::new(),
         data: reps.iter().map(|r| r.data.clone()).collect(),
         simulation: reps.first().map(|r| r.stats.clone()).unwrap_or_default(),

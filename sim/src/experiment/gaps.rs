@@ -1,0 +1,231 @@
+//! The claims' model-against-model differences, with power from the users inside a replicate.
+//!
+//! Each gap is a difference of head-averaged metrics between variants scored on the same
+//! evaluation rows. Its standard error in a replicate comes from each evaluation user's
+//! influence on every term (`usm_core::influence`): the paired bootstrap over users, to first
+//! order, without its resamples. Across replicates the estimates pool by random effects
+//! (DerSimonian–Laird, `results::pool_random_effects`), as the A/B test's do, so an interval
+//! carries the users' noise and the replicates' spread (a fresh world and fresh training each)
+//! beyond it. With one replicate that spread is unmeasured, and the claims give no interval.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use usm_core::influence::Influence;
+
+use super::names::{Metric, Variant};
+use crate::heads::HeadDef;
+
+/// One term of a gap: `coef` times the head average of `metric` of `variant` (of its absolute
+/// value where `abs`, as for calibration, whose best is 0).
+pub struct Term {
+    /// The sign (or weight) of the term.
+    pub coef: f64,
+    /// The model.
+    pub variant: Variant,
+    /// The metric.
+    pub metric: Metric,
+    /// Averaged as `|metric|`.
+    pub abs: bool,
+}
+
+/// A difference the claims read, by id.
+pub struct Gap {
+    /// Its id in `results.json` (`comparisons`).
+    pub id: &'static str,
+    /// Its terms.
+    pub terms: &'static [Term],
+}
+
+const fn term(coef: f64, variant: Variant, metric: Metric) -> Term {
+    Term {
+        coef,
+        variant,
+        metric,
+        abs: false,
+    }
+}
+
+const fn abs(coef: f64, variant: Variant, metric: Metric) -> Term {
+    Term {
+        coef,
+        variant,
+        metric,
+        abs: true,
+    }
+}
+
+use Variant::{Baseline as B, Distillation as D, DistillationResponseDebias as DR};
+use Variant::{PanelDebias as P, ResponseDebias as R};
+
+const REG: Metric = Metric::ORACLE_REGAUC_SHOWN;
+const CAL: Metric = Metric::ORACLE_CALIBRATION_SHOWN;
+const RELUCTANT: Metric = Metric::ORACLE_REGAUC_RELUCTANT;
+const WILLING: Metric = Metric::ORACLE_REGAUC_WILLING;
+const UAUC: Metric = Metric::UAUC;
+const TEACHER: Metric = Metric::REGAUC_VS_TEACHER;
+
+/// Every gap, in the order the claims read them.
+pub const GAPS: &[Gap] = &[
+    Gap {
+        id: "response_debias_regauc_shown",
+        terms: &[term(1.0, R, REG), term(-1.0, B, REG)],
+    },
+    Gap {
+        id: "response_debias_calibration_shown",
+        terms: &[abs(1.0, B, CAL), abs(-1.0, R, CAL)],
+    },
+    Gap {
+        id: "response_debias_band0_auc",
+        terms: &[
+            term(1.0, R, Metric::band(0).0),
+            term(-1.0, B, Metric::band(0).0),
+        ],
+    },
+    Gap {
+        id: "response_debias_band1_auc",
+        terms: &[
+            term(1.0, R, Metric::band(1).0),
+            term(-1.0, B, Metric::band(1).0),
+        ],
+    },
+    Gap {
+        id: "response_debias_regauc_reluctant",
+        terms: &[term(1.0, R, RELUCTANT), term(-1.0, B, RELUCTANT)],
+    },
+    Gap {
+        id: "response_debias_regauc_willing",
+        terms: &[term(1.0, R, WILLING), term(-1.0, B, WILLING)],
+    },
+    Gap {
+        id: "response_debias_gain_reluctant_minus_willing",
+        terms: &[
+            term(1.0, R, RELUCTANT),
+            term(-1.0, B, RELUCTANT),
+            term(-1.0, R, WILLING),
+            term(1.0, B, WILLING),
+        ],
+    },
+    Gap {
+        id: "distillation_uauc",
+        terms: &[term(1.0, D, UAUC), term(-1.0, B, UAUC)],
+    },
+    Gap {
+        id: "distillation_regauc_vs_teacher",
+        terms: &[term(1.0, D, TEACHER), term(-1.0, B, TEACHER)],
+    },
+    Gap {
+        id: "combination_uauc_vs_baseline",
+        terms: &[term(1.0, DR, UAUC), term(-1.0, B, UAUC)],
+    },
+    Gap {
+        id: "combination_uauc_vs_response_debias",
+        terms: &[term(1.0, DR, UAUC), term(-1.0, R, UAUC)],
+    },
+    Gap {
+        id: "combination_uauc_vs_distillation",
+        terms: &[term(1.0, DR, UAUC), term(-1.0, D, UAUC)],
+    },
+    Gap {
+        id: "panel_calibration_shown",
+        terms: &[abs(1.0, R, CAL), abs(-1.0, P, CAL)],
+    },
+    Gap {
+        id: "panel_regauc_shown",
+        terms: &[term(1.0, P, REG), term(-1.0, R, REG)],
+    },
+];
+
+/// A gap in one replicate: its value and standard error over the evaluation users.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The difference.
+    pub value: f64,
+    /// Its standard error over users (paired: the same users score both models).
+    pub se: f64,
+}
+
+/// Each (variant, head, metric) with its users' influences.
+pub type Influences = BTreeMap<(Variant, HeadDef, Metric), Influence>;
+
+/// Whether some gap reads `metric` of `variant`: the influences worth keeping.
+pub fn needed(variant: Variant, metric: Metric) -> bool {
+    GAPS.iter()
+        .flat_map(|g| g.terms)
+        .any(|t| t.variant == variant && t.metric == metric)
+}
+
+/// Every gap whose terms are all there for every head, with its standard error.
+pub fn estimate(inf: &Influences, heads: &[HeadDef]) -> BTreeMap<String, Estimate> {
+    let mut out = BTreeMap::new();
+    'gaps: for g in GAPS {
+        let mut parts: Vec<(f64, Influence)> = Vec::new();
+        for h in heads {
+            for t in g.terms {
+                let Some(x) = inf.get(&(t.variant, *h, t.metric)) else {
+                    continue 'gaps;
+                };
+                let x = if t.abs { x.clone().abs() } else { x.clone() };
+                parts.push((t.coef / heads.len() as f64, x));
+            }
+        }
+        let terms: Vec<(f64, &Influence)> = parts.iter().map(|(c, x)| (*c, x)).collect();
+        if let Ok(sum) = Influence::combine(&terms)
+            && !terms.is_empty()
+            && sum.value.is_finite()
+        {
+            out.insert(
+                g.id.to_string(),
+                Estimate {
+                    value: sum.value,
+                    se: sum.se(),
+                },
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inf(value: f64, by_cluster: Vec<f64>) -> Influence {
+        Influence { value, by_cluster }
+    }
+
+    #[test]
+    fn a_gap_averages_heads_and_pairs_users() {
+        let (h1, h2) = (HeadDef::Dislike, HeadDef::Inappropriate);
+        let mut m = Influences::new();
+        // UAUC of distillation and the baseline on two heads, three users.
+        m.insert((D, h1, UAUC), inf(0.70, vec![0.01, -0.02, 0.01]));
+        m.insert((B, h1, UAUC), inf(0.66, vec![0.01, -0.01, 0.0]));
+        m.insert((D, h2, UAUC), inf(0.60, vec![0.0, 0.02, -0.02]));
+        m.insert((B, h2, UAUC), inf(0.58, vec![0.0, 0.0, 0.0]));
+        let e = estimate(&m, &[h1, h2]);
+        let d = e["distillation_uauc"];
+        // ((0.70 − 0.66) + (0.60 − 0.58)) / 2 = 0.03; per user ((D − B) summed over heads) / 2:
+        // (0 + 0) / 2, (−0.01 + 0.02) / 2, (0.01 − 0.02) / 2 → se sqrt(0.005² · 2).
+        assert!((d.value - 0.03).abs() < 1e-12);
+        assert!((d.se - (2.0 * 0.005f64.powi(2)).sqrt()).abs() < 1e-12);
+        // A gap with a term missing for some head is not estimated.
+        assert!(!e.contains_key("combination_uauc_vs_baseline"));
+        m.remove(&(B, h2, UAUC));
+        assert!(!estimate(&m, &[h1, h2]).contains_key("distillation_uauc"));
+    }
+
+    #[test]
+    fn calibration_gaps_compare_absolute_values() {
+        let h = HeadDef::Dislike;
+        let mut m = Influences::new();
+        // Baseline over-predicts by 0.3, response debias under-predicts by 0.1: |0.3| − |−0.1|.
+        m.insert((B, h, CAL), inf(0.3, vec![0.1, -0.1]));
+        m.insert((R, h, CAL), inf(-0.1, vec![0.05, -0.05]));
+        let e = estimate(&m, &[h])["response_debias_calibration_shown"];
+        assert!((e.value - 0.2).abs() < 1e-12);
+        // Influences: 0.1 − (−0.05) = 0.15 and −0.15.
+        assert!((e.se - (2.0 * 0.15f64.powi(2)).sqrt()).abs() < 1e-12);
+        assert!(needed(B, CAL) && !needed(D, CAL));
+    }
+}
