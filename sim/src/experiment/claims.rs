@@ -55,6 +55,11 @@ impl Paired {
             .map(|e| (e.value, [e.value - 1.96 * e.se, e.value + 1.96 * e.se]))
             .collect();
         let n = ok.len();
+        // No noise among the users (two models that agree on every row, say): the replicates
+        // alone, whose t-interval is then exact at a difference of exactly zero.
+        if n >= 2 && ok.iter().all(|(_, ci)| ci[0] == ci[1]) {
+            return Paired::of(ok.iter().map(|e| Some(e.0)).collect());
+        }
         let pooled = (n >= 2).then(|| pool_random_effects(&ok)).flatten();
         Paired {
             mean: pooled.map(|p| p.0).or(ok.first().map(|e| e.0)),
@@ -668,6 +673,13 @@ mod tests {
         );
         assert_eq!(one.power(), (None, None));
         assert_eq!(Paired::pooled(&[]).verdict(), Verdict::NoInterval);
+        // Two models that agree on every row of every replicate: a difference of exactly zero,
+        // which fails a claim of improvement (as a t-interval of zeros does).
+        let same = Paired::pooled(&[e(0.0, 0.0), e(0.0, 0.0), e(0.0, 0.0)]);
+        assert_eq!(
+            (same.ci, same.verdict()),
+            (Some([0.0, 0.0]), Verdict::Fails)
+        );
     }
 
     #[test]
