@@ -111,17 +111,43 @@ impl Clusters {
     }
 }
 
-/// A metric with its users' influences: the value goes to `m`, the influences to `inf`.
-fn keep(
-    m: &mut MetricMap,
-    inf: &mut BTreeMap<Metric, Influence>,
-    key: Metric,
-    x: usm_core::error::Result<Influence>,
-) {
-    let x = x.ok().filter(|x| x.value.is_finite());
-    m.insert(key, x.as_ref().map(|x| x.value));
-    if let Some(x) = x {
-        inf.insert(key, x);
+/// Where the users' influences on one model's metrics go: only those some gap reads of this
+/// variant are computed (the reference, scored with the truth, has none).
+struct Sink {
+    variant: Option<Variant>,
+    map: BTreeMap<Metric, Influence>,
+}
+
+impl Sink {
+    fn new(variant: Option<Variant>) -> Sink {
+        Sink {
+            variant,
+            map: BTreeMap::new(),
+        }
+    }
+
+    fn wants(&self, key: Metric) -> bool {
+        self.variant.is_some_and(|v| gaps::needed(v, key))
+    }
+
+    /// Metric `key` into `m`: with its users' influences where a gap reads it (the same value
+    /// either way), else plainly.
+    fn keep(
+        &mut self,
+        m: &mut MetricMap,
+        key: Metric,
+        with: impl FnOnce() -> usm_core::error::Result<Influence>,
+        plain: impl FnOnce() -> usm_core::error::Result<f64>,
+    ) {
+        if !self.wants(key) {
+            m.insert(key, defined(plain()));
+            return;
+        }
+        let x = with().ok().filter(|x| x.value.is_finite());
+        m.insert(key, x.as_ref().map(|x| x.value));
+        if let Some(x) = x {
+            self.map.insert(key, x);
+        }
     }
 }
 
@@ -218,17 +244,19 @@ pub fn evaluate(
             m.predict(&x_panel)?.p
         };
         for (k, h) in heads.iter().enumerate() {
-            let mut inf = BTreeMap::new();
+            let mut inf = Sink::new(Some(*variant));
             let mut metrics = ctx.head_metrics(h, k, &preds, &mut inf);
             let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
             if !trained.teacher_exposed.is_empty() {
-                let t = influence::reg_auc(&pred, &teacher[k], &cl.exposures, cl.n);
-                keep(&mut metrics, &mut inf, Metric::REGAUC_VS_TEACHER, t);
+                inf.keep(
+                    &mut metrics,
+                    Metric::REGAUC_VS_TEACHER,
+                    || influence::reg_auc(&pred, &teacher[k], &cl.exposures, cl.n),
+                    || metrics::reg_auc(&pred, &teacher[k]),
+                );
             }
-            for (key, x) in inf {
-                if gaps::needed(*variant, key) {
-                    influences.insert((*variant, *h, key), x);
-                }
+            for (key, x) in inf.map {
+                influences.insert((*variant, *h, key), x);
             }
             if !sets.unshown.is_empty() {
                 let p = Predictions::column(&pu, nh, k, 0..sets.unshown.len());
@@ -284,7 +312,7 @@ pub fn evaluate(
         heads: nh,
     };
     for (k, h) in heads.iter().enumerate() {
-        let mut m = ctx.head_metrics(h, k, &truth, &mut BTreeMap::new());
+        let mut m = ctx.head_metrics(h, k, &truth, &mut Sink::new(None));
         m.retain(|key, _| REFERENCE.contains(key));
         out.reference.insert(*h, m);
     }
@@ -316,13 +344,7 @@ struct HeadContext<'a, 'b> {
 impl HeadContext<'_, '_> {
     /// Every metric of head `h` (column `k`) for one model's predictions; the users'
     /// influences on those the [`gaps`] read go to `inf`.
-    fn head_metrics(
-        &self,
-        h: &HeadDef,
-        k: usize,
-        p: &Predictions,
-        inf: &mut BTreeMap<Metric, Influence>,
-    ) -> MetricMap {
+    fn head_metrics(&self, h: &HeadDef, k: usize, p: &Predictions, inf: &mut Sink) -> MetricMap {
         let mut m = MetricMap::new();
         self.labeled(h, k, p, &mut m, inf);
         if self.oracle {
@@ -339,7 +361,7 @@ impl HeadContext<'_, '_> {
         k: usize,
         pred: &Predictions,
         m: &mut MetricMap,
-        inf: &mut BTreeMap<Metric, Influence>,
+        inf: &mut Sink,
     ) {
         let sets = self.sets;
         let idx: Vec<usize> = (0..sets.submits.len())
@@ -386,13 +408,16 @@ impl HeadContext<'_, '_> {
             .iter()
             .enumerate()
         {
+            if !inf.wants(Metric::band(b).0) {
+                continue;
+            }
             let pick = |v: &[f64]| -> Vec<f64> { members.iter().map(|&i| v[i as usize]).collect() };
             let c: Vec<u32> = members.iter().map(|&i| users[i as usize]).collect();
             let x = influence::reg_auc(&pick(&p), &pick(&yf), &c, self.clusters.n);
             if let Ok(x) = x
                 && x.value.is_finite()
             {
-                inf.insert(Metric::band(b).0, x);
+                inf.map.insert(Metric::band(b).0, x);
             }
         }
     }
@@ -405,7 +430,7 @@ impl HeadContext<'_, '_> {
         k: usize,
         pred: &Predictions,
         m: &mut MetricMap,
-        inf: &mut BTreeMap<Metric, Influence>,
+        inf: &mut Sink,
     ) {
         let sets = self.sets;
         let sidx: Vec<usize> = (0..sets.shows.len())
@@ -428,8 +453,18 @@ impl HeadContext<'_, '_> {
         let users: Vec<u32> = sidx.iter().map(|&i| self.clusters.shows[i]).collect();
         m.insert(keys[0], defined(metrics::auc(&sp, &sy)));
         let n = self.clusters.n;
-        keep(m, inf, keys[1], influence::calibration(&sp, &st, &users, n));
-        keep(m, inf, keys[2], influence::reg_auc(&sp, &st, &users, n));
+        inf.keep(
+            m,
+            keys[1],
+            || influence::calibration(&sp, &st, &users, n),
+            || metrics::calibration(&sp, &st, None),
+        );
+        inf.keep(
+            m,
+            keys[2],
+            || influence::reg_auc(&sp, &st, &users, n),
+            || metrics::reg_auc(&sp, &st),
+        );
         // Reluctant answerers: the lowest quarter of predicted willingness among these shows.
         let sprop: Vec<f64> = sidx.iter().map(|&i| self.show_prop[i] as f64).collect();
         if let Ok(bands) = metrics::by_submit_band(&sprop, &sp, &sy, None, &[0.0, 0.25, 1.0]) {
@@ -461,7 +496,12 @@ impl HeadContext<'_, '_> {
                 let lu: Vec<u32> = part.iter().map(|&i| users[i]).collect();
                 m.insert(cal, defined(metrics::calibration(&lp, &lt, None)));
                 let n = self.clusters.n;
-                keep(m, inf, reg, influence::reg_auc(&lp, &lt, &lu, n));
+                inf.keep(
+                    m,
+                    reg,
+                    || influence::reg_auc(&lp, &lt, &lu, n),
+                    || metrics::reg_auc(&lp, &lt),
+                );
             }
         }
     }
@@ -474,7 +514,7 @@ impl HeadContext<'_, '_> {
         k: usize,
         pred: &Predictions,
         m: &mut MetricMap,
-        inf: &mut BTreeMap<Metric, Influence>,
+        inf: &mut Sink,
     ) {
         let exposures = &self.sets.exposures;
         let ep = Predictions::column(pred.exposures, pred.heads, k, 0..exposures.len());
@@ -512,7 +552,13 @@ impl HeadContext<'_, '_> {
                 (Metric::UAUC_PFB, &neg, &pfb),
             )
         };
-        let paper = influence::uauc(users, self.clusters.n, ps, pl).ok();
+        let paper = if inf.wants(Metric::UAUC) {
+            influence::uauc(users, self.clusters.n, ps, pl)
+                .ok()
+                .map(|(u, x)| (u, Some(x)))
+        } else {
+            metrics::uauc(users, ps, pl).ok().map(|u| (u, None))
+        };
         m.insert(other_key, metrics::uauc(users, os, ol).ok().map(|u| u.uauc));
         m.insert(paper_key, paper.as_ref().map(|(u, _)| u.uauc));
         m.insert(Metric::UAUC, paper.as_ref().map(|(u, _)| u.uauc));
@@ -520,8 +566,8 @@ impl HeadContext<'_, '_> {
             Metric::UAUC_USERS,
             paper.as_ref().map(|(u, _)| u.users_counted as f64),
         );
-        if let Some((_, x)) = paper {
-            inf.insert(Metric::UAUC, x);
+        if let Some((_, Some(x))) = paper {
+            inf.map.insert(Metric::UAUC, x);
         }
     }
 }
