@@ -93,6 +93,33 @@ async function startSmallExperiment(page) {
   await page.waitForSelector("#progress", { timeout: 30_000 });
 }
 
+test("on load, a first complete result comes by itself, and the page's own size follows", async () => {
+  const t0 = Date.now();
+  const { page, errors } = await open();
+  // Nothing pressed: the page runs a first look at a small size by itself.
+  await page.waitForSelector("#first-look-note", { timeout: 180_000 });
+  console.log(`# first complete result ${((Date.now() - t0) / 1000).toFixed(1)} s after opening`);
+  const verdicts = await page.$$eval(".claim .verdict", (v) => v.map((x) => x.textContent));
+  assert.ok(verdicts.length >= 10, `claims: ${verdicts}`);
+  const results = await page.evaluate(async () => {
+    const a = [...document.querySelectorAll(".downloads a")].find((x) => x.download === "results.json");
+    return JSON.parse(await (await fetch(a.href)).text());
+  });
+  assert.equal(results.config.scenario.population.users, 1500);
+  for (const v of ["baseline", "response_debias", "distillation", "distillation_response_debias"]) {
+    assert.equal(typeof results.variants[v].heads.dislike.uauc, "number", v);
+  }
+  assert.equal(typeof results.rates.dislike.rate_debiased, "number");
+  // The run at the page's size follows, and blocks nothing: a knob the person moves ends it.
+  assert.match(await page.textContent("#auto-status"), /^Refining: the same at the page's own size \(10000 users\)/);
+  assert.equal(await page.isEnabled("#run"), true);
+  await knob(page, "population.users", "3000");
+  assert.equal(await page.$("#auto-status"), null);
+  assert.match(await page.textContent("#first-look-note"), /Run the experiment for the page's own size/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the page draws the knobs with the demo's defaults", async () => {
   const { page, errors } = await open();
   assert.equal(await page.inputValue("#knob-population-users"), "10000");

@@ -13,8 +13,8 @@ use web_sys::{
 use yew::prelude::*;
 
 use crate::job::{
-    Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets, is_preset, page_sets,
-    value_of,
+    FIRST_LOOK_SETS, Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets,
+    first_look_sets, is_preset, page_sets, value_of,
 };
 use crate::link::{PageState, from_query, to_query};
 use crate::tour;
@@ -33,6 +33,14 @@ fn knob_values(preset: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first look's value of `key` (`job::FIRST_LOOK_SETS`).
+fn first_look(key: &str) -> &'static str {
+    FIRST_LOOK_SETS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, v)| v)
+}
+
 /// The page's state without a link: the default experiment.
 fn default_state() -> PageState {
     PageState {
@@ -45,7 +53,10 @@ fn default_state() -> PageState {
 /// What the worker is doing.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Busy {
+    /// `simulate`, `experiment`, or the page's own `first look` and `full run`.
     what: &'static str,
+    /// Started by the page on load, not by the person: anything they do first cancels it.
+    auto: bool,
     stage: String,
     total: u64,
     pos: u64,
@@ -80,6 +91,8 @@ pub struct App {
     tour: Option<usize>,
     /// The finished experiment's results, read back from its `results.json` for the tour.
     results: Option<usm_sim::experiment::Results>,
+    /// The result shown is the first look's (`job::FIRST_LOOK_SETS`), not the page's size.
+    first_look: bool,
 }
 
 /// What changes the page.
@@ -106,6 +119,8 @@ pub enum Msg {
     Reply(Reply),
     /// The worker failed outside a job (it could not load, or panicked).
     WorkerFailed(String),
+    /// The page opened: a first look, then the run at the page's own size.
+    FirstLook,
 }
 
 fn object_url(text: &str, mime: &str) -> Option<String> {
@@ -165,9 +180,34 @@ impl App {
         page_sets(&self.values, self.ab)
     }
 
+    /// Starts a job the person asked for: any work the page started by itself ends first.
     fn send(&mut self, ctx: &Context<Self>, what: &'static str) {
+        self.cancel_auto();
         self.error = None;
-        let cfg = match build_config(&self.preset, &self.sets()) {
+        self.dispatch(ctx, what, self.sets(), false);
+    }
+
+    /// Ends the page's own work (the first look or the full run after it), if it runs.
+    fn cancel_auto(&mut self) {
+        if self.busy.as_ref().is_some_and(|b| b.auto) {
+            self.busy = None;
+            self.end_worker();
+        }
+    }
+
+    /// Whether a job the person started runs (the page's own work blocks nothing).
+    fn blocking(&self) -> bool {
+        self.busy.as_ref().is_some_and(|b| !b.auto)
+    }
+
+    fn dispatch(
+        &mut self,
+        ctx: &Context<Self>,
+        what: &'static str,
+        sets: Vec<(String, String)>,
+        auto: bool,
+    ) {
+        let cfg = match build_config(&self.preset, &sets) {
             Ok(c) => Box::new(c),
             Err(e) => {
                 self.error = Some(e.to_string());
@@ -191,6 +231,7 @@ impl App {
                 Ok(()) => {
                     self.busy = Some(Busy {
                         what,
+                        auto,
                         ..Busy::default()
                     })
                 }
@@ -262,11 +303,29 @@ impl Component for App {
             toml_box: NodeRef::default(),
             tour: None,
             results: None,
+            first_look: false,
+        }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            ctx.link().send_message(Msg::FirstLook);
         }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        // A change of the knobs makes the page's own run stale: it ends.
+        if matches!(
+            msg,
+            Msg::Preset(_) | Msg::Knob(..) | Msg::ImportToml(_) | Msg::Ab(_)
+        ) {
+            self.cancel_auto();
+        }
         match msg {
+            Msg::FirstLook => {
+                let sets = first_look_sets(self.sets());
+                self.dispatch(ctx, "first look", sets, true);
+            }
             Msg::Preset(p) => {
                 self.values = knob_values(&p);
                 self.preset = p;
@@ -290,9 +349,9 @@ impl Component for App {
             Msg::Slide(i, v) => {
                 self.values[i] = v;
                 self.remember();
-                match self.busy.as_ref().map(|b| b.what) {
-                    None => self.send(ctx, "simulate"),
-                    Some("simulate") => self.resimulate = true,
+                match self.busy.as_ref().map(|b| (b.what, b.auto)) {
+                    None | Some((_, true)) => self.send(ctx, "simulate"),
+                    Some(("simulate", _)) => self.resimulate = true,
                     // An experiment runs on the value it started with.
                     Some(_) => {}
                 }
@@ -323,7 +382,11 @@ impl Component for App {
                     }
                 }
                 Reply::Finished(f) => {
-                    self.busy = None;
+                    let was = self.busy.take();
+                    self.first_look = was.as_ref().is_some_and(|b| b.what == "first look");
+                    if self.first_look {
+                        self.dispatch(ctx, "full run", self.sets(), true);
+                    }
                     self.clear_downloads();
                     self.downloads = f
                         .files
@@ -343,8 +406,13 @@ impl Component for App {
                     self.finished = Some(*f);
                 }
                 Reply::Failed { error } => {
-                    self.busy = None;
-                    self.error = Some(error);
+                    let was = self.busy.take();
+                    if was.is_some_and(|b| b.what == "first look") {
+                        // Too small for this scenario, say: the page's own size may not be.
+                        self.dispatch(ctx, "full run", self.sets(), true);
+                    } else {
+                        self.error = Some(error);
+                    }
                 }
             },
             Msg::WorkerFailed(e) => {
@@ -369,24 +437,26 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let busy = self.busy.is_some();
+        let busy = self.blocking();
         let on_preset = link.callback(|e: Event| {
             Msg::Preset(e.target_unchecked_into::<HtmlSelectElement>().value())
         });
         let knobs = KNOBS.iter().enumerate().map(|(i, k)| {
             let on_change = link.callback(move |e: Event| Msg::Knob(i, e.target_unchecked_into::<HtmlInputElement>().value()));
+            // Each keystroke too, so a redraw never puts back the old value while the person types.
+            let on_type = link.callback(move |e: InputEvent| Msg::Knob(i, e.target_unchecked_into::<HtmlInputElement>().value()));
             let on_slide = link.callback(move |e: InputEvent| Msg::Slide(i, e.target_unchecked_into::<HtmlInputElement>().value()));
             let id = format!("knob-{}", k.key.replace('.', "-"));
             let (lo, hi, step) = k.slider;
             let at = self.values[i].trim().parse::<f64>().unwrap_or(lo).clamp(lo, hi);
             // Only an experiment locks the knobs: a slider moved during a simulation queues the next.
-            let running = self.busy.as_ref().is_some_and(|b| b.what != "simulate");
+            let running = self.busy.as_ref().is_some_and(|b| !b.auto && b.what != "simulate");
             html! {
                 <label class="knob" for={id.clone()} title={k.help}>
                     <span class="name">{ k.label }</span>
                     <span class="value">
                         <input id={format!("{id}-slider")} type="range" min={lo.to_string()} max={hi.to_string()} step={step.to_string()} value={at.to_string()} oninput={on_slide} disabled={running} aria-label={k.label} />
-                        <input id={id} type="text" inputmode="decimal" value={self.values[i].clone()} onchange={on_change} disabled={busy} />
+                        <input id={id} type="text" inputmode="decimal" value={self.values[i].clone()} oninput={on_type} onchange={on_change} disabled={busy} />
                     </span>
                     <span class="help">{ k.help }</span>
                 </label>
@@ -451,7 +521,7 @@ impl App {
                 .find(|(n, _)| n == name)
                 .map(|(_, svg)| Html::from_html_unchecked(AttrValue::from(svg.clone())))
         });
-        let busy = self.busy.is_some();
+        let busy = self.blocking();
         let action = match step.needs {
             Some("simulate") => {
                 html! { <button id="tour-act" onclick={link.callback(|_| Msg::Simulate)} disabled={busy}>{ "Simulate" }</button> }
@@ -494,17 +564,29 @@ impl App {
                 .unwrap_or_default();
             Msg::ImportToml(text)
         });
-        let busy = self.busy.is_some();
+        let busy = self.blocking();
+        let key = toml.clone();
         html! {
             <details class="toml" id="toml">
                 <summary>{ "The scenario as TOML: export it, or paste one to import (as `usm run --scenario FILE` reads it)" }</summary>
-                <textarea id="toml-text" ref={self.toml_box.clone()} rows="14" spellcheck="false" value={toml} />
+                // Not a controlled value: a redraw (progress, say) must not wipe what the person is
+                // editing. A new scenario draws a new box (its key).
+                <textarea {key} id="toml-text" ref={self.toml_box.clone()} rows="14" spellcheck="false" defaultvalue={toml} />
                 <div class="buttons">
                     <button id="toml-import" onclick={on_import} disabled={busy}>{ "Import this TOML" }</button>
                     <a id="toml-export" download="scenario.toml" href={href}>{ "Download scenario.toml" }</a>
                 </div>
             </details>
         }
+    }
+
+    /// The value of the knob with `key`, as its box holds it.
+    fn knob(&self, key: &str) -> &str {
+        KNOBS
+            .iter()
+            .position(|k| k.key == key)
+            .and_then(|i| self.values.get(i))
+            .map_or("", |v| v.as_str())
     }
 
     fn view_status(&self, ctx: &Context<Self>) -> Html {
@@ -515,9 +597,24 @@ impl App {
             .map(|e| html! { <p class="error" id="error" role="alert">{ e }</p> });
         let busy = self.busy.as_ref().map(|b| {
             let frac = if b.total > 0 { (b.pos as f64 / b.total as f64).min(1.0) } else { 0.0 };
+            let stage = if b.stage.is_empty() { "starting" } else { &b.stage };
+            if b.auto {
+                // The page's own work: a quieter line, no Stop (anything the person does ends it).
+                let about = if b.what == "first look" {
+                    format!("First look: every variant trained, evaluated and A/B tested at {} users, so that a result is here in seconds", first_look("population.users"))
+                } else {
+                    format!("Refining: the same at the page's own size ({} users); the first look stays until it ends", self.knob("population.users"))
+                };
+                return html! {
+                    <div class="progress auto" id="auto-status" role="status">
+                        <div class="stage">{ format!("{about} — stage {}: {stage}", b.stages_done + 1) }</div>
+                        <progress max="1" value={frac.to_string()}></progress>
+                    </div>
+                };
+            }
             html! {
                 <div class="progress" id="progress" role="status">
-                    <div class="stage">{ format!("{} — stage {}: {}", b.what, b.stages_done + 1, if b.stage.is_empty() { "starting" } else { &b.stage }) }</div>
+                    <div class="stage">{ format!("{} — stage {}: {stage}", b.what, b.stages_done + 1) }</div>
                     <div class="bar">
                         <progress max="1" value={frac.to_string()}></progress>
                         <button id="stop" onclick={stop}>{ "Stop" }</button>
@@ -564,6 +661,13 @@ impl App {
         html! {
             <section id="finished">
                 <h2>{ format!("Experiment, in {:.0} s", f.seconds) }</h2>
+                if self.first_look {
+                    <p class="caveat" id="first-look-note">{ if self.busy.as_ref().is_some_and(|b| b.what == "full run") {
+                        format!("A first look, at {} users and {} pseudo-label rows, so that something is here in seconds. The run at the page's own size ({} users) replaces it when it ends.", first_look("population.users"), first_look("pseudo_rows"), self.knob("population.users"))
+                    } else {
+                        format!("A first look, at {} users and {} pseudo-label rows. Run the experiment for the page's own size.", first_look("population.users"), first_look("pseudo_rows"))
+                    } }</p>
+                }
                 <p class="describe">{ &f.describe }</p>
                 <h3>{ "The paper's claims in this scenario" }</h3>
                 if f.replicates < 2 {

@@ -1,7 +1,10 @@
 //! The demo's jobs, run natively exactly as the page's worker runs them (JSON in, JSON out).
 
 use usm_sim::experiment::Event;
-use usm_web::job::{DEMO_SETS, KNOBS, Reply, Request, Simulated, build_config, run_json, value_of};
+use usm_web::job::{
+    DEMO_SETS, KNOBS, Reply, Request, Simulated, build_config, demo_sets, first_look_sets,
+    page_sets, run_json, value_of,
+};
 
 fn sets(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -202,4 +205,42 @@ fn an_experiment_returns_the_report_files_the_cli_writes() {
     assert_eq!(res["config"], serde_json::to_value(&cfg).unwrap());
     assert_eq!(res["claims"], serde_json::to_value(&f.claims).unwrap());
     assert!(f.text.contains("claims"));
+}
+
+#[test]
+fn the_first_look_is_a_complete_experiment_at_its_own_size() {
+    // The page's defaults, as its knobs hold them, then the first look's sizes.
+    let base = build_config("experiment", &demo_sets()).unwrap();
+    let values: Vec<String> = KNOBS
+        .iter()
+        .map(|k| value_of(&base, k.key).unwrap())
+        .collect();
+    let cfg = build_config("experiment", &first_look_sets(page_sets(&values, true))).unwrap();
+    assert_eq!(cfg.scenario.population.users, 1500);
+    assert_eq!(
+        (cfg.replicates, cfg.ab.users, cfg.pseudo_rows),
+        (1, 600, 10000)
+    );
+    let (_, last) = through_json(&Request::Experiment {
+        config: Box::new(cfg),
+    });
+    let Reply::Finished(f) = last else {
+        panic!("expected results, got {last:?}");
+    };
+    // Rates, the four variants and the claims: a complete result.
+    let json = &f.files.iter().find(|(n, _)| n == "results.json").unwrap().1;
+    let res: serde_json::Value = serde_json::from_str(json).unwrap();
+    for v in [
+        "baseline",
+        "response_debias",
+        "distillation",
+        "distillation_response_debias",
+    ] {
+        assert!(
+            res["variants"][v]["heads"]["dislike"]["uauc"].is_number(),
+            "{v}"
+        );
+    }
+    assert!(res["rates"]["dislike"]["rate_debiased"].is_number());
+    assert!(f.claims.len() >= 10, "{:?}", f.claims);
 }
