@@ -1057,33 +1057,14 @@ pub fn files(res: &Results) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::experiment::{Claim, ExperimentConfig};
 
     /// A result with nothing measured, as a run would write it.
     fn empty_results(cfg: ExperimentConfig, claims: Vec<Claim>) -> Results {
         Results {
-            usm_version: "test".into(),
-            config: cfg,
-            seeds: vec![1],
-            variants: BTreeMap::new(),
-            rates: BTreeMap::new(),
-            submit_model: Metrics::default(),
-            teacher: BTreeMap::new(),
-            ab: BTreeMap::new(),
-            ab_pairs: BTreeMap::new(),
-            comparisons: BTreeMap::new(),
             claims,
-            data: Vec::new(),
-            simulation: crate::summary::RunStats::default(),
-            curves: BTreeMap::new(),
-            ab_detail: None,
-            seconds: Vec::new(),
-            reference: BTreeMap::new(),
-            training: BTreeMap::new(),
-            logs: None,
+            ..Results::empty(cfg, vec![1])
         }
     }
 

@@ -205,6 +205,32 @@ pub struct Results {
 }
 
 impl Results {
+    /// A result with nothing measured, for tests to fill by hand.
+    #[cfg(test)]
+    pub(crate) fn empty(config: ExperimentConfig, seeds: Vec<u64>) -> Results {
+        Results {
+            usm_version: "test".into(),
+            config,
+            seeds,
+            variants: BTreeMap::new(),
+            rates: BTreeMap::new(),
+            submit_model: Metrics::default(),
+            teacher: BTreeMap::new(),
+            ab: BTreeMap::new(),
+            ab_pairs: BTreeMap::new(),
+            comparisons: BTreeMap::new(),
+            claims: Vec::new(),
+            data: Vec::new(),
+            simulation: RunStats::default(),
+            curves: BTreeMap::new(),
+            ab_detail: None,
+            seconds: Vec::new(),
+            reference: BTreeMap::new(),
+            training: BTreeMap::new(),
+            logs: None,
+        }
+    }
+
     /// The survey heads, in `config.heads` order.
     pub fn heads(&self) -> Vec<HeadDef> {
         self.config
