@@ -323,8 +323,12 @@ impl Component for App {
         }
         match msg {
             Msg::FirstLook => {
+                // Only where it builds: a link's knobs that do not fit the first look's sizes
+                // leave the page waiting for the person, with no error they did not cause.
                 let sets = first_look_sets(self.sets());
-                self.dispatch(ctx, "first look", sets, true);
+                if build_config(&self.preset, &sets).is_ok() {
+                    self.dispatch(ctx, "first look", sets, true);
+                }
             }
             Msg::Preset(p) => {
                 self.values = knob_values(&p);

@@ -23,8 +23,9 @@ pub const DEMO_SETS: [(&str, &str); 4] = [
 /// The first look the page runs by itself on load, over the page's own assignments: every
 /// variant trained, evaluated and A/B tested at a size one browser thread finishes in seconds.
 /// The run at the page's own size follows it and replaces it.
-pub const FIRST_LOOK_SETS: [(&str, &str); 5] = [
+pub const FIRST_LOOK_SETS: [(&str, &str); 6] = [
     ("population.users", "1500"),
+    ("replicates", "1"),
     ("pseudo_rows", "10000"),
     ("ab.users", "600"),
     ("ab.days", "2"),
