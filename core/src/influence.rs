@@ -145,26 +145,8 @@ pub fn uauc<S: Copy + Into<f64>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::tests::brute_reg_auc_weighted as weighted_reg_auc;
     use crate::rng::Rng;
-
-    /// regAUC with a weight per cluster (pair weight `w_i · w_j`), by brute force.
-    fn weighted_reg_auc(s: &[f64], t: &[f64], c: &[u32], w: &[f64]) -> f64 {
-        let (mut num, mut den) = (0.0, 0.0);
-        for i in 0..s.len() {
-            for j in 0..s.len() {
-                if t[i] > t[j] {
-                    let ww = w[c[i] as usize] * w[c[j] as usize];
-                    den += ww;
-                    if s[i] > s[j] {
-                        num += ww;
-                    } else if s[i] == s[j] {
-                        num += 0.5 * ww;
-                    }
-                }
-            }
-        }
-        num / den
-    }
 
     #[test]
     fn auc_influence_hand_values() {

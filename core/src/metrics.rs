@@ -489,7 +489,7 @@ pub fn by_submit_band<S: Copy + Into<f64>, P: Copy + Into<f64>>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::rng::Rng;
 
@@ -512,15 +512,23 @@ mod tests {
     }
 
     fn brute_reg_auc(s: &[f64], t: &[f64]) -> f64 {
+        let rows: Vec<u32> = (0..s.len() as u32).collect();
+        brute_reg_auc_weighted(s, t, &rows, &vec![1.0; s.len()])
+    }
+
+    /// regAUC by brute force, row `i` in cluster `c[i]` of weight `w[c[i]]` (a pair weighs
+    /// `w_i · w_j`); the influence tests read it too.
+    pub(crate) fn brute_reg_auc_weighted(s: &[f64], t: &[f64], c: &[u32], w: &[f64]) -> f64 {
         let (mut num, mut den) = (0.0, 0.0);
         for i in 0..s.len() {
             for j in 0..s.len() {
                 if t[i] > t[j] {
-                    den += 1.0;
+                    let ww = w[c[i] as usize] * w[c[j] as usize];
+                    den += ww;
                     if s[i] > s[j] {
-                        num += 1.0;
+                        num += ww;
                     } else if s[i] == s[j] {
-                        num += 0.5;
+                        num += 0.5 * ww;
                     }
                 }
             }
