@@ -7,7 +7,7 @@
 //! first order, in one pass over the rows instead of hundreds of resamples. For AUC with one
 //! row a cluster it is DeLong's variance; with users as clusters, its clustered form.
 
-use crate::error::{CoreError, Result, all_finite, same_len};
+use crate::error::{CoreError, Result, same_len};
 use crate::metrics;
 
 /// A metric's value, with each cluster's influence on it.
@@ -84,16 +84,12 @@ pub fn reg_auc<S: Copy + Into<f64>, T: Copy + Into<f64>>(
 ) -> Result<Influence> {
     check_clusters("reg_auc", clusters, scores.len(), n_clusters)?;
     let (below, lower) = metrics::concordant_below(scores, targets)?;
-    let value = metrics::ratio_of_pairs(
-        below.iter().sum(),
-        lower.iter().sum::<u64>() as f64,
-        scores.len(),
-    )?;
+    let pairs = lower.iter().sum::<u64>() as f64;
+    let value = metrics::ratio_of_pairs(below.iter().sum(), pairs, scores.len())?;
     // The same counts from above: rows with a larger target and a larger score.
     let s_neg: Vec<f64> = scores.iter().map(|&s| -s.into()).collect();
     let t_neg: Vec<f64> = targets.iter().map(|&t| -t.into()).collect();
     let (above, higher) = metrics::concordant_below(&s_neg, &t_neg)?;
-    let pairs = lower.iter().sum::<u64>() as f64;
     let mut by_cluster = vec![0.0; n_clusters];
     for i in 0..scores.len() {
         let a = below[i] + above[i];
@@ -112,8 +108,8 @@ pub fn calibration<S: Copy + Into<f64>, Y: Copy + Into<f64>>(
     n_clusters: usize,
 ) -> Result<Influence> {
     check_clusters("calibration", clusters, preds.len(), n_clusters)?;
+    // Checks the inputs (finite, a positive label sum) as the metric itself does.
     let value = metrics::calibration(preds, labels, None)?;
-    all_finite("calibration: labels", labels)?;
     let sy: f64 = labels.iter().map(|&y| y.into()).sum();
     let mut by_cluster = vec![0.0; n_clusters];
     for i in 0..preds.len() {

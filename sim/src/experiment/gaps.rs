@@ -46,6 +46,11 @@ const fn term(coef: f64, variant: Variant, metric: Metric) -> Term {
     }
 }
 
+/// `metric` of `a` minus that of `b`: the common gap.
+const fn diff(a: Variant, b: Variant, metric: Metric) -> [Term; 2] {
+    [term(1.0, a, metric), term(-1.0, b, metric)]
+}
+
 const fn abs(coef: f64, variant: Variant, metric: Metric) -> Term {
     Term {
         coef,
@@ -69,7 +74,7 @@ const TEACHER: Metric = Metric::REGAUC_VS_TEACHER;
 pub const GAPS: &[Gap] = &[
     Gap {
         id: "response_debias_regauc_shown",
-        terms: &[term(1.0, R, REG), term(-1.0, B, REG)],
+        terms: &diff(R, B, REG),
     },
     Gap {
         id: "response_debias_calibration_shown",
@@ -77,25 +82,19 @@ pub const GAPS: &[Gap] = &[
     },
     Gap {
         id: "response_debias_band0_auc",
-        terms: &[
-            term(1.0, R, Metric::band(0).0),
-            term(-1.0, B, Metric::band(0).0),
-        ],
+        terms: &diff(R, B, Metric::band(0).0),
     },
     Gap {
         id: "response_debias_band1_auc",
-        terms: &[
-            term(1.0, R, Metric::band(1).0),
-            term(-1.0, B, Metric::band(1).0),
-        ],
+        terms: &diff(R, B, Metric::band(1).0),
     },
     Gap {
         id: "response_debias_regauc_reluctant",
-        terms: &[term(1.0, R, RELUCTANT), term(-1.0, B, RELUCTANT)],
+        terms: &diff(R, B, RELUCTANT),
     },
     Gap {
         id: "response_debias_regauc_willing",
-        terms: &[term(1.0, R, WILLING), term(-1.0, B, WILLING)],
+        terms: &diff(R, B, WILLING),
     },
     Gap {
         id: "response_debias_gain_reluctant_minus_willing",
@@ -108,23 +107,23 @@ pub const GAPS: &[Gap] = &[
     },
     Gap {
         id: "distillation_uauc",
-        terms: &[term(1.0, D, UAUC), term(-1.0, B, UAUC)],
+        terms: &diff(D, B, UAUC),
     },
     Gap {
         id: "distillation_regauc_vs_teacher",
-        terms: &[term(1.0, D, TEACHER), term(-1.0, B, TEACHER)],
+        terms: &diff(D, B, TEACHER),
     },
     Gap {
         id: "combination_uauc_vs_baseline",
-        terms: &[term(1.0, DR, UAUC), term(-1.0, B, UAUC)],
+        terms: &diff(DR, B, UAUC),
     },
     Gap {
         id: "combination_uauc_vs_response_debias",
-        terms: &[term(1.0, DR, UAUC), term(-1.0, R, UAUC)],
+        terms: &diff(DR, R, UAUC),
     },
     Gap {
         id: "combination_uauc_vs_distillation",
-        terms: &[term(1.0, DR, UAUC), term(-1.0, D, UAUC)],
+        terms: &diff(DR, D, UAUC),
     },
     Gap {
         id: "panel_calibration_shown",
@@ -132,7 +131,7 @@ pub const GAPS: &[Gap] = &[
     },
     Gap {
         id: "panel_regauc_shown",
-        terms: &[term(1.0, P, REG), term(-1.0, R, REG)],
+        terms: &diff(P, R, REG),
     },
 ];
 
