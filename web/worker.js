@@ -9,7 +9,7 @@ const ready = init();
 self.onmessage = async (event) => {
   try {
     await ready;
-    const last = worker_run(event.data, (reply) => self.postMessage(reply));
+    const last = await worker_run(event.data, (reply) => self.postMessage(reply));
     self.postMessage(last);
   } catch (e) {
     let why = String(e);

@@ -39,7 +39,7 @@ mod scorer;
 pub mod tables;
 pub mod train;
 
-pub use scorer::{ModelKind, ScorerSpec};
+pub use scorer::{ModelKind, ScorerSpec, block_on};
 
 /// The types most programs need.
 pub mod prelude {

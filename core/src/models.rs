@@ -181,6 +181,20 @@ impl SurveyModel {
         Ok(predictions(&self.scorer, p))
     }
 
+    /// The device its weights are on.
+    pub fn device(&self) -> &Device {
+        &self.scorer.device
+    }
+
+    /// The same model on `device`: its weights read back asynchronously and copied. For
+    /// scoring a model trained over WebGPU on the CPU, where a caller needs answers at once (a
+    /// simulated feed ranking each request).
+    pub async fn to_device_async(&self, device: &Device) -> Result<SurveyModel> {
+        Ok(SurveyModel {
+            scorer: self.scorer.to_device_async(device).await?,
+        })
+    }
+
     /// Head names.
     pub fn heads(&self) -> &[String] {
         &self.scorer.spec.heads

@@ -163,6 +163,55 @@ impl Net {
         self
     }
 
+    /// The same net with every initial weight drawn now, in a fixed order: the fields' order,
+    /// layer by layer, each weight before its bias. burn draws a parameter's initial values
+    /// lazily, at its first use, from the device's random stream: left lazy, the draws would
+    /// come in whatever order the first forward pass (or a fork, or another model on another
+    /// thread) asks for them, and a seed would not fix the weights.
+    pub fn materialized(self) -> Net {
+        fn touch(l: &Linear) {
+            let _ = l.weight.val();
+            if let Some(b) = &l.bias {
+                let _ = b.val();
+            }
+        }
+        self.backbone.iter().for_each(touch);
+        self.lhuc.iter().for_each(touch);
+        touch(&self.se_squeeze);
+        touch(&self.se_excite);
+        self.heads.iter().flat_map(|h| &h.layers).for_each(touch);
+        self
+    }
+
+    /// The same weights on `device`, each read back asynchronously: the one way to copy a net
+    /// off a device that cannot read synchronously (WebGPU). Parameter ids are new: the copy is
+    /// for inference, not for resuming an optimiser.
+    pub async fn to_device_async(&self, device: &Device) -> Result<Net> {
+        let mut backbone = Vec::with_capacity(self.backbone.len());
+        for l in &self.backbone {
+            backbone.push(copy_linear(l, device).await?);
+        }
+        let lhuc = match &self.lhuc {
+            Some(l) => Some(copy_linear(l, device).await?),
+            None => None,
+        };
+        let mut heads = Vec::with_capacity(self.heads.len());
+        for h in &self.heads {
+            let mut layers = Vec::with_capacity(h.layers.len());
+            for l in &h.layers {
+                layers.push(copy_linear(l, device).await?);
+            }
+            heads.push(Head { layers });
+        }
+        Ok(Net {
+            backbone,
+            lhuc,
+            se_squeeze: copy_linear(&self.se_squeeze, device).await?,
+            se_excite: copy_linear(&self.se_excite, device).await?,
+            heads,
+        })
+    }
+
     /// Logits of every head.
     ///
     /// # Shapes
@@ -246,6 +295,25 @@ impl Net {
     }
 }
 
+/// A linear layer's weight and bias, read back and made anew on `device`.
+async fn copy_linear(l: &Linear, device: &Device) -> Result<Linear> {
+    async fn copy<const D: usize>(t: Tensor<D>, device: &Device) -> Result<Tensor<D>> {
+        let data = t
+            .into_data_async()
+            .await
+            .map_err(|e| CoreError::Backend(format!("reading a weight: {e:?}")))?;
+        Ok(Tensor::from_data(data, device))
+    }
+    let bias = match &l.bias {
+        Some(b) => Some(burn::module::Param::from_tensor(copy(b.val(), device).await?)),
+        None => None,
+    };
+    Ok(Linear {
+        weight: burn::module::Param::from_tensor(copy(l.weight.val(), device).await?),
+        bias,
+    })
+}
+
 /// `v <- scale * sigmoid(v)`, element-wise, branch-free so that it vectorises: `e^-v` by
 /// Cody–Waite reduction to `2^k * e^r`, `|r| <= ln 2 / 2`, and a degree-6 Taylor polynomial
 /// (relative error of the result under 5e-7, tested), with `-v` clamped to `[-87, 88]` so `2^k`
@@ -315,6 +383,46 @@ mod tests {
         };
         let e = spec.init(&Device::flex()).unwrap_err().to_string();
         assert!(e.contains("arch.se_reduction"), "{e}");
+    }
+
+    #[test]
+    fn a_net_copied_to_another_device_gives_the_same_logits() {
+        let device = Device::flex();
+        device.seed(3);
+        let spec = NetSpec {
+            arch: ArchConfig {
+                embedding_dim: 4,
+                hidden: vec![8, 6],
+                head_hidden: vec![4],
+                se_reduction: 2,
+            },
+            emb_width: 12,
+            dense_width: 3,
+            lhuc: true,
+            n_heads: 2,
+        };
+        // Trained weights live on the autodiff device; the copy is a plain one.
+        let ad = device.clone().autodiff();
+        let net = spec.init(&ad).unwrap();
+        let copy = crate::block_on(net.to_device_async(&device)).unwrap();
+        let n = 5;
+        let v = |len: usize| (0..len).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>();
+        let run = |net: &Net, d: &Device| {
+            net.forward(
+                Tensor::<2>::from_data(TensorData::new(v(n * 12), [n, 12]), d),
+                Some(Tensor::<2>::from_data(TensorData::new(v(n * 3), [n, 3]), d)),
+            )
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+        };
+        let (a, b) = (run(&net, &ad), run(&copy, &device));
+        assert_eq!(a.len(), n * 2);
+        assert_eq!(a, b, "the copy computes other logits");
+        // A changed original leaves the copy as it was: nothing is shared.
+        let moved = net.with_head_biases(&[5.0, 5.0], &ad);
+        assert_ne!(run(&moved, &ad), b);
+        assert_eq!(run(&copy, &device), b);
     }
 
     #[test]

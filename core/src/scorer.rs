@@ -129,22 +129,53 @@ async fn read_f32(t: Tensor<2>) -> Result<Vec<f32>> {
 /// Held while a model seeds the device's random stream and draws its initial weights.
 static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// A net with the initial weights of `seed`, on `device`. They are always drawn on the CPU
+/// (`flex`, with autodiff where `device` has it), all at once and in a fixed order under
+/// [`INIT`], then copied to `device`: each backend has a random stream of its own, and a seed
+/// must start every device, and every thread, from the same weights, so that wgpu and flex
+/// train the same model to float rounding, and models trained side by side do not take each
+/// other's draws.
+async fn fresh_net(spec: &NetSpec, seed: u64, device: &Device) -> Result<Net> {
+    let cpu = if device.is_autodiff() {
+        Device::flex().autodiff()
+    } else {
+        Device::flex()
+    };
+    // burn draws initial weights from the device's one random stream: seeding it and drawing
+    // must not interleave with another model made on another thread at the same time (a
+    // sweep's replicates, tests run side by side), or the weights would depend on timing.
+    let net = {
+        let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        cpu.seed(seed);
+        spec.init(&cpu)?.materialized()
+    };
+    if *device == cpu {
+        Ok(net)
+    } else {
+        net.to_device_async(device).await
+    }
+}
+
 impl Scorer {
     pub fn new(spec: ScorerSpec, device: &Device) -> Result<Scorer> {
         spec.validate()?;
-        // burn draws initial weights from the device's one random stream: seeding it and drawing
-        // must not interleave with another model made on another thread at the same time (a
-        // sweep's replicates, tests run side by side), or the weights would depend on timing.
-        let net = {
-            let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
-            device.seed(spec.seed);
-            spec.net_spec().init(device)?
-        };
+        let net = block_on(fresh_net(&spec.net_spec(), spec.seed, device))?;
         let tables = Tables::new(&spec.vocab, spec.arch.embedding_dim, spec.seed);
         Ok(Scorer {
             spec,
             tables,
             net,
+            device: device.clone(),
+        })
+    }
+
+    /// The same scorer, its weights copied onto `device` (read back asynchronously, so that a
+    /// model trained over WebGPU can be copied to the CPU).
+    pub async fn to_device_async(&self, device: &Device) -> Result<Scorer> {
+        Ok(Scorer {
+            spec: self.spec.clone(),
+            tables: self.tables.clone(),
+            net: self.net.to_device_async(device).await?,
             device: device.clone(),
         })
     }
@@ -394,11 +425,7 @@ impl Scorer {
 
         // Fresh weights on an autodiff device: training always starts from the seed.
         let ad = self.device.clone().autodiff();
-        let net = {
-            let _one_at_a_time = INIT.lock().unwrap_or_else(|e| e.into_inner());
-            ad.seed(cfg.seed);
-            self.spec.net_spec().init(&ad)?
-        };
+        let net = fresh_net(&self.spec.net_spec(), cfg.seed, &ad).await?;
         let mut net = net.with_head_biases(&base_logits, &ad);
         let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
         let mut adam_cfg = AdamConfig::new().with_epsilon(1e-8);
@@ -689,9 +716,13 @@ struct StepGrads {
 /// Rows below which a training batch is not split in two.
 const MIN_HALF: usize = 64;
 
-/// Runs a future to completion on the calling thread. Natively it blocks; on wasm32 the future
-/// must be ready at once (true on the flex device), otherwise the `_async` methods are needed.
-pub(crate) fn block_on<F: std::future::Future<Output = Result<T>>, T>(f: F) -> Result<T> {
+/// Runs a future to completion on the calling thread: how the sync API calls the async one.
+/// Natively it blocks; on wasm32 the future must be ready at once (true on the flex device),
+/// otherwise the result is an error that says to call the `_async` method. `E` is any error a
+/// [`CoreError`] converts into, so that other crates' async paths share this one.
+pub fn block_on<T, E: From<CoreError>>(
+    f: impl std::future::Future<Output = std::result::Result<T, E>>,
+) -> std::result::Result<T, E> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         pollster::block_on(f)
@@ -705,7 +736,8 @@ pub(crate) fn block_on<F: std::future::Future<Output = Result<T>>, T>(f: F) -> R
             Poll::Pending => Err(CoreError::Backend(
                 "this device reads results asynchronously (WebGPU): call the `_async` method"
                     .into(),
-            )),
+            )
+            .into()),
         }
     }
 }

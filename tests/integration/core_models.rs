@@ -236,7 +236,7 @@ fn a_loss_that_blows_up_stops_the_run_at_its_step() {
 
 /// A wgpu device, or why there is none: the first use of the device finds an adapter or
 /// panics, so a one-element sum is run under `catch_unwind`.
-fn wgpu_device() -> std::result::Result<Device, String> {
+pub(crate) fn wgpu_device() -> std::result::Result<Device, String> {
     std::panic::catch_unwind(|| {
         let gpu = Device::wgpu(Default::default());
         let t = burn::tensor::Tensor::<1>::from_floats([1.0, 2.0], &gpu);
@@ -339,4 +339,88 @@ fn a_head_no_row_labels_trains_beside_the_others_but_one_without_positives_is_an
         .unwrap_err()
         .to_string();
     assert!(e.contains("`b`") && e.contains("positive"), "{e}");
+}
+
+#[test]
+fn wgpu_and_flex_train_the_same_model_from_a_seed() {
+    let gpu = match wgpu_device() {
+        Ok(gpu) => gpu,
+        Err(why) if std::env::var_os("USM_REQUIRE_WGPU").is_none() => {
+            eprintln!("wgpu test skipped: no usable wgpu adapter ({why})");
+            return;
+        }
+        Err(why) => panic!("USM_REQUIRE_WGPU is set but wgpu has no usable adapter: {why}"),
+    };
+    let (x, y, _) = planted(1000, 11);
+    let fit = |device: &Device| {
+        let mut m = SurveyModel::new(&cfg(), device).unwrap();
+        let rep = m
+            .fit(
+                &x,
+                &y,
+                None,
+                &TrainConfig {
+                    epochs: 3,
+                    batch_size: 256,
+                    ..train()
+                },
+                &mut |_| {},
+            )
+            .unwrap();
+        (rep, m.predict(&x).unwrap())
+    };
+    let ((rg, pg), (rc, pc)) = (fit(&gpu), fit(&Device::flex()));
+    // The same starting weights (drawn on the CPU whatever the device), the same batches: the
+    // losses of each epoch agree to float rounding.
+    assert_eq!(rg.history.len(), rc.history.len());
+    for (g, c) in rg.history.iter().zip(&rc.history) {
+        let (a, b) = (g.val_loss.unwrap(), c.val_loss.unwrap());
+        assert!(
+            (a - b).abs() < 1e-3 * b,
+            "epoch {}: wgpu {:?}, flex {:?}",
+            g.epoch,
+            rg.history,
+            rc.history
+        );
+    }
+    let worst = pg
+        .p
+        .iter()
+        .zip(&pc.p)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(worst < 1e-3, "wgpu and flex predictions differ by {worst}");
+}
+
+#[test]
+fn models_trained_side_by_side_are_the_models_trained_alone() {
+    // burn draws initial weights lazily from one random stream a device: every weight is drawn
+    // at once under a lock, so another model training on another thread cannot take the draws.
+    let (x, y, _) = planted(1500, 21);
+    let fit = |seed: u64| {
+        let mut m = SurveyModel::new(&cfg(), &Device::flex()).unwrap();
+        m.fit(
+            &x,
+            &y,
+            None,
+            &TrainConfig {
+                epochs: 2,
+                batch_size: 256,
+                seed,
+                ..train()
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+        m.predict(&x).unwrap().p
+    };
+    let alone = (fit(1), fit(2));
+    for _ in 0..3 {
+        let side_by_side = std::thread::scope(|s| {
+            let a = s.spawn(|| fit(1));
+            let b = s.spawn(|| fit(2));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(side_by_side == alone, "a model trained beside another came out different");
+    }
 }

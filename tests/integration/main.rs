@@ -4,6 +4,7 @@ mod bad_logs;
 mod common;
 mod core_models;
 mod determinism;
+mod devices;
 mod directions;
 mod import;
 mod logs;

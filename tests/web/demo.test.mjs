@@ -46,17 +46,7 @@ before(async () => {
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.USM_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu-sandbox",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launch([]);
   await mkdir(shots, { recursive: true });
 });
 
@@ -65,9 +55,33 @@ after(async () => {
   server?.close();
 });
 
+/// Headless Chromium, with `extra` flags.
+function launch(extra) {
+  return chromium.launch({
+    executablePath: process.env.USM_CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu-sandbox",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      ...extra,
+    ],
+  });
+}
+
+/// The results.json of the result on the page.
+function pageResults(page) {
+  return page.evaluate(async () => {
+    const a = [...document.querySelectorAll(".downloads a")].find((x) => x.download === "results.json");
+    return JSON.parse(await (await fetch(a.href)).text());
+  });
+}
+
 /// A fresh page on the demo, with every page error and console error collected.
-async function open(query = "") {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+async function open(query = "", on = browser) {
+  const page = await on.newPage({ viewport: { width: 1200, height: 900 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
   page.on("console", (m) => {
@@ -106,6 +120,10 @@ test("on load, a first complete result comes by itself, and the page's own size 
     return JSON.parse(await (await fetch(a.href)).text());
   });
   assert.equal(results.config.scenario.population.users, 1500);
+  // This browser offers no WebGPU adapter: the page trains on the CPU and says why, and how fast.
+  const used = await page.textContent("#device-used");
+  assert.match(used, /^Trained on CPU \(burn flex\) \(.*WebGPU.*\): \d+ samples\/s \(\d+ samples in [\d.]+ s/);
+  console.log(`# ${used}`);
   for (const v of ["baseline", "response_debias", "distillation", "distillation_response_debias"]) {
     assert.equal(typeof results.variants[v].heads.dislike.uauc, "number", v);
   }
@@ -324,4 +342,46 @@ test("an experiment ends with the paper's claims, plots and the report files", a
   await page.screenshot({ path: path.join(shots, "experiment.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("over WebGPU (SwiftShader), the first look trains on the GPU and agrees with the CPU", async () => {
+  const gpu = await launch([
+    "--enable-unsafe-webgpu",
+    "--enable-unsafe-swiftshader",
+    "--use-webgpu-adapter=swiftshader",
+  ]);
+  try {
+    const firstLook = async (device) => {
+      const t0 = Date.now();
+      const { page, errors } = await open(`?device=${device}`, gpu);
+      assert.equal(await page.inputValue("#device"), device);
+      await page.waitForSelector("#first-look-note", { timeout: 600_000 });
+      const seconds = (Date.now() - t0) / 1000;
+      const used = await page.textContent("#device-used");
+      const results = await pageResults(page);
+      await page.close();
+      assert.deepEqual(errors, []);
+      return { used, results, seconds };
+    };
+    const cpu = await firstLook("cpu");
+    const webgpu = await firstLook("webgpu");
+    assert.match(cpu.used, /^Trained on CPU \(burn flex\): \d+ samples\/s/);
+    assert.match(webgpu.used, /^Trained on WebGPU \(burn wgpu\): \d+ samples\/s/);
+    console.log(`# first look, SwiftShader WebGPU: ${webgpu.seconds.toFixed(1)} s, ${webgpu.used}`);
+    console.log(`# first look, same browser, CPU: ${cpu.seconds.toFixed(1)} s, ${cpu.used}`);
+    // The same seed: the same simulation, and models trained alike to float rounding.
+    assert.deepEqual(webgpu.results.data, cpu.results.data);
+    assert.deepEqual(webgpu.results.simulation, cpu.results.simulation);
+    for (const v of ["baseline", "response_debias", "distillation", "distillation_response_debias"]) {
+      for (const h of ["dislike", "inappropriate"]) {
+        for (const k of ["labeled_auc", "oracle_auc_exposed"]) {
+          const a = webgpu.results.variants[v].heads[h][k];
+          const b = cpu.results.variants[v].heads[h][k];
+          assert.ok(Math.abs(a - b) < 0.02, `${v} ${h} ${k}: WebGPU ${a}, CPU ${b}`);
+        }
+      }
+    }
+  } finally {
+    await gpu.close();
+  }
 });

@@ -13,8 +13,8 @@ use web_sys::{
 use yew::prelude::*;
 
 use crate::job::{
-    FIRST_LOOK_SETS, Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets,
-    first_look_sets, is_preset, page_sets, value_of,
+    DeviceChoice, FIRST_LOOK_SETS, Finished, KNOBS, Reply, Request, Simulated, build_config,
+    demo_sets, first_look_sets, is_preset, page_sets, value_of,
 };
 use crate::link::{PageState, from_query, to_query};
 use crate::tour;
@@ -47,6 +47,7 @@ fn default_state() -> PageState {
         preset: "experiment".into(),
         values: knob_values("experiment"),
         ab: true,
+        device: DeviceChoice::Auto,
     }
 }
 
@@ -75,6 +76,7 @@ pub struct App {
     preset: String,
     values: Vec<String>,
     ab: bool,
+    device: DeviceChoice,
     worker: Option<Worker>,
     _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
     _on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
@@ -109,6 +111,8 @@ pub enum Msg {
     Tour(Option<usize>),
     /// The A/B test was switched on or off.
     Ab(bool),
+    /// A device was picked (its [`DeviceChoice::name`]).
+    Device(String),
     /// Simulate only.
     Simulate,
     /// The whole experiment.
@@ -217,7 +221,10 @@ impl App {
         let request = if what == "simulate" {
             Request::Simulate { config: cfg }
         } else {
-            Request::Experiment { config: cfg }
+            Request::Experiment {
+                config: cfg,
+                device: self.device,
+            }
         };
         if self.worker.is_none()
             && let Err(e) = self.start_worker(ctx)
@@ -246,6 +253,7 @@ impl App {
             preset: self.preset.clone(),
             values: self.values.clone(),
             ab: self.ab,
+            device: self.device,
         };
         let query = to_query(&state, &knob_values(&self.preset));
         if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
@@ -291,6 +299,7 @@ impl Component for App {
             values: state.values,
             preset: state.preset,
             ab: state.ab,
+            device: state.device,
             worker: None,
             _on_message: None,
             _on_error: None,
@@ -317,7 +326,7 @@ impl Component for App {
         // A change of the knobs makes the page's own run stale: it ends.
         if matches!(
             msg,
-            Msg::Preset(_) | Msg::Knob(..) | Msg::ImportToml(_) | Msg::Ab(_)
+            Msg::Preset(_) | Msg::Knob(..) | Msg::ImportToml(_) | Msg::Ab(_) | Msg::Device(_)
         ) {
             self.cancel_auto();
         }
@@ -362,6 +371,10 @@ impl Component for App {
             }
             Msg::Ab(on) => {
                 self.ab = on;
+                self.remember();
+            }
+            Msg::Device(name) => {
+                self.device = DeviceChoice::from_name(&name).unwrap_or_default();
                 self.remember();
             }
             Msg::Simulate => self.send(ctx, "simulate"),
@@ -468,6 +481,9 @@ impl Component for App {
         });
         let on_ab = link
             .callback(|e: Event| Msg::Ab(e.target_unchecked_into::<HtmlInputElement>().checked()));
+        let on_device = link.callback(|e: Event| {
+            Msg::Device(e.target_unchecked_into::<HtmlSelectElement>().value())
+        });
         html! {
             <main>
                 <header>
@@ -493,6 +509,15 @@ impl Component for App {
                         <span class="name">{ "A/B test" }</span>
                         <input id="ab-enabled" type="checkbox" checked={self.ab} onchange={on_ab} disabled={busy} />
                         <span class="help">{ "rank by the model (Eq. 3) in a closed-loop test against control" }</span>
+                    </label>
+                    <label class="knob" for="device">
+                        <span class="name">{ "Train on" }</span>
+                        <select id="device" onchange={on_device} disabled={busy}>
+                            { for DeviceChoice::ALL.iter().map(|d| html! {
+                                <option value={d.name()} selected={*d == self.device}>{ d.label() }</option>
+                            }) }
+                        </select>
+                        <span class="help">{ "where the models train: WebGPU runs burn's wgpu backend on this machine's GPU; the CPU runs burn's flex on the worker's one thread. The simulated feed of the A/B test ranks on the CPU either way" }</span>
                     </label>
                     { self.view_toml(ctx) }
                     <div class="buttons">
@@ -673,6 +698,10 @@ impl App {
                     } }</p>
                 }
                 <p class="describe">{ &f.describe }</p>
+                <p class="device" id="device-used">{ match f.training.per_second() {
+                    Some(rate) => format!("Trained on {}: {:.0} samples/s ({} samples in {:.1} s, validation passes included).", f.device, rate, f.training.samples, f.training.seconds),
+                    None => format!("Trained on {}.", f.device),
+                } }</p>
                 <h3>{ "The paper's claims in this scenario" }</h3>
                 if f.replicates < 2 {
                     <p class="caveat" id="one-replicate">{ "One replicate: the claims compared across replicates have no interval, and say NO INTERVAL rather than a verdict from a sign (the A/B test's intervals come from its users, so it is decided). Raise Replicates and Users for intervals; the command line's default (cargo run --release) is the run to read the paper's directions from." }</p>

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 
+use usm_core::prelude::Device;
 use wasm_bindgen::prelude::*;
 
 use crate::{app, job};
@@ -30,9 +31,11 @@ pub fn start() -> Result<(), JsValue> {
 }
 
 /// Runs one job (a [`job::Request`] as JSON) in the worker: each progress [`job::Reply`] goes
-/// to `emit` as JSON text, and the last (result or error) is returned.
+/// to `emit` as JSON text, and the last (result or error) is what the promise gives. The job
+/// runs on the device it asks for ([`job::DeviceChoice`]): over WebGPU it awaits every read,
+/// and the worker's event loop runs between them.
 #[wasm_bindgen]
-pub fn worker_run(request: &str, emit: &js_sys::Function) -> String {
+pub async fn worker_run(request: String, emit: js_sys::Function) -> String {
     std::panic::set_hook(Box::new(|info| {
         PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
     }));
@@ -42,6 +45,62 @@ pub fn worker_run(request: &str, emit: &js_sys::Function) -> String {
         let _ = emit.call1(&JsValue::NULL, &JsValue::from_str(&text));
     };
     let clock = || js_sys::Date::now() / 1000.0;
-    let last = job::run_json(request, &mut send, &clock);
+    let last = match job::parse_request(&request) {
+        Ok(r) => match place(r.device()).await {
+            Ok(on) => job::run_on(&r, &on, &mut send, &clock).await,
+            Err(error) => job::Reply::Failed { error },
+        },
+        Err(reply) => reply,
+    };
     serde_json::to_string(&last).expect("a reply serialises")
+}
+
+thread_local! {
+    /// The worker's WebGPU device once asked for, or why there is none: burn's wgpu runtime
+    /// initialises once a worker.
+    static GPU: RefCell<Option<Result<Device, String>>> = const { RefCell::new(None) };
+}
+
+/// The device for a choice: WebGPU where it is asked for (or `auto`) and the browser offers an
+/// adapter, else the CPU, saying why.
+async fn place(choice: job::DeviceChoice) -> Result<job::Placed, String> {
+    use job::DeviceChoice;
+    if choice == DeviceChoice::Cpu {
+        return Ok(job::Placed::cpu(""));
+    }
+    match webgpu().await {
+        Ok(device) => Ok(job::Placed {
+            device,
+            label: DeviceChoice::Webgpu.label().to_string(),
+        }),
+        Err(why) if choice == DeviceChoice::Auto => Ok(job::Placed::cpu(&why)),
+        Err(why) => Err(format!(
+            "WebGPU was asked for, but this browser gives none: {why}; choose the CPU"
+        )),
+    }
+}
+
+/// The worker's WebGPU device, made on first use.
+async fn webgpu() -> Result<Device, String> {
+    if let Some(known) = GPU.with(|g| g.borrow().clone()) {
+        return known;
+    }
+    let got = if has_webgpu() {
+        Device::wgpu_options()
+            .init_async()
+            .await
+            .map_err(|e| format!("no WebGPU adapter ({e})"))
+    } else {
+        Err("this browser has no WebGPU (`navigator.gpu`)".to_string())
+    };
+    GPU.with(|g| *g.borrow_mut() = Some(got.clone()));
+    got
+}
+
+/// Whether the worker's `navigator.gpu` exists.
+fn has_webgpu() -> bool {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"));
+    navigator
+        .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("gpu")))
+        .is_ok_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
 }

@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 use usm_core::prelude::Device;
-use usm_sim::experiment::{Claim, Event, ExperimentConfig, run_experiment};
+use usm_sim::experiment::event::TrainingClock;
+use usm_sim::experiment::{Claim, Event, ExperimentConfig, run_experiment_async};
 use usm_sim::prelude::*;
 use usm_sim::report;
 use usm_sim::svg::{Series, bars};
@@ -238,6 +239,72 @@ pub fn build_config(base: &str, sets: &[(String, String)]) -> Result<ExperimentC
     Ok(exp.into_config())
 }
 
+/// Where the page asks the worker to train.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceChoice {
+    /// WebGPU where the browser offers an adapter, else the CPU.
+    #[default]
+    Auto,
+    /// The CPU: burn's `flex`, on the worker's one thread.
+    Cpu,
+    /// WebGPU (burn's `wgpu`); an error where the browser offers no adapter.
+    Webgpu,
+}
+
+impl DeviceChoice {
+    /// Every choice, in the page's order.
+    pub const ALL: [DeviceChoice; 3] = [DeviceChoice::Auto, DeviceChoice::Cpu, DeviceChoice::Webgpu];
+
+    /// Its name in a link and in the page's menu.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceChoice::Auto => "auto",
+            DeviceChoice::Cpu => "cpu",
+            DeviceChoice::Webgpu => "webgpu",
+        }
+    }
+
+    /// The choice a name gives.
+    pub fn from_name(name: &str) -> Option<DeviceChoice> {
+        DeviceChoice::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// What the page's menu says of it.
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceChoice::Auto => "WebGPU where there is an adapter, else CPU",
+            DeviceChoice::Cpu => "CPU (burn flex)",
+            DeviceChoice::Webgpu => "WebGPU (burn wgpu)",
+        }
+    }
+}
+
+/// The device a job runs on, and how the page names it.
+#[derive(Clone, Debug)]
+pub struct Placed {
+    /// The device.
+    pub device: Device,
+    /// What the page says ran the job: `CPU (burn flex)`, `WebGPU (burn wgpu)`, and why where
+    /// it is not what was asked for.
+    pub label: String,
+}
+
+impl Placed {
+    /// The CPU, with the reason it was taken (empty: it was asked for).
+    pub fn cpu(why: &str) -> Placed {
+        let label = if why.is_empty() {
+            DeviceChoice::Cpu.label().to_string()
+        } else {
+            format!("{} ({why})", DeviceChoice::Cpu.label())
+        };
+        Placed {
+            device: Device::flex(),
+            label,
+        }
+    }
+}
+
 /// A job for the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -252,7 +319,20 @@ pub enum Request {
     Experiment {
         /// The experiment.
         config: Box<ExperimentConfig>,
+        /// Where to train.
+        #[serde(default)]
+        device: DeviceChoice,
     },
+}
+
+impl Request {
+    /// The device the job asks for (a simulation needs none: the CPU).
+    pub fn device(&self) -> DeviceChoice {
+        match self {
+            Request::Simulate { .. } => DeviceChoice::Cpu,
+            Request::Experiment { device, .. } => *device,
+        }
+    }
 }
 
 /// One survey head in a simulation: the truth against what the surveys show.
@@ -303,6 +383,27 @@ pub struct Finished {
     pub files: Vec<(String, String)>,
     /// Seconds taken.
     pub seconds: f64,
+    /// What trained the models ([`Placed::label`]).
+    pub device: String,
+    /// Every model's training, together.
+    pub training: Throughput,
+}
+
+/// Training samples over the seconds the training stages took (each model's epochs, with the
+/// validation pass after each).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// Training rows processed, over every epoch of every model.
+    pub samples: u64,
+    /// Seconds the training stages took.
+    pub seconds: f64,
+}
+
+impl Throughput {
+    /// Samples per second (`None` before any time has passed).
+    pub fn per_second(&self) -> Option<f64> {
+        (self.seconds > 0.0).then(|| self.samples as f64 / self.seconds)
+    }
 }
 
 /// A message from the worker.
@@ -322,24 +423,45 @@ pub enum Reply {
     },
 }
 
-/// Runs a job given as JSON, sending progress to `emit` and returning the last reply (a result
-/// or the error). `clock` gives seconds.
+/// Reads a job sent as JSON; the error is the reply to send back.
+pub fn parse_request(request: &str) -> std::result::Result<Request, Reply> {
+    serde_json::from_str::<Request>(request).map_err(|e| Reply::Failed {
+        error: format!("the page sent a request the worker cannot read: {e}"),
+    })
+}
+
+/// Runs a job given as JSON on the CPU, sending progress to `emit` and returning the last reply
+/// (a result or the error). `clock` gives seconds.
 pub fn run_json(request: &str, emit: &mut dyn FnMut(&Reply), clock: &dyn Fn() -> f64) -> Reply {
-    match serde_json::from_str::<Request>(request) {
+    match parse_request(request) {
         Ok(r) => run(&r, emit, clock),
-        Err(e) => Reply::Failed {
-            error: format!("the page sent a request the worker cannot read: {e}"),
-        },
+        Err(reply) => reply,
     }
 }
 
-/// Runs a job.
+/// Runs a job on the CPU, to the end.
 pub fn run(request: &Request, emit: &mut dyn FnMut(&Reply), clock: &dyn Fn() -> f64) -> Reply {
+    let on = Placed::cpu("");
+    usm_core::block_on(async { Ok::<_, usm_sim::error::SimError>(run_on(request, &on, emit, clock).await) })
+        .unwrap_or_else(|e| Reply::Failed {
+            error: e.to_string(),
+        })
+}
+
+/// Runs a job on `on`'s device. Nothing in it reads a tensor synchronously: the worker runs it
+/// over WebGPU as over the CPU.
+pub async fn run_on(
+    request: &Request,
+    on: &Placed,
+    emit: &mut dyn FnMut(&Reply),
+    clock: &dyn Fn() -> f64,
+) -> Reply {
     let out = match request {
         Request::Simulate { config } => simulate(config, emit, clock)
             .map(Box::new)
             .map(Reply::Simulated),
-        Request::Experiment { config } => experiment(config, emit, clock)
+        Request::Experiment { config, .. } => experiment(config, on, emit, clock)
+            .await
             .map(Box::new)
             .map(Reply::Finished),
     };
@@ -429,16 +551,28 @@ fn rate_chart(rates: &[RateRow]) -> String {
     )
 }
 
-fn experiment(
+async fn experiment(
     cfg: &ExperimentConfig,
+    on: &Placed,
     emit: &mut dyn FnMut(&Reply),
     clock: &dyn Fn() -> f64,
 ) -> Result<Finished> {
     let t0 = clock();
     // What the page sent is raw data: check it here, as the CLI checks its flags.
     let exp = cfg.clone().check()?;
-    let device = Device::flex();
-    let res = run_experiment(&exp, &device, &mut |e| emit(&Reply::Event(e)), clock)?;
+    let mut trained = TrainingClock::default();
+    let res = run_experiment_async(
+        &exp,
+        &on.device,
+        &mut |e| {
+            trained.on(&e, clock());
+            if !matches!(e, Event::Epoch { .. }) {
+                emit(&Reply::Event(e))
+            }
+        },
+        clock,
+    )
+    .await?;
     Ok(Finished {
         describe: report::describe(&exp),
         replicates: exp.replicates,
@@ -446,5 +580,10 @@ fn experiment(
         text: report::text(&res),
         files: report::files(&res),
         seconds: clock() - t0,
+        device: on.label.clone(),
+        training: Throughput {
+            samples: trained.samples,
+            seconds: trained.seconds,
+        },
     })
 }

@@ -1,5 +1,6 @@
-//! The page's state as a link: the preset, every knob and the A/B switch in the URL's query
-//! (`?preset=no-bias&population.users=12000&ab=false`), so that a link reproduces a result. A
+//! The page's state as a link: the preset, every knob, the A/B switch and the device in the
+//! URL's query (`?preset=no-bias&population.users=12000&ab=false&device=cpu`), so that a link
+//! reproduces a result. A
 //! link is outside data: every key must be a knob, every value short and valid (the CLI's
 //! checks, through [`build_config`]), and sizes are capped so that no link can exhaust the
 //! page's memory or hang it. A bad link is refused whole, with a message that names what is
@@ -7,7 +8,7 @@
 
 use usm_sim::scenario::PRESETS;
 
-use crate::job::{KNOBS, base_scenario, build_config, is_preset, page_sets};
+use crate::job::{DeviceChoice, KNOBS, base_scenario, build_config, is_preset, page_sets};
 
 /// The longest value a link may give a knob.
 pub const MAX_VALUE_LEN: usize = 32;
@@ -34,10 +35,13 @@ pub struct PageState {
     pub values: Vec<String>,
     /// The A/B test on.
     pub ab: bool,
+    /// Where the experiment trains.
+    pub device: DeviceChoice,
 }
 
 /// The query of a page state: the preset, then each knob whose value differs from the preset's
-/// (`defaults`, in [`KNOBS`] order), then `ab=false` if the A/B test is off.
+/// (`defaults`, in [`KNOBS`] order), then `ab=false` if the A/B test is off, then the device
+/// unless it is `auto`.
 pub fn to_query(state: &PageState, defaults: &[String]) -> String {
     let base = if is_preset(&state.preset) {
         "preset"
@@ -52,6 +56,9 @@ pub fn to_query(state: &PageState, defaults: &[String]) -> String {
     }
     if !state.ab {
         parts.push("ab=false".into());
+    }
+    if state.device != DeviceChoice::Auto {
+        parts.push(format!("device={}", state.device.name()));
     }
     format!("?{}", parts.join("&"))
 }
@@ -75,6 +82,7 @@ pub fn from_query(
     }
     let mut preset = "experiment".to_string();
     let mut ab = true;
+    let mut device = DeviceChoice::Auto;
     let mut knobs: Vec<(usize, String)> = Vec::new();
     for pair in pairs {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -115,6 +123,14 @@ pub fn from_query(
                 }
                 preset = value;
             }
+            "device" => {
+                device = DeviceChoice::from_name(&value).ok_or_else(|| {
+                    format!(
+                        "the link's `device` is `{value}`: one of {}",
+                        DeviceChoice::ALL.map(|d| d.name()).join(", ")
+                    )
+                })?
+            }
             "ab" => {
                 ab = match value.as_str() {
                     "true" => true,
@@ -125,7 +141,7 @@ pub fn from_query(
             _ => {
                 let i = KNOBS.iter().position(|k| k.key == key).ok_or_else(|| {
                     format!(
-                        "the link sets `{key}`, which is not a knob of this page (knobs: preset, ab, {})",
+                        "the link sets `{key}`, which is not a knob of this page (knobs: preset, ab, device, {})",
                         KNOBS.iter().map(|k| k.key).collect::<Vec<_>>().join(", ")
                     )
                 })?;
@@ -148,7 +164,12 @@ pub fn from_query(
     for (i, v) in knobs {
         values[i] = v;
     }
-    let state = PageState { preset, values, ab };
+    let state = PageState {
+        preset,
+        values,
+        ab,
+        device,
+    };
     // The CLI's checks: every value must make a valid experiment.
     build_config(&state.preset, &page_sets(&state.values, state.ab))
         .map_err(|e| format!("the link's settings: {e}"))?;
@@ -235,9 +256,13 @@ mod tests {
             preset: "no-bias".into(),
             values,
             ab: false,
+            device: DeviceChoice::Webgpu,
         };
         let q = to_query(&state, &knob_values("no-bias"));
-        assert_eq!(q, "?preset=no-bias&population.users=12000&ab=false");
+        assert_eq!(
+            q,
+            "?preset=no-bias&population.users=12000&ab=false&device=webgpu"
+        );
         assert_eq!(from_query(&q, &knob_values).unwrap(), Some(state));
         assert_eq!(from_query("", &knob_values).unwrap(), None);
         assert_eq!(from_query("?", &knob_values).unwrap(), None);
@@ -259,6 +284,7 @@ mod tests {
             preset: toml.clone(),
             values: knob_values(&toml),
             ab: true,
+            device: DeviceChoice::Auto,
         };
         let q = to_query(&state, &knob_values(&toml));
         assert!(q.starts_with("?scenario=") && !q.contains("preset="), "{q}");
@@ -289,6 +315,7 @@ mod tests {
             ("?survey.rate=2", "survey.rate"),
             ("?survey.rate=lots", "survey.rate"),
             ("?ab=maybe", "true or false"),
+            ("?device=tpu", "one of auto, cpu, webgpu"),
             ("?preset=%FF%FE", "percent-encoded"),
             ("?seed=%4", "percent-encoded"),
         ];

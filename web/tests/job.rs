@@ -2,7 +2,7 @@
 
 use usm_sim::experiment::Event;
 use usm_web::job::{
-    DEMO_SETS, KNOBS, Reply, Request, Simulated, build_config, demo_sets, first_look_sets,
+    DEMO_SETS, DeviceChoice, KNOBS, Reply, Request, Simulated, build_config, demo_sets, first_look_sets,
     page_sets, run_json, value_of,
 };
 
@@ -13,8 +13,13 @@ fn sets(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Seconds since the first call, as the page's clock gives them.
 fn clock() -> f64 {
-    0.0
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
 }
 
 /// Runs a request through JSON both ways, as the worker does; returns the progress replies
@@ -181,6 +186,7 @@ fn an_experiment_returns_the_report_files_the_cli_writes() {
     .unwrap();
     let (seen, last) = through_json(&Request::Experiment {
         config: Box::new(cfg.clone()),
+        device: DeviceChoice::Cpu,
     });
     let Reply::Finished(f) = last else {
         panic!("expected results, got {last:?}");
@@ -205,6 +211,16 @@ fn an_experiment_returns_the_report_files_the_cli_writes() {
     assert_eq!(res["config"], serde_json::to_value(&cfg).unwrap());
     assert_eq!(res["claims"], serde_json::to_value(&f.claims).unwrap());
     assert!(f.text.contains("claims"));
+    // What trained, and how fast: every epoch's rows of all seven models, over their time.
+    assert_eq!(f.device, "CPU (burn flex)");
+    let epochs_rows: u64 = res["training"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| t["samples_seen"].as_u64().unwrap())
+        .sum();
+    assert_eq!(f.training.samples, epochs_rows);
+    assert!(f.training.seconds > 0.0 && f.training.seconds < f.seconds, "{:?}", f.training);
 }
 
 #[test]
@@ -223,6 +239,7 @@ fn the_first_look_is_a_complete_experiment_at_its_own_size() {
     );
     let (_, last) = through_json(&Request::Experiment {
         config: Box::new(cfg),
+        device: DeviceChoice::Auto,
     });
     let Reply::Finished(f) = last else {
         panic!("expected results, got {last:?}");

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use burn::prelude::Device;
 use usm_core::models::{SubmitModel, SurveyModel};
 use usm_core::rng::Rng;
 
@@ -19,6 +20,8 @@ use crate::runner::{Candidate, RankHook, RunOptions, run};
 use crate::scenario::ValidScenario;
 
 /// A survey model steering the ranking: the hook adds `sum_i w_i p_i` to each candidate.
+/// The simulator asks for each request's scores at once, so the model must answer
+/// synchronously: on the CPU (`Device::flex()`, see [`run_ab`]).
 pub struct ModelHook<'a> {
     /// The model.
     pub model: &'a SurveyModel,
@@ -133,8 +136,9 @@ struct Arms<'a> {
 
 impl Arms<'_> {
     /// Runs one arm, control without a hook, a treatment with its model's: per-user totals and
-    /// the arm's exposures.
-    fn simulate(&self, hook: Option<&dyn RankHook>) -> Result<(UserTotals, u64)> {
+    /// the arm's exposures. The feed runs synchronously (the hook scores on the CPU); the
+    /// submit model then scores the arm's answers on its own device.
+    async fn simulate(&self, hook: Option<&dyn RankHook>) -> Result<(UserTotals, u64)> {
         let (s, pop, spec, heads, submit, clip) = (
             &self.scenario,
             &self.pop,
@@ -181,7 +185,9 @@ impl Arms<'_> {
             t.retained[u] = alive as u8 as f64;
         }
         if !submits.is_empty() {
-            let p = submit.predict(&spec.features(submits.iter()), &history(submits.iter()))?;
+            let p = submit
+                .predict_async(&spec.features(submits.iter()), &history(submits.iter()))
+                .await?;
             for (i, r) in submits.iter().enumerate() {
                 let u = r.user_id as usize;
                 let q = (p.p[i * 2 + survey_index(r.survey).unwrap_or(0)] as f64).max(clip);
@@ -227,9 +233,12 @@ fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(AbK
     out
 }
 
-/// Runs control and one treatment per model on a fresh period of the same platform.
-pub fn run_ab(
-    split: &Split,
+/// Runs control and one treatment per model on a fresh period of the same platform. A model
+/// on another device than the CPU (WebGPU, native wgpu) ranks the feed through a copy of its
+/// weights on `Device::flex()`: each request is a few dozen candidates, scored at once inside
+/// the simulator's loop, which a round trip to a GPU per request could only slow down.
+pub async fn run_ab(
+    split: &Split<'_>,
     sim: &SimWorld,
     submit: &SubmitModel,
     treatments: &[(Variant, SurveyModel)],
@@ -262,7 +271,7 @@ pub fn run_ab(
         ),
         total: treatments.len() as u64 + 1,
     });
-    let (control, ce) = arms.simulate(None)?;
+    let (control, ce) = arms.simulate(None).await?;
     report(Event::Progress {
         pos: 1,
         msg: "control".into(),
@@ -274,13 +283,19 @@ pub fn run_ab(
     };
     out.exposures.insert("control".into(), ce);
     let mut arms_done: BTreeMap<Variant, UserTotals> = BTreeMap::new();
+    let cpu = Device::flex();
     for (i, (variant, model)) in treatments.iter().enumerate() {
+        let copy = if *model.device() == cpu {
+            None
+        } else {
+            Some(model.to_device_async(&cpu).await?)
+        };
         let hook = ModelHook {
-            model,
+            model: copy.as_ref().unwrap_or(model),
             spec: arms.spec,
             weights: ab.weights.iter().map(|&w| w as f32).collect(),
         };
-        let (arm, te) = arms.simulate(Some(&hook))?;
+        let (arm, te) = arms.simulate(Some(&hook)).await?;
         out.exposures.insert(variant.name().to_string(), te);
         let mut rng = Rng::new(arms.scenario.seed, 0xB007 + i as u64);
         let metrics = paired_bootstrap(&control, &arm, arms.heads, ab.bootstrap, &mut rng);

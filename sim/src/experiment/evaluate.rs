@@ -163,8 +163,8 @@ const REFERENCE: [Metric; 7] = [
 ];
 
 /// Scores every variant on the evaluation rows, then the true probabilities as a ceiling.
-pub fn evaluate(
-    split: &Split,
+pub async fn evaluate(
+    split: &Split<'_>,
     trained: &Trained,
     submit: &SubmitFit,
     report: &mut dyn FnMut(Event),
@@ -222,9 +222,9 @@ pub fn evaluate(
         gaps: BTreeMap::new(),
     };
     for (i, (variant, m)) in models.iter().enumerate() {
-        let psh = m.predict(&x_show)?.p;
+        let psh = m.predict_async(&x_show).await?.p;
         let ps = usm_core::data::select_rows(&psh, nh, &submitted);
-        let pe = m.predict(&x_exp)?.p;
+        let pe = m.predict_async(&x_exp).await?.p;
         let preds = Predictions {
             submits: &ps,
             shows: &psh,
@@ -236,12 +236,12 @@ pub fn evaluate(
         let pu = if sets.unshown.is_empty() {
             Vec::new()
         } else {
-            m.predict(&x_unshown)?.p
+            m.predict_async(&x_unshown).await?.p
         };
         let pp = if sets.panel.is_empty() {
             Vec::new()
         } else {
-            m.predict(&x_panel)?.p
+            m.predict_async(&x_panel).await?.p
         };
         for (k, h) in heads.iter().enumerate() {
             let mut inf = Sink::new(Some(*variant));

@@ -36,14 +36,27 @@ pub use config::{AbConfig, Experiment, ExperimentConfig};
 pub use event::Event;
 pub use import::{LogSource, fit};
 pub use names::{AbKey, Metric, Variant};
-pub use replicate::{Replicate, run_replicate, run_world};
+pub use replicate::{Replicate, run_replicate, run_replicate_async, run_world, run_world_async};
 pub use results::{Claim, Results, aggregate_replicates};
 
 use crate::error::Result;
 
 /// Runs every replicate in turn and aggregates them. `clock` returns seconds (pass
-/// `std::time::Instant`-based code natively; the browser has no such clock here).
+/// `std::time::Instant`-based code natively; the browser has no such clock here). Blocks until
+/// the end: for devices that read back synchronously (flex, native wgpu). It is
+/// [`run_experiment_async`], driven to completion here.
 pub fn run_experiment(
+    exp: &Experiment,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+    clock: &dyn Fn() -> f64,
+) -> Result<Results> {
+    usm_core::block_on(run_experiment_async(exp, device, report, clock))
+}
+
+/// [`run_experiment`] without a synchronous read of any tensor: what the browser runs over
+/// WebGPU, and what `usm run` runs on every device.
+pub async fn run_experiment_async(
     exp: &Experiment,
     device: &Device,
     report: &mut dyn FnMut(Event),
@@ -53,7 +66,7 @@ pub fn run_experiment(
     let mut seconds = Vec::new();
     for r in 0..exp.replicates {
         let t0 = clock();
-        reps.push(run_replicate(exp, r, device, report)?);
+        reps.push(run_replicate_async(exp, r, device, report).await?);
         seconds.push(clock() - t0);
     }
     Ok(aggregate_replicates(exp, &reps, seconds))

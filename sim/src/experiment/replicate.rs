@@ -136,28 +136,52 @@ impl Split<'_> {
     }
 }
 
-/// Runs one replicate: `r` shifts the scenario's seed and every training seed.
+/// Runs one replicate: `r` shifts the scenario's seed and every training seed. Blocks until
+/// it ends: for devices that read back synchronously (flex, native wgpu); see
+/// [`run_replicate_async`].
 pub fn run_replicate(
     exp: &Experiment,
     r: usize,
     device: &Device,
     report: &mut dyn FnMut(Event),
 ) -> Result<Replicate> {
-    let world = simulate(exp, r, report)?;
-    run_world(exp, &world, device, report)
+    usm_core::block_on(run_replicate_async(exp, r, device, report))
 }
 
-/// Runs every stage after the rows are collected, on a simulated or an imported world.
+/// [`run_replicate`] without a synchronous read of any tensor: the one path on every device,
+/// and the only one WebGPU in a browser can take.
+pub async fn run_replicate_async(
+    exp: &Experiment,
+    r: usize,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+) -> Result<Replicate> {
+    let world = simulate(exp, r, report)?;
+    run_world_async(exp, &world, device, report).await
+}
+
+/// Runs every stage after the rows are collected, on a simulated or an imported world. Blocks,
+/// as [`run_replicate`] does.
 pub fn run_world(
     exp: &Experiment,
     world: &World,
     device: &Device,
     report: &mut dyn FnMut(Event),
 ) -> Result<Replicate> {
+    usm_core::block_on(run_world_async(exp, world, device, report))
+}
+
+/// [`run_world`], asynchronously.
+pub async fn run_world_async(
+    exp: &Experiment,
+    world: &World,
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+) -> Result<Replicate> {
     let split = split(exp, world)?;
-    let submit = fit_submit_model(&split, device, report)?;
-    let trained = train_variants(&split, &submit, device, report)?;
-    let evaluation = evaluate(&split, &trained, &submit, report)?;
+    let submit = fit_submit_model(&split, device, report).await?;
+    let trained = train_variants(&split, &submit, device, report).await?;
+    let evaluation = evaluate(&split, &trained, &submit, report).await?;
     let rates = estimate_rates(
         &split,
         &submit,
@@ -166,7 +190,7 @@ pub fn run_world(
     );
     let ab = match &world.sim {
         Some(sim) if exp.ab.enabled => {
-            Some(run_ab(&split, sim, &submit.model, &trained.models, report)?)
+            Some(run_ab(&split, sim, &submit.model, &trained.models, report).await?)
         }
         _ => None,
     };

@@ -35,8 +35,8 @@ pub struct SubmitFit {
 }
 
 /// Trains the submit model on every training show (answered or not) and scores the rows.
-pub fn fit_submit_model(
-    split: &Split,
+pub async fn fit_submit_model(
+    split: &Split<'_>,
     device: &Device,
     report: &mut dyn FnMut(Event),
 ) -> Result<SubmitFit> {
@@ -53,15 +53,17 @@ pub fn fit_submit_model(
         device,
     )?;
     let shows: Vec<&ExposureRecord> = split.world.data.train_shows.iter().collect();
-    let rep = model.fit(
-        &spec.features(shows.iter().copied()),
-        &history(shows.iter().copied()),
-        &submit_labels(shows.iter().copied()),
-        &split.seeded(&exp.submit_train, 1),
-        &mut train_note("submit model", report),
-    )?;
-    let train_prop = propensity(&model, &split.train_submits, &spec)?;
-    let show_prop = propensity(&model, &split.eval.shows, &spec)?;
+    let rep = model
+        .fit_async(
+            &spec.features(shows.iter().copied()),
+            &history(shows.iter().copied()),
+            &submit_labels(shows.iter().copied()),
+            &split.seeded(&exp.submit_train, 1),
+            &mut train_note("submit model", report),
+        )
+        .await?;
+    let train_prop = propensity(&model, &split.train_submits, &spec).await?;
+    let show_prop = propensity(&model, &split.eval.shows, &spec).await?;
     let submit_prop = of_submitted(&split.eval.shows, &show_prop);
     let (ceiling_show_prop, ceiling_submit_prop) = match &split.world.sim {
         Some(sim) => {
@@ -141,7 +143,7 @@ fn of_submitted<T: Copy>(shows: &[&ExposureRecord], values: &[T]) -> Vec<T> {
 }
 
 /// The submit model's P(submit | shown) for each row, for the survey type shown.
-pub fn propensity(
+pub async fn propensity(
     submit: &SubmitModel,
     rows: &[&ExposureRecord],
     spec: &FeatureSpec,
@@ -149,10 +151,12 @@ pub fn propensity(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let p = submit.predict(
-        &spec.features(rows.iter().copied()),
-        &history(rows.iter().copied()),
-    )?;
+    let p = submit
+        .predict_async(
+            &spec.features(rows.iter().copied()),
+            &history(rows.iter().copied()),
+        )
+        .await?;
     Ok(rows
         .iter()
         .enumerate()

@@ -47,8 +47,8 @@ pub struct PanelRatios {
 }
 
 impl PanelRatios {
-    fn new(
-        split: &Split,
+    async fn new(
+        split: &Split<'_>,
         baseline: &SurveyModel,
         panel_model: &SurveyModel,
         marginal: &MarginalRatios,
@@ -62,9 +62,10 @@ impl PanelRatios {
             };
             heads.iter().position(|h| *h == want)
         };
-        let ratios = |rows: &[&ExposureRecord]| -> Result<Vec<f64>> {
+        let ratios = async |rows: &[&ExposureRecord]| -> Result<Vec<f64>> {
             let x = split.spec.features(rows.iter().copied());
-            let (given_submit, overall) = (baseline.predict(&x)?.p, panel_model.predict(&x)?.p);
+            let given_submit = baseline.predict_async(&x).await?.p;
+            let overall = panel_model.predict_async(&x).await?.p;
             Ok(rows
                 .iter()
                 .enumerate()
@@ -89,8 +90,8 @@ impl PanelRatios {
                 .collect())
         };
         Ok(PanelRatios {
-            train: ratios(&split.train_submits)?,
-            eval_shows: ratios(&split.eval.shows)?,
+            train: ratios(&split.train_submits).await?,
+            eval_shows: ratios(&split.eval.shows).await?,
         })
     }
 }
@@ -125,7 +126,7 @@ struct Training<'a, 'b> {
 
 impl Training<'_, '_> {
     /// Trains one survey model (student or not) named `name` with training seed `k`.
-    fn fit(
+    async fn fit(
         &mut self,
         name: &str,
         (x, y, w): (&Features, &Labels, Option<&[f32]>),
@@ -133,21 +134,23 @@ impl Training<'_, '_> {
         report: &mut dyn FnMut(Event),
     ) -> Result<SurveyModel> {
         let mut m = SurveyModel::new(&self.survey, self.device)?;
-        let rep = m.fit(
-            x,
-            y,
-            w,
-            &self.split.seeded(&self.split.exp.train, k),
-            &mut train_note(name, report),
-        )?;
+        let rep = m
+            .fit_async(
+                x,
+                y,
+                w,
+                &self.split.seeded(&self.split.exp.train, k),
+                &mut train_note(name, report),
+            )
+            .await?;
         self.reports.insert(name.into(), rep);
         Ok(m)
     }
 }
 
 /// Trains every variant that applies, in a fixed order (each seed is fixed by its place).
-pub fn train_variants(
-    split: &Split,
+pub async fn train_variants(
+    split: &Split<'_>,
     submit: &SubmitFit,
     device: &Device,
     report: &mut dyn FnMut(Event),
@@ -174,14 +177,16 @@ pub fn train_variants(
     let y = &split.train_labels;
     let mut models = vec![(
         Variant::Baseline,
-        t.fit("baseline", (&x, y, None), SURVEY_SEED, report)?,
+        t.fit("baseline", (&x, y, None), SURVEY_SEED, report)
+            .await?,
     )];
     let ipw = t.ipw.clone();
     models.push((
         Variant::ResponseDebias,
-        t.fit("response_debias", (&x, y, Some(&ipw)), SURVEY_SEED, report)?,
+        t.fit("response_debias", (&x, y, Some(&ipw)), SURVEY_SEED, report)
+            .await?,
     ));
-    let distilled = distill(&mut t, report)?;
+    let distilled = distill(&mut t, report).await?;
     models.extend(distilled.students);
     let data = &split.world.data;
     let panel = if data.train_panel.is_empty() {
@@ -191,12 +196,14 @@ pub fn train_variants(
         let rows: Vec<&ExposureRecord> = data.train_panel.iter().collect();
         let x = spec.features(rows.iter().copied());
         let y = survey_labels(split.heads(), rows.iter().copied());
-        let answers = t.fit("panel_answers", (&x, &y, None), SURVEY_SEED, report)?;
+        let answers = t
+            .fit("panel_answers", (&x, &y, None), SURVEY_SEED, report)
+            .await?;
         let marginal = panel_ratios(&data.train_shows, &data.train_panel);
-        Some(PanelRatios::new(split, &models[0].1, &answers, &marginal)?)
+        Some(PanelRatios::new(split, &models[0].1, &answers, &marginal).await?)
     };
     if let Some(ratios) = &panel {
-        let model = train_panel_variant(&mut t, submit, ratios, report)?;
+        let model = train_panel_variant(&mut t, submit, ratios, report).await?;
         models.push((Variant::PanelDebias, model));
     }
     Ok(Trained {
@@ -220,7 +227,7 @@ struct Distilled {
 /// Teachers (Eq. 7) label the pseudo-label stream; students learn from it (Eq. 8–9). Once
 /// unweighted (distillation), once with inverse propensity weights (distillation + response
 /// debias).
-fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled> {
+async fn distill(t: &mut Training<'_, '_>, report: &mut dyn FnMut(Event)) -> Result<Distilled> {
     let split = t.split;
     let exp = split.exp;
     let spec = split.spec;
@@ -257,24 +264,27 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
         };
         let mut teacher = TeacherModel::new(&tcfg, t.device)?;
         let w = weighted.then_some(ipw.as_slice());
-        let rep = teacher.fit(
-            &x_train,
-            &post_train,
-            &split.train_labels,
-            w,
-            &split.seeded(&exp.train, TEACHER_SEED),
-            &mut train_note(tname, report),
-        )?;
+        let rep = teacher
+            .fit_async(
+                &x_train,
+                &post_train,
+                &split.train_labels,
+                w,
+                &split.seeded(&exp.train, TEACHER_SEED),
+                &mut train_note(tname, report),
+            )
+            .await?;
         t.reports.insert(tname.into(), rep);
         if !weighted {
             let exposed = &split.eval.exposures;
             out.teacher_exposed = teacher
-                .predict(
+                .predict_async(
                     &spec.features(exposed.iter().copied()),
                     &posterior(exposed.iter().copied()),
-                )?
+                )
+                .await?
                 .p;
-            let tp = teacher.predict(&x_eval_sub, &post_eval_sub)?;
+            let tp = teacher.predict_async(&x_eval_sub, &post_eval_sub).await?;
             for (hk, h) in heads.iter().enumerate() {
                 let idx: Vec<usize> = (0..eval_submits.len())
                     .filter(|&i| eval_submits[i].survey == h.survey())
@@ -296,14 +306,16 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
                 ..Labels::default()
             }
         } else {
-            let tp = teacher.predict(&x_pseudo, &post_pseudo)?;
+            let tp = teacher.predict_async(&x_pseudo, &post_pseudo).await?;
             exp.distill.pseudo_labels(&names, &tp.p)?
         };
         out.pseudo_cells_kept = pseudo.mask.iter().filter(|&&b| b).count();
         let (xs, ys, ws) = exp
             .distill
             .student_set((&x_train, &split.train_labels, w), (&x_pseudo, &pseudo))?;
-        let student = t.fit(sname, (&xs, &ys, Some(&ws)), SURVEY_SEED, report)?;
+        let student = t
+            .fit(sname, (&xs, &ys, Some(&ws)), SURVEY_SEED, report)
+            .await?;
         out.students.push((variant, student));
     }
     Ok(out)
@@ -311,8 +323,8 @@ fn distill(t: &mut Training, report: &mut dyn FnMut(Event)) -> Result<Distilled>
 
 /// The panel variant: submitted answers weighted by answer-dependent propensities, plus the
 /// panel's own answers at weight 1.
-fn train_panel_variant(
-    t: &mut Training,
+async fn train_panel_variant(
+    t: &mut Training<'_, '_>,
     submit: &SubmitFit,
     ratios: &PanelRatios,
     report: &mut dyn FnMut(Event),
@@ -334,6 +346,7 @@ fn train_panel_variant(
     wrows.extend(std::iter::repeat_n(1.0, panel.len()));
     let w = per_cell(&wrows, split.heads().len());
     t.fit("panel_debias", (&x, &y, Some(&w)), SURVEY_SEED, report)
+        .await
 }
 
 /// A feature-level propensity `p` times the answer's likelihood ratio, clamped to `[clip, 1]`.

@@ -486,6 +486,7 @@ impl Bars {
                     pb.set_message(msg);
                 }
             }
+            Event::Epoch { .. } => {}
         }
     }
 
@@ -524,10 +525,26 @@ fn run_cmd(a: &RunArgs, ab_only: bool) -> Result<()> {
     let dev = device(a.device);
     let t0 = Instant::now();
     let mut bars = Bars { pb: None };
-    let res = run_experiment(&cfg, &dev, &mut |e| bars.on(e), &|| {
-        t0.elapsed().as_secs_f64()
-    })?;
+    let mut trained = usm_sim::experiment::event::TrainingClock::default();
+    let res = run_experiment(
+        &cfg,
+        &dev,
+        &mut |e| {
+            trained.on(&e, t0.elapsed().as_secs_f64());
+            bars.on(e)
+        },
+        &|| t0.elapsed().as_secs_f64(),
+    )?;
     bars.done();
+    if let Some(rate) = trained.per_second() {
+        eprintln!(
+            "training on {}: {} samples in {:.1} s ({:.0} samples/s, validation passes included)",
+            format!("{:?}", a.device).to_lowercase(),
+            trained.samples,
+            trained.seconds,
+            rate
+        );
+    }
     let text = usm_sim::report::text(&res);
     if ab_only {
         let start = text.find("== Closed-loop").unwrap_or(0);
