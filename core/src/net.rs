@@ -305,7 +305,9 @@ async fn copy_linear(l: &Linear, device: &Device) -> Result<Linear> {
         Ok(Tensor::from_data(data, device))
     }
     let bias = match &l.bias {
-        Some(b) => Some(burn::module::Param::from_tensor(copy(b.val(), device).await?)),
+        Some(b) => Some(burn::module::Param::from_tensor(
+            copy(b.val(), device).await?,
+        )),
         None => None,
     };
     Ok(Linear {
@@ -406,7 +408,11 @@ mod tests {
         let net = spec.init(&ad).unwrap();
         let copy = crate::block_on(net.to_device_async(&device)).unwrap();
         let n = 5;
-        let v = |len: usize| (0..len).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>();
+        let v = |len: usize| {
+            (0..len)
+                .map(|i| (i as f32 * 0.37).sin())
+                .collect::<Vec<_>>()
+        };
         let run = |net: &Net, d: &Device| {
             net.forward(
                 Tensor::<2>::from_data(TensorData::new(v(n * 12), [n, 12]), d),

@@ -383,12 +383,11 @@ fn wgpu_and_flex_train_the_same_model_from_a_seed() {
             rc.history
         );
     }
-    let worst = pg
-        .p
-        .iter()
-        .zip(&pc.p)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0f32, f32::max);
+    let worst =
+        pg.p.iter()
+            .zip(&pc.p)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
     assert!(worst < 1e-3, "wgpu and flex predictions differ by {worst}");
 }
 
@@ -421,6 +420,9 @@ fn models_trained_side_by_side_are_the_models_trained_alone() {
             let b = s.spawn(|| fit(2));
             (a.join().unwrap(), b.join().unwrap())
         });
-        assert!(side_by_side == alone, "a model trained beside another came out different");
+        assert!(
+            side_by_side == alone,
+            "a model trained beside another came out different"
+        );
     }
 }

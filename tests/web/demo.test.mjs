@@ -122,7 +122,7 @@ test("on load, a first complete result comes by itself, and the page's own size 
   assert.equal(results.config.scenario.population.users, 1500);
   // This browser offers no WebGPU adapter: the page trains on the CPU and says why, and how fast.
   const used = await page.textContent("#device-used");
-  assert.match(used, /^Trained on CPU \(burn flex\) \(.*WebGPU.*\): \d+ samples\/s \(\d+ samples in [\d.]+ s/);
+  assert.match(used, /^Trained on CPU \(burn flex\) \(no WebGPU adapter here\): \d+ samples\/s \(\d+ samples in [\d.]+ s/);
   console.log(`# ${used}`);
   for (const v of ["baseline", "response_debias", "distillation", "distillation_response_debias"]) {
     assert.equal(typeof results.variants[v].heads.dislike.uauc, "number", v);
@@ -344,43 +344,82 @@ test("an experiment ends with the paper's claims, plots and the report files", a
   await page.close();
 });
 
-test("over WebGPU (SwiftShader), the first look trains on the GPU and agrees with the CPU", async () => {
+/// Runs one job in a fresh worker of the page, as the page does (`web/worker.js`, the same
+/// module): the last reply, the stages seen, and the seconds taken. A job that does not end in
+/// `limit_ms` fails with the last stage it reached.
+async function workerJob(page, request, limit_ms) {
+  await page.evaluate((text) => {
+    window.__job = { stages: [], last: null, t0: performance.now() };
+    const w = new Worker("web/worker.js", { type: "module" });
+    w.onmessage = (e) => {
+      const r = JSON.parse(e.data);
+      if (r.type === "event") {
+        if (r.stage) window.__job.stages.push(r.stage.name);
+      } else {
+        window.__job.last = r;
+        window.__job.seconds = (performance.now() - window.__job.t0) / 1000;
+        w.terminate();
+      }
+    };
+    w.onerror = (e) => {
+      window.__job.last = { type: "failed", error: `worker error: ${e.message}` };
+    };
+    w.postMessage(text);
+  }, JSON.stringify(request));
+  try {
+    await page.waitForFunction(() => window.__job.last !== null, null, { timeout: limit_ms, polling: 500 });
+  } catch (e) {
+    const stages = await page.evaluate(() => window.__job.stages);
+    throw new Error(`the job did not end in ${limit_ms / 1000} s; its stages: ${stages.join(" | ")}`);
+  }
+  return page.evaluate(() => window.__job);
+}
+
+test("over WebGPU (SwiftShader), the experiment trains on the GPU and agrees with the CPU", async () => {
   const gpu = await launch([
     "--enable-unsafe-webgpu",
     "--enable-unsafe-swiftshader",
     "--use-webgpu-adapter=swiftshader",
   ]);
   try {
-    const firstLook = async (device) => {
-      const t0 = Date.now();
-      const { page, errors } = await open(`?device=${device}`, gpu);
-      assert.equal(await page.inputValue("#device"), device);
-      await page.waitForSelector("#first-look-note", { timeout: 600_000 });
-      const seconds = (Date.now() - t0) / 1000;
-      const used = await page.textContent("#device-used");
-      const results = await pageResults(page);
-      await page.close();
-      assert.deepEqual(errors, []);
-      return { used, results, seconds };
-    };
-    const cpu = await firstLook("cpu");
-    const webgpu = await firstLook("webgpu");
-    assert.match(cpu.used, /^Trained on CPU \(burn flex\): \d+ samples\/s/);
-    assert.match(webgpu.used, /^Trained on WebGPU \(burn wgpu\): \d+ samples\/s/);
-    console.log(`# first look, SwiftShader WebGPU: ${webgpu.seconds.toFixed(1)} s, ${webgpu.used}`);
-    console.log(`# first look, same browser, CPU: ${cpu.seconds.toFixed(1)} s, ${cpu.used}`);
+    // The page itself on WebGPU: its device menu reads the link.
+    const { page, errors } = await open("?device=webgpu", gpu);
+    assert.equal(await page.inputValue("#device"), "webgpu");
+    // A small experiment, as the page sends it, once on each device (the first look's config,
+    // read from the page's own defaults, made smaller: software WebGPU is slow).
+    const config = await page.evaluate(async () => {
+      const { default: init, first_look_config } = await import("./dist/usm_web.js");
+      await init();
+      return JSON.parse(first_look_config());
+    });
+    Object.assign(config, { pseudo_rows: 3000 });
+    config.train.epochs = 1;
+    config.submit_train.epochs = 1;
+    Object.assign(config.ab, { users: 300, days: 1, bootstrap: 20 });
+    const cpu = await workerJob(page, { kind: "experiment", config, device: "cpu" }, 120_000);
+    const webgpu = await workerJob(page, { kind: "experiment", config, device: "webgpu" }, 900_000);
+    for (const j of [cpu, webgpu]) assert.equal(j.last.type, "finished", JSON.stringify(j.last).slice(0, 400));
+    const [c, g] = [cpu.last, webgpu.last];
+    assert.equal(c.device, "CPU (burn flex)");
+    assert.equal(g.device, "WebGPU (burn wgpu)");
+    const rate = (f) => f.training.samples / f.training.seconds;
+    console.log(`# the same experiment, SwiftShader WebGPU: ${webgpu.seconds.toFixed(1)} s, training ${rate(g).toFixed(0)} samples/s`);
+    console.log(`# in the same browser on the CPU: ${cpu.seconds.toFixed(1)} s, training ${rate(c).toFixed(0)} samples/s`);
     // The same seed: the same simulation, and models trained alike to float rounding.
-    assert.deepEqual(webgpu.results.data, cpu.results.data);
-    assert.deepEqual(webgpu.results.simulation, cpu.results.simulation);
+    const res = (f) => JSON.parse(f.files.find(([n]) => n === "results.json")[1]);
+    const [rc, rg] = [res(c), res(g)];
+    assert.deepEqual(rg.data, rc.data);
+    assert.deepEqual(rg.simulation, rc.simulation);
     for (const v of ["baseline", "response_debias", "distillation", "distillation_response_debias"]) {
       for (const h of ["dislike", "inappropriate"]) {
         for (const k of ["labeled_auc", "oracle_auc_exposed"]) {
-          const a = webgpu.results.variants[v].heads[h][k];
-          const b = cpu.results.variants[v].heads[h][k];
+          const [a, b] = [rg.variants[v].heads[h][k], rc.variants[v].heads[h][k]];
           assert.ok(Math.abs(a - b) < 0.02, `${v} ${h} ${k}: WebGPU ${a}, CPU ${b}`);
         }
       }
     }
+    await page.close();
+    assert.deepEqual(errors, []);
   } finally {
     await gpu.close();
   }

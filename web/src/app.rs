@@ -391,6 +391,8 @@ impl Component for App {
                         (b.pos, b.msg) = (pos, msg);
                     }
                 }
+                // The worker keeps epochs to itself (they make its throughput figure).
+                Reply::Event(Progress::Epoch { .. }) => {}
                 Reply::Simulated(s) => {
                     self.busy = None;
                     self.simulated = Some(*s);

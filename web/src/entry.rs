@@ -30,6 +30,15 @@ pub fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
+/// The page's first look at its defaults (`job::FIRST_LOOK_SETS` over the demo's sizes), as the
+/// JSON of the experiment the page sends its worker: for tests that run jobs of their own.
+#[wasm_bindgen]
+pub fn first_look_config() -> Result<String, JsValue> {
+    let cfg = job::build_config("experiment", &job::first_look_sets(job::demo_sets()))
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    serde_json::to_string(&cfg).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
 /// Runs one job (a [`job::Request`] as JSON) in the worker: each progress [`job::Reply`] goes
 /// to `emit` as JSON text, and the last (result or error) is what the promise gives. The job
 /// runs on the device it asks for ([`job::DeviceChoice`]): over WebGPU it awaits every read,
@@ -73,7 +82,7 @@ async fn place(choice: job::DeviceChoice) -> Result<job::Placed, String> {
             device,
             label: DeviceChoice::Webgpu.label().to_string(),
         }),
-        Err(why) if choice == DeviceChoice::Auto => Ok(job::Placed::cpu(&why)),
+        Err(_) if choice == DeviceChoice::Auto => Ok(job::Placed::cpu("no WebGPU adapter here")),
         Err(why) => Err(format!(
             "WebGPU was asked for, but this browser gives none: {why}; choose the CPU"
         )),

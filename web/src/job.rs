@@ -254,7 +254,8 @@ pub enum DeviceChoice {
 
 impl DeviceChoice {
     /// Every choice, in the page's order.
-    pub const ALL: [DeviceChoice; 3] = [DeviceChoice::Auto, DeviceChoice::Cpu, DeviceChoice::Webgpu];
+    pub const ALL: [DeviceChoice; 3] =
+        [DeviceChoice::Auto, DeviceChoice::Cpu, DeviceChoice::Webgpu];
 
     /// Its name in a link and in the page's menu.
     pub fn name(self) -> &'static str {
@@ -442,10 +443,12 @@ pub fn run_json(request: &str, emit: &mut dyn FnMut(&Reply), clock: &dyn Fn() ->
 /// Runs a job on the CPU, to the end.
 pub fn run(request: &Request, emit: &mut dyn FnMut(&Reply), clock: &dyn Fn() -> f64) -> Reply {
     let on = Placed::cpu("");
-    usm_core::block_on(async { Ok::<_, usm_sim::error::SimError>(run_on(request, &on, emit, clock).await) })
-        .unwrap_or_else(|e| Reply::Failed {
-            error: e.to_string(),
-        })
+    usm_core::block_on(async {
+        Ok::<_, usm_sim::error::SimError>(run_on(request, &on, emit, clock).await)
+    })
+    .unwrap_or_else(|e| Reply::Failed {
+        error: e.to_string(),
+    })
 }
 
 /// Runs a job on `on`'s device. Nothing in it reads a tensor synchronously: the worker runs it

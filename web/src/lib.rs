@@ -15,4 +15,4 @@ pub mod tour;
 #[cfg(target_arch = "wasm32")]
 mod entry;
 #[cfg(target_arch = "wasm32")]
-pub use entry::{last_panic, start, worker_run};
+pub use entry::{first_look_config, last_panic, start, worker_run};

@@ -2,8 +2,8 @@
 
 use usm_sim::experiment::Event;
 use usm_web::job::{
-    DEMO_SETS, DeviceChoice, KNOBS, Reply, Request, Simulated, build_config, demo_sets, first_look_sets,
-    page_sets, run_json, value_of,
+    DEMO_SETS, DeviceChoice, KNOBS, Reply, Request, Simulated, build_config, demo_sets,
+    first_look_sets, page_sets, run_json, value_of,
 };
 
 fn sets(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -220,7 +220,11 @@ fn an_experiment_returns_the_report_files_the_cli_writes() {
         .map(|t| t["samples_seen"].as_u64().unwrap())
         .sum();
     assert_eq!(f.training.samples, epochs_rows);
-    assert!(f.training.seconds > 0.0 && f.training.seconds < f.seconds, "{:?}", f.training);
+    assert!(
+        f.training.seconds > 0.0 && f.training.seconds < f.seconds,
+        "{:?}",
+        f.training
+    );
 }
 
 #[test]

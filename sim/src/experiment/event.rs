@@ -113,7 +113,13 @@ mod tests {
         };
         // A simulation (10 s) has no epoch: none of its time counts.
         c.on(&stage("simulate"), 0.0);
-        c.on(&Event::Progress { pos: 1, msg: String::new() }, 5.0);
+        c.on(
+            &Event::Progress {
+                pos: 1,
+                msg: String::new(),
+            },
+            5.0,
+        );
         // Training: 2 epochs of 100 rows over 3 s.
         c.on(&stage("train baseline (100 rows)"), 10.0);
         c.on(&Event::Epoch { rows: 100 }, 12.0);
