@@ -4,7 +4,9 @@
 //! adapter in CI) beside flex, at a tiny size.
 
 use burn::prelude::Device;
-use usm_sim::experiment::{ExperimentConfig, Metric, Results, Variant, run_experiment};
+use usm_sim::experiment::{
+    ExperimentConfig, Metric, Results, Variant, replicates_at_once, run_experiment,
+};
 use usm_sim::heads::HeadDef;
 
 use crate::core_models::wgpu_device;
@@ -68,4 +70,64 @@ fn the_experiment_runs_on_wgpu_as_on_flex() {
     let ab = on_gpu.ab_detail.as_ref().expect("the A/B test ran");
     assert_eq!(ab.treatments.len(), variants.len());
     assert_eq!(ab.exposures.len(), variants.len() + 1);
+}
+
+#[test]
+fn replicates_side_by_side_give_the_results_of_one_after_another() {
+    let mut cfg = ExperimentConfig::default();
+    for a in [
+        "population.users=1200",
+        "replicates=2",
+        "pseudo_rows=4000",
+        "train.epochs=1",
+        "submit_train.epochs=1",
+        "ab.users=400",
+        "ab.days=1",
+        "ab.bootstrap=20",
+    ] {
+        cfg.set(a).unwrap();
+    }
+    let exp = cfg.check().unwrap();
+    let cpu = Device::flex();
+    let pool = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+    };
+    let run = |threads: usize| {
+        pool(threads).install(|| {
+            assert_eq!(
+                replicates_at_once(&exp, &cpu),
+                if threads > 1 { 2 } else { 1 }
+            );
+            let mut stages = Vec::new();
+            let res = run_experiment(
+                &exp,
+                &cpu,
+                &mut |e| {
+                    if let usm_sim::experiment::Event::Stage { name, .. } = e {
+                        stages.push(name)
+                    }
+                },
+                &|| 0.0,
+            )
+            .unwrap();
+            (serde_json::to_string(&res).unwrap(), stages)
+        })
+    };
+    let (alone, alone_stages) = run(1);
+    let (beside, beside_stages) = run(3);
+    assert!(
+        alone == beside,
+        "two replicates side by side gave other results than one after the other"
+    );
+    // One after the other, the bar hears both replicates; side by side, the first, named so.
+    assert!(alone_stages.iter().any(|s| s.contains("replicate 2")));
+    assert!(!beside_stages.iter().any(|s| s.contains("replicate 2")));
+    assert!(
+        beside_stages
+            .iter()
+            .all(|s| s.ends_with(", 2 replicates side by side"))
+    );
 }

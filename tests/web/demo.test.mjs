@@ -392,7 +392,9 @@ test("over WebGPU (SwiftShader), the experiment trains on the GPU and agrees wit
       await init();
       return JSON.parse(first_look_config());
     });
-    Object.assign(config, { pseudo_rows: 3000 });
+    // About 500 users and 1,000 pseudo-label rows: SwiftShader trains some 25 samples/s.
+    config.scenario.population.users = 500;
+    Object.assign(config, { pseudo_rows: 1000 });
     config.train.epochs = 1;
     config.submit_train.epochs = 1;
     Object.assign(config.ab, { users: 300, days: 1, bootstrap: 20 });

@@ -41,21 +41,79 @@ pub use results::{Claim, Results, aggregate_replicates};
 
 use crate::error::Result;
 
-/// Runs every replicate in turn and aggregates them. `clock` returns seconds (pass
+/// Runs every replicate and aggregates them. `clock` returns seconds (pass
 /// `std::time::Instant`-based code natively; the browser has no such clock here). Blocks until
-/// the end: for devices that read back synchronously (flex, native wgpu). It is
-/// [`run_experiment_async`], driven to completion here.
+/// the end: for devices that read back synchronously (flex, native wgpu); each replicate is
+/// [`run_replicate_async`] driven to completion here.
+///
+/// Where [`replicates_at_once`] says so (on the CPU, with a thread pool of more than one), the
+/// replicates run side by side, which keeps every core busy through the stages that use one
+/// (evaluation, the A/B test's feed). The results are those of one after the other: each
+/// replicate draws from its own seeds, and models start from weights drawn under a lock
+/// (tested). `report` then hears the first replicate's events only, with its stages' names
+/// saying so: one bar for work that runs N at a time.
 pub fn run_experiment(
     exp: &Experiment,
     device: &Device,
-    report: &mut dyn FnMut(Event),
-    clock: &dyn Fn() -> f64,
+    report: &mut (dyn FnMut(Event) + Send),
+    clock: &(dyn Fn() -> f64 + Sync),
 ) -> Result<Results> {
+    #[cfg(feature = "parallel")]
+    if replicates_at_once(exp, device) > 1 {
+        return side_by_side(exp, device, report, clock);
+    }
     usm_core::block_on(run_experiment_async(exp, device, report, clock))
 }
 
-/// [`run_experiment`] without a synchronous read of any tensor: what the browser runs over
-/// WebGPU, and what `usm run` runs on every device.
+/// How many replicates [`run_experiment`] runs at once: all of them on the CPU (`flex`) when
+/// rayon's pool has more than one thread (`RAYON_NUM_THREADS`), else one. On a GPU, and in the
+/// browser, one after the other.
+pub fn replicates_at_once(exp: &Experiment, device: &Device) -> usize {
+    #[cfg(feature = "parallel")]
+    if *device == Device::flex() && rayon::current_num_threads() > 1 {
+        return exp.replicates.max(1);
+    }
+    let _ = (exp, device);
+    1
+}
+
+#[cfg(feature = "parallel")]
+fn side_by_side(
+    exp: &Experiment,
+    device: &Device,
+    report: &mut (dyn FnMut(Event) + Send),
+    clock: &(dyn Fn() -> f64 + Sync),
+) -> Result<Results> {
+    use rayon::prelude::*;
+    let n = exp.replicates;
+    let report = std::sync::Mutex::new(report);
+    let done = (0..n)
+        .into_par_iter()
+        .map(|r| {
+            let t0 = clock();
+            let mut note = |e: Event| {
+                if r > 0 {
+                    return;
+                }
+                let e = match e {
+                    Event::Stage { name, total } => Event::Stage {
+                        name: format!("{name}, {n} replicates side by side"),
+                        total,
+                    },
+                    e => e,
+                };
+                (*report.lock().unwrap_or_else(|p| p.into_inner()))(e)
+            };
+            let rep = usm_core::block_on(run_replicate_async(exp, r, device, &mut note))?;
+            Ok((rep, clock() - t0))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (reps, seconds): (Vec<_>, Vec<_>) = done.into_iter().unzip();
+    Ok(aggregate_replicates(exp, &reps, seconds))
+}
+
+/// Every replicate in turn, without a synchronous read of any tensor: what the browser runs over
+/// WebGPU, and what [`run_experiment`] runs where replicates go one at a time.
 pub async fn run_experiment_async(
     exp: &Experiment,
     device: &Device,

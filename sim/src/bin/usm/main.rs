@@ -537,9 +537,15 @@ fn run_cmd(a: &RunArgs, ab_only: bool) -> Result<()> {
     )?;
     bars.done();
     if let Some(rate) = trained.per_second() {
+        let at_once = usm_sim::experiment::replicates_at_once(&cfg, &dev);
         eprintln!(
-            "training on {}: {} samples in {:.1} s ({:.0} samples/s, validation passes included)",
+            "training on {}{}: {} samples in {:.1} s ({:.0} samples/s, validation passes included)",
             format!("{:?}", a.device).to_lowercase(),
+            if at_once > 1 {
+                format!(", the first of {at_once} replicates side by side, sharing the cores")
+            } else {
+                String::new()
+            },
             trained.samples,
             trained.seconds,
             rate
