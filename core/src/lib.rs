@@ -26,6 +26,7 @@
 //! - [`influence`]: each user's influence on a metric, for paired standard errors over users.
 //! - [`rng`]: the portable generator every seeded thing in usm uses.
 
+mod cpu;
 pub mod data;
 pub mod debias;
 pub mod error;

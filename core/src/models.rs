@@ -500,11 +500,12 @@ fn load(dir: &Path, device: &Device, kind: ModelKind) -> Result<Scorer> {
     let net_path = dir.join("net.bpk");
     let record =
         ModuleRecord::load(&net_path).map_err(|e| store_err(&net_path, format!("{e:?}")))?;
-    s.net = s
+    let net = s
         .net
         .clone()
         .try_load_record(record)
         .map_err(|e| store_err(&net_path, format!("{e:?}")))?;
+    s.set_net(net)?;
     let emb_path = dir.join("embeddings.bin");
     let bytes = std::fs::read(&emb_path).map_err(|e| store_err(&emb_path, e))?;
     let u64_at = |o: usize| -> Result<usize> {

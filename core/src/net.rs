@@ -175,12 +175,25 @@ impl Net {
                 let _ = b.val();
             }
         }
-        self.backbone.iter().for_each(touch);
-        self.lhuc.iter().for_each(touch);
-        touch(&self.se_squeeze);
-        touch(&self.se_excite);
-        self.heads.iter().flat_map(|h| &h.layers).for_each(touch);
+        self.layers().into_iter().for_each(touch);
         self
+    }
+
+    /// Every linear layer, in a fixed order: the backbone's, LHUC's, the SE squeeze and excite,
+    /// then each head's. [`crate::cpu::Layout`] lays its parameters out in the same order.
+    pub(crate) fn layers(&self) -> Vec<&Linear> {
+        let mut v: Vec<&Linear> = self.backbone.iter().chain(&self.lhuc).collect();
+        v.extend([&self.se_squeeze, &self.se_excite]);
+        v.extend(self.heads.iter().flat_map(|h| &h.layers));
+        v
+    }
+
+    /// [`layers`](Self::layers), to write.
+    pub(crate) fn layers_mut(&mut self) -> Vec<&mut Linear> {
+        let mut v: Vec<&mut Linear> = self.backbone.iter_mut().chain(&mut self.lhuc).collect();
+        v.extend([&mut self.se_squeeze, &mut self.se_excite]);
+        v.extend(self.heads.iter_mut().flat_map(|h| &mut h.layers));
+        v
     }
 
     /// The same weights on `device`, each read back asynchronously: the one way to copy a net
@@ -219,37 +232,11 @@ impl Net {
     /// - `dense`: `[batch, dense_width]`, or `None` when the width is zero
     /// - output: `[batch, n_heads]`
     pub fn forward(&self, emb: Tensor<2>, dense: Option<Tensor<2>>) -> Tensor<2> {
-        self.forward_with(emb, dense, &|t, scale| {
+        // `scale * sigmoid(z)`, element-wise.
+        let gate = |t: Tensor<2>, scale: f64| {
             let g = sigmoid(t);
             if scale == 1.0 { g } else { g.mul_scalar(scale) }
-        })
-    }
-
-    /// [`forward`](Self::forward) for inference on the CPU (`Device::flex()`; no gradient
-    /// flows through the host gates):
-    /// the same network, with the sigmoid gates (LHUC and SE, about 1,000 per row) computed
-    /// on the host by [`host_gate`], which the compiler vectorises, where burn computes each
-    /// with a scalar `expf`. The logits agree with `forward`'s to float rounding (tested).
-    /// Reads tensors synchronously: not for WebGPU.
-    pub fn forward_host_gates(&self, emb: Tensor<2>, dense: Option<Tensor<2>>) -> Tensor<2> {
-        self.forward_with(emb, dense, &|t, scale| {
-            let (dims, device) = (t.dims(), t.device());
-            let mut v = t
-                .into_data()
-                .try_into_vec::<f32>()
-                .expect("the flex device holds f32 activations");
-            host_gate(&mut v, scale as f32);
-            Tensor::from_data(burn::tensor::TensorData::new(v, dims), &device)
-        })
-    }
-
-    /// The forward pass, with `gate(z, scale)` = `scale * sigmoid(z)` element-wise.
-    fn forward_with(
-        &self,
-        emb: Tensor<2>,
-        dense: Option<Tensor<2>>,
-        gate: &dyn Fn(Tensor<2>, f64) -> Tensor<2>,
-    ) -> Tensor<2> {
+        };
         let mut x = match dense {
             Some(d) => Tensor::cat(vec![emb.clone(), d], 1), // [batch, emb + dense]
             None => emb.clone(),
@@ -321,6 +308,7 @@ async fn copy_linear(l: &Linear, device: &Device) -> Result<Linear> {
 /// (relative error of the result under 5e-7, tested), with `-v` clamped to `[-87, 88]` so `2^k`
 /// stays a normal float.
 /// NaN stays NaN.
+#[inline(always)]
 pub fn host_gate(v: &mut [f32], scale: f32) {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_145_75;
@@ -429,47 +417,5 @@ mod tests {
         let moved = net.with_head_biases(&[5.0, 5.0], &ad);
         assert_ne!(run(&moved, &ad), b);
         assert_eq!(run(&copy, &device), b);
-    }
-
-    #[test]
-    fn host_gates_give_the_same_logits() {
-        let device = Device::flex();
-        device.seed(7);
-        let spec = NetSpec {
-            arch: ArchConfig {
-                embedding_dim: 4,
-                hidden: vec![16, 8],
-                head_hidden: vec![4],
-                se_reduction: 2,
-            },
-            emb_width: 12,
-            dense_width: 5,
-            lhuc: true,
-            n_heads: 3,
-        };
-        let net = spec.init(&device).unwrap();
-        let mut r = crate::rng::Rng::new(1, 0);
-        let n = 64;
-        let mut randn =
-            |len: usize| -> Vec<f32> { (0..len).map(|_| 3.0 * r.normal() as f32).collect() };
-        let emb = Tensor::<2>::from_data(TensorData::new(randn(n * 12), [n, 12]), &device);
-        let dense = Tensor::<2>::from_data(TensorData::new(randn(n * 5), [n, 5]), &device);
-        let a = net
-            .forward(emb.clone(), Some(dense.clone()))
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap();
-        let b = net
-            .forward_host_gates(emb, Some(dense))
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap();
-        assert_eq!(a.len(), n * 3);
-        let worst = a
-            .iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0f32, f32::max);
-        assert!(worst < 1e-5, "largest logit difference {worst}");
     }
 }

@@ -1,11 +1,12 @@
 //! The machinery shared by every model kind: host embedding tables, the dense net, the training
 //! loop and batched inference. Public model types wrap it in `models`.
 
-use burn::optim::{AdamConfig, GradientsAccumulator, GradientsParams};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use serde::{Deserialize, Serialize};
 
+use crate::cpu::{self, HostNet};
 use crate::data::{Labels, Vocab};
 use crate::error::{CoreError, Result, all_finite, same_len};
 use crate::loss::{bce_logit, sigmoid, weighted_bce_sum};
@@ -110,8 +111,18 @@ impl InputView<'_> {
 pub(crate) struct Scorer {
     pub spec: ScorerSpec,
     pub tables: Tables,
+    /// The dense net; set it with [`Scorer::set_net`], which keeps `host` in step.
     pub net: Net,
     pub device: Device,
+    /// On the CPU (`flex`), the net's weights on the host, where it predicts ([`crate::cpu`]).
+    host: Option<HostNet>,
+}
+
+/// The dense net as it runs: burn's on any device, or the host's on the CPU.
+#[derive(Clone, Copy)]
+enum Dense<'a> {
+    Burn(&'a Net),
+    Host(&'a HostNet),
 }
 
 fn tensor2(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
@@ -156,28 +167,70 @@ async fn fresh_net(spec: &NetSpec, seed: u64, device: &Device) -> Result<Net> {
     }
 }
 
+/// The host copy of `net` where `device` is the CPU (`flex`), where scorers predict and train
+/// through [`crate::cpu`]; elsewhere none.
+fn host_copy(spec: &ScorerSpec, net: &Net, device: &Device) -> Result<Option<HostNet>> {
+    if *device == Device::flex() {
+        Ok(Some(HostNet::from_net(&spec.net_spec(), net)?))
+    } else {
+        Ok(None)
+    }
+}
+
 impl Scorer {
     pub fn new(spec: ScorerSpec, device: &Device) -> Result<Scorer> {
         spec.validate()?;
         let net = block_on(fresh_net(&spec.net_spec(), spec.seed, device))?;
         let tables = Tables::new(&spec.vocab, spec.arch.embedding_dim, spec.seed);
+        let host = host_copy(&spec, &net, device)?;
         Ok(Scorer {
             spec,
             tables,
             net,
             device: device.clone(),
+            host,
         })
+    }
+
+    /// Replaces the net (and, on the CPU, its host copy).
+    pub fn set_net(&mut self, net: Net) -> Result<()> {
+        self.host = host_copy(&self.spec, &net, &self.device)?;
+        self.net = net;
+        Ok(())
     }
 
     /// The same scorer, its weights copied onto `device` (read back asynchronously, so that a
     /// model trained over WebGPU can be copied to the CPU).
     pub async fn to_device_async(&self, device: &Device) -> Result<Scorer> {
+        let net = self.net.to_device_async(device).await?;
         Ok(Scorer {
             spec: self.spec.clone(),
             tables: self.tables.clone(),
-            net: self.net.to_device_async(device).await?,
+            host: host_copy(&self.spec, &net, device)?,
+            net,
             device: device.clone(),
         })
+    }
+
+    /// How this scorer predicts.
+    fn dense(&self) -> Dense<'_> {
+        match &self.host {
+            Some(h) => Dense::Host(h),
+            None => Dense::Burn(&self.net),
+        }
+    }
+
+    /// The input rows `rows` as the net reads them, `[rows, 3 * dim + dense width]`, into `out`:
+    /// each row's user, item and author embeddings, then its dense blocks.
+    fn fill_input(&self, tables: &Tables, x: &InputView<'_>, rows: &[usize], out: &mut Vec<f32>) {
+        out.clear();
+        out.reserve(rows.len() * (3 * self.spec.arch.embedding_dim + x.width()));
+        for &r in rows {
+            tables.push_row(x.ids, r, out);
+            for &(v, w) in &x.blocks {
+                out.extend_from_slice(&v[r * w..(r + 1) * w]);
+            }
+        }
     }
 
     fn check_input(&self, x: &InputView<'_>) -> Result<()> {
@@ -213,7 +266,7 @@ impl Scorer {
     pub async fn logits_async(&self, x: &InputView<'_>, batch: usize) -> Result<Vec<f32>> {
         self.check_input(x)?;
         self.logits_rows(
-            &self.net,
+            self.dense(),
             &self.tables,
             x,
             &(0..x.n).collect::<Vec<_>>(),
@@ -224,13 +277,25 @@ impl Scorer {
 
     async fn logits_rows(
         &self,
-        net: &Net,
+        dense: Dense<'_>,
         tables: &Tables,
         x: &InputView<'_>,
         rows: &[usize],
         batch: usize,
     ) -> Result<Vec<f32>> {
         let mut out = Vec::with_capacity(rows.len() * self.spec.heads.len());
+        let net = match dense {
+            Dense::Host(host) => {
+                // The host net splits each batch across the cores itself.
+                let mut input = Vec::new();
+                for chunk in rows.chunks(batch.max(1)) {
+                    self.fill_input(tables, x, chunk, &mut input);
+                    host.logits(&input, &mut out);
+                }
+                return Ok(out);
+            }
+            Dense::Burn(net) => net,
+        };
         // Natively, batches run side by side on the thread pool: burn's element-wise kernels
         // (the sigmoid gates, the products) use one thread each, so two batches fill two cores.
         #[cfg(not(target_arch = "wasm32"))]
@@ -253,7 +318,7 @@ impl Scorer {
 
     /// Forward and backward of a batch on the autodiff device: the loss (already divided by the
     /// batch's `denom`), the gradient of the embedding input row by row, and the net's gradients.
-    async fn half_step(
+    async fn train_step(
         &self,
         net: &Net,
         tables: &Tables,
@@ -284,50 +349,10 @@ impl Scorer {
         })
     }
 
-    /// Forward and backward of a whole batch. A batch of at least `2 * MIN_HALF` rows runs as
-    /// two halves, each its own graph: natively they run side by side (burn's element-wise
-    /// kernels use one thread each), and their gradients add up to the whole batch's. The split
-    /// depends only on the batch, never on threads.
-    async fn train_step(
-        &self,
-        net: &Net,
-        tables: &Tables,
-        x: &InputView<'_>,
-        batch: Batch<'_>,
-        ad: &Device,
-    ) -> Result<StepGrads> {
-        if batch.rows.len() < 2 * MIN_HALF {
-            return self.half_step(net, tables, x, batch, ad).await;
-        }
-        // The second half runs on a fork of the net: the same weights and parameter ids, but
-        // fresh autodiff leaves, so the two graphs never meet (burn's graph locator deadlocks
-        // when two threads build onto one graph).
-        let twin = net.clone().fork(ad);
-        let (first_half, second_half) = batch.halves(self.spec.heads.len());
-        let first = self.half_step(net, tables, x, first_half, ad);
-        let second = self.half_step(&twin, tables, x, second_half, ad);
-        #[cfg(not(target_arch = "wasm32"))]
-        let (a, z) = rayon::join(|| block_on(first), || block_on(second));
-        // One thread, and WebGPU reads that must be awaited: one after the other.
-        #[cfg(target_arch = "wasm32")]
-        let (a, z) = (first.await, second.await);
-        let (a, z) = (a?, z?);
-        let mut acc = GradientsAccumulator::new();
-        acc.accumulate(net, a.grads);
-        acc.accumulate(net, z.grads);
-        let mut emb_grad = a.emb_grad;
-        emb_grad.extend(z.emb_grad);
-        Ok(StepGrads {
-            loss: a.loss + z.loss,
-            emb_grad,
-            grads: acc.grads(),
-        })
-    }
-
     /// The weighted mean cross-entropy of `net` on the held-out rows.
     async fn val_loss(
         &self,
-        (net, tables): (&Net, &Tables),
+        (net, tables): (Dense<'_>, &Tables),
         x: &InputView<'_>,
         rows: &[usize],
         cells: &Cells<'_>,
@@ -379,12 +404,7 @@ impl Scorer {
         chunk: &[usize],
     ) -> Result<Vec<f32>> {
         let (emb, dense) = self.inputs(tables, x, chunk, &self.device);
-        let logits = if self.device == Device::flex() {
-            net.forward_host_gates(emb, dense)
-        } else {
-            net.forward(emb, dense)
-        };
-        read_f32(logits).await
+        read_f32(net.forward(emb, dense)).await
     }
 
     /// Probabilities, `n x heads`.
@@ -423,18 +443,8 @@ impl Scorer {
             epochs: cfg.epochs,
         });
 
-        // Fresh weights on an autodiff device: training always starts from the seed.
-        let ad = self.device.clone().autodiff();
-        let net = fresh_net(&self.spec.net_spec(), cfg.seed, &ad).await?;
-        let mut net = net.with_head_biases(&base_logits, &ad);
+        let mut engine = Engine::new(self, cfg, &base_logits).await?;
         let mut tables = Tables::new(&self.spec.vocab, self.spec.arch.embedding_dim, cfg.seed);
-        let mut adam_cfg = AdamConfig::new().with_epsilon(1e-8);
-        if cfg.weight_decay > 0.0 {
-            adam_cfg = adam_cfg.with_weight_decay(Some(
-                burn::optim::decay::WeightDecayConfig::new(cfg.weight_decay as f32),
-            ));
-        }
-        let mut optim = adam_cfg.init();
         let mut stop = EarlyStop::default();
         let mut history = Vec::new();
         let (mut global, mut seen) = (0usize, 0usize);
@@ -448,20 +458,20 @@ impl Scorer {
                 if batch.denom <= 0.0 {
                     continue;
                 }
-                let step = self.train_step(&net, &tables, x, batch, &ad).await?;
-                if !step.loss.is_finite() {
+                let (loss, emb_grad) = engine.step(self, &tables, x, batch).await?;
+                if !loss.is_finite() {
                     return Err(CoreError::Diverged {
                         epoch,
                         step: global - (epoch - 1) * steps_per_epoch,
                         global_step: global,
-                        loss: step.loss,
+                        loss,
                     });
                 }
-                net = optim.step(cfg.learning_rate, net, step.grads);
+                engine.apply(cfg.learning_rate);
                 tables.adam_step(
                     x.ids,
                     chunk,
-                    &step.emb_grad,
+                    &emb_grad,
                     AdamStep {
                         lr: cfg.embedding_learning_rate as f32,
                         step: global as u64,
@@ -469,19 +479,19 @@ impl Scorer {
                         params: AdamParams::default(),
                     },
                 );
-                loss_sum += step.loss;
+                loss_sum += loss;
                 seen += chunk.len();
                 progress(&TrainEvent::Step {
                     epoch,
                     global_step: global,
-                    loss: step.loss,
+                    loss,
                 });
             }
             let val_loss = if val_rows.is_empty() {
                 None
             } else {
-                let valid = net.valid();
-                let at = (&valid, &tables);
+                let valid = engine.eval_net();
+                let at = (valid.dense(), &tables);
                 Some(
                     self.val_loss(at, x, &val_rows, &cells, cfg.predict_batch_size)
                         .await?,
@@ -494,7 +504,7 @@ impl Scorer {
             };
             progress(&TrainEvent::Epoch(stats.clone()));
             history.push(stats);
-            if stop.after_epoch((epoch, val_loss), (&net, &tables), cfg.patience) {
+            if stop.after_epoch((epoch, val_loss), (&engine, &tables), cfg.patience) {
                 break;
             }
         }
@@ -502,7 +512,9 @@ impl Scorer {
         let (_, best_epoch, best_net, best_tables) = stop
             .best
             .ok_or_else(|| CoreError::empty("training epochs"))?;
-        self.net = best_net.valid();
+        let (net, host) = engine.finish(best_net)?;
+        self.net = net;
+        self.host = host;
         self.tables = best_tables;
         Ok(TrainReport {
             history,
@@ -597,8 +609,8 @@ fn split_rows(n: usize, cells: &Cells<'_>, cfg: &TrainConfig) -> (Vec<usize>, Ve
 /// held out), and says stop once `patience` epochs in a row have not improved on it.
 #[derive(Default)]
 struct EarlyStop {
-    /// Validation loss, epoch, net and tables of the best epoch.
-    best: Option<(f64, usize, Net, Tables)>,
+    /// Validation loss, epoch, weights and tables of the best epoch.
+    best: Option<(f64, usize, Weights, Tables)>,
     /// Epochs since the best.
     bad: usize,
     /// The epoch that stopped the run.
@@ -610,7 +622,7 @@ impl EarlyStop {
     fn after_epoch(
         &mut self,
         (epoch, val_loss): (usize, Option<f64>),
-        (net, tables): (&Net, &Tables),
+        (engine, tables): (&Engine, &Tables),
         patience: usize,
     ) -> bool {
         let score = val_loss.unwrap_or(f64::NEG_INFINITY);
@@ -619,7 +631,7 @@ impl EarlyStop {
             .as_ref()
             .is_none_or(|(b, ..)| score < *b - 1e-7 * b.abs());
         if improved || val_loss.is_none() {
-            self.best = Some((score, epoch, net.clone(), tables.clone()));
+            self.best = Some((score, epoch, engine.weights(), tables.clone()));
             self.bad = 0;
             return false;
         }
@@ -629,6 +641,153 @@ impl EarlyStop {
             return true;
         }
         false
+    }
+}
+
+/// A copy of the weights in training.
+enum Weights {
+    Burn(Box<Net>),
+    Host(HostNet),
+}
+
+/// What an epoch's validation reads: burn's net without autodiff, or the host's.
+enum EvalNet<'a> {
+    Burn(Box<Net>),
+    Host(&'a HostNet),
+}
+
+impl EvalNet<'_> {
+    fn dense(&self) -> Dense<'_> {
+        match self {
+            EvalNet::Burn(net) => Dense::Burn(net),
+            EvalNet::Host(host) => Dense::Host(host),
+        }
+    }
+}
+
+/// The weights in training and how they step. On the CPU (`flex`), the net written out
+/// ([`crate::cpu`]); on any other device (WebGPU, native wgpu), burn's autodiff and Adam. Both
+/// start from the seed's weights, drawn on the CPU, and take the same steps to float rounding
+/// (tested).
+enum Engine {
+    Burn {
+        net: Net,
+        optim: ModuleOptimizer,
+        ad: Device,
+        grads: Option<GradientsParams>,
+    },
+    Host {
+        net: HostNet,
+        trainer: cpu::Trainer,
+        /// A net of the same shape on the CPU, to carry the trained weights out.
+        template: Net,
+    },
+}
+
+impl Engine {
+    /// Fresh weights (training always starts from the seed), each head's bias at its base
+    /// log-odds, and Adam with `cfg`'s weight decay.
+    async fn new(scorer: &Scorer, cfg: &TrainConfig, base_logits: &[f32]) -> Result<Engine> {
+        let spec = scorer.spec.net_spec();
+        let ad = scorer.device.clone().autodiff();
+        let net = fresh_net(&spec, cfg.seed, &ad)
+            .await?
+            .with_head_biases(base_logits, &ad);
+        const EPSILON: f32 = 1e-8;
+        if scorer.device == Device::flex() {
+            let template = net.valid();
+            let host = HostNet::from_net(&spec, &template)?;
+            return Ok(Engine::Host {
+                net: host,
+                trainer: cpu::Trainer::new(cpu::Adam::new(EPSILON, cfg.weight_decay as f32)),
+                template,
+            });
+        }
+        let mut adam = AdamConfig::new().with_epsilon(EPSILON);
+        if cfg.weight_decay > 0.0 {
+            adam = adam.with_weight_decay(Some(burn::optim::decay::WeightDecayConfig::new(
+                cfg.weight_decay as f32,
+            )));
+        }
+        Ok(Engine::Burn {
+            net,
+            optim: adam.init(),
+            ad,
+            grads: None,
+        })
+    }
+
+    /// Forward and backward of a batch: its loss and the gradient of its embedding input. The
+    /// net's gradients wait for [`apply`](Self::apply).
+    async fn step(
+        &mut self,
+        scorer: &Scorer,
+        tables: &Tables,
+        x: &InputView<'_>,
+        batch: Batch<'_>,
+    ) -> Result<(f64, Vec<f32>)> {
+        match self {
+            Engine::Burn { net, ad, grads, .. } => {
+                let step = scorer.train_step(net, tables, x, batch, ad).await?;
+                *grads = Some(step.grads);
+                Ok((step.loss, step.emb_grad))
+            }
+            Engine::Host { net, trainer, .. } => {
+                let rows = batch.rows;
+                let fill = |piece: usize, out: &mut Vec<f32>| {
+                    let at = piece * cpu::CHUNK;
+                    let end = (at + cpu::CHUNK).min(rows.len());
+                    scorer.fill_input(tables, x, &rows[at..end], out);
+                };
+                let targets = cpu::Targets {
+                    y: &batch.y,
+                    w: &batch.w,
+                    denom: batch.denom,
+                };
+                Ok(trainer.step(net, rows.len(), &fill, targets))
+            }
+        }
+    }
+
+    /// Adam's step with the last batch's gradients.
+    fn apply(&mut self, lr: f64) {
+        match self {
+            Engine::Burn {
+                net, optim, grads, ..
+            } => {
+                if let Some(g) = grads.take() {
+                    *net = optim.step(lr, net.clone(), g);
+                }
+            }
+            Engine::Host { net, trainer, .. } => trainer.apply(net, lr),
+        }
+    }
+
+    fn weights(&self) -> Weights {
+        match self {
+            Engine::Burn { net, .. } => Weights::Burn(Box::new(net.clone())),
+            Engine::Host { net, .. } => Weights::Host(net.clone()),
+        }
+    }
+
+    fn eval_net(&self) -> EvalNet<'_> {
+        match self {
+            Engine::Burn { net, .. } => EvalNet::Burn(Box::new(net.valid())),
+            Engine::Host { net, .. } => EvalNet::Host(net),
+        }
+    }
+
+    /// The net to keep, from the weights `best`, and its host copy on the CPU.
+    fn finish(self, best: Weights) -> Result<(Net, Option<HostNet>)> {
+        match (self, best) {
+            (Engine::Host { template, .. }, Weights::Host(host)) => {
+                Ok((host.to_net(template, &Device::flex()), Some(host)))
+            }
+            (_, Weights::Burn(net)) => Ok((net.valid(), None)),
+            (Engine::Burn { .. }, Weights::Host(_)) => Err(CoreError::Backend(
+                "burn's training kept host weights".into(),
+            )),
+        }
     }
 }
 
@@ -680,29 +839,6 @@ struct Batch<'r> {
     denom: f64,
 }
 
-impl<'r> Batch<'r> {
-    /// The first and second halves (the first `len / 2` rows), sharing the whole batch's `denom`.
-    fn halves(self, heads: usize) -> (Batch<'r>, Batch<'r>) {
-        let m = self.rows.len() / 2;
-        let (mut y, mut w) = (self.y, self.w);
-        let (yz, wz) = (y.split_off(m * heads), w.split_off(m * heads));
-        (
-            Batch {
-                rows: &self.rows[..m],
-                y,
-                w,
-                denom: self.denom,
-            },
-            Batch {
-                rows: &self.rows[m..],
-                y: yz,
-                w: wz,
-                denom: self.denom,
-            },
-        )
-    }
-}
-
 /// What a forward and backward pass gives.
 struct StepGrads {
     /// The batch's loss, divided by its `denom`.
@@ -712,9 +848,6 @@ struct StepGrads {
     /// The net's gradients.
     grads: GradientsParams,
 }
-
-/// Rows below which a training batch is not split in two.
-const MIN_HALF: usize = 64;
 
 /// Runs a future to completion on the calling thread: how the sync API calls the async one.
 /// Natively it blocks; on wasm32 the future must be ready at once (true on the flex device),

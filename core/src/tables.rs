@@ -127,14 +127,19 @@ impl Tables {
 
     /// Writes the embeddings of `rows` into `out` as `[rows.len(), 3 * dim]`.
     pub fn gather(&self, ids: [&[u32]; 3], rows: &[usize], out: &mut Vec<f32>) {
-        let d = self.dim;
         out.clear();
-        out.reserve(rows.len() * 3 * d);
+        out.reserve(rows.len() * 3 * self.dim);
         for &r in rows {
-            for (t, table) in self.tables.iter().enumerate() {
-                let id = ids[t][r] as usize;
-                out.extend_from_slice(&table.w[id * d..(id + 1) * d]);
-            }
+            self.push_row(ids, r, out);
+        }
+    }
+
+    /// Appends the user, item and author embeddings of row `r` of the id columns `ids` to `out`.
+    pub fn push_row(&self, ids: [&[u32]; 3], r: usize, out: &mut Vec<f32>) {
+        let d = self.dim;
+        for (t, table) in self.tables.iter().enumerate() {
+            let id = ids[t][r] as usize;
+            out.extend_from_slice(&table.w[id * d..(id + 1) * d]);
         }
     }
 

@@ -175,11 +175,11 @@ fn bench_model(quick: bool, device: &Device) -> Result<()> {
     rates.sort_by(f64::total_cmp);
     let infer = rates[2];
     println!(
-        "train      paper model (vocab 100k/50k/10k, emb 32, 64 dense, 512-256-128, 3 heads), batch 1024: {:.0} samples/s   (PyTorch 2.15 on this 2-core machine, the same algorithm (sparse embedding gradients, SparseAdam): 44-49k; with dense Adam: ~24k)",
+        "train      paper model (vocab 100k/50k/10k, emb 32, 64 dense, 512-256-128, 3 heads), batch 1024: {:.0} samples/s   (PyTorch on the same algorithm, alternating with this: bash sim/benches/model_vs_torch.sh)",
         train
     );
     println!(
-        "infer      same model, batch 1024: {:.0} samples/s, median of 5 passes over {} rows (range {:.0} to {:.0})   (PyTorch 2.15 on this 2-core machine: 184-215k)",
+        "infer      same model, batch 1024: {:.0} samples/s, median of 5 passes over {} rows (range {:.0} to {:.0})",
         infer, rows, rates[0], rates[4]
     );
 
