@@ -195,10 +195,14 @@ impl HostNet {
         out.resize(start + rows * h, 0.0);
         let dst = &mut out[start..];
         let piece = |(x, dst): (&[f32], &mut [f32])| {
-            let mut work = Work::default();
-            work.x.push(x.to_vec());
-            self.forward(&mut work);
-            dst.copy_from_slice(&work.logits);
+            // Each thread keeps its buffers from call to call.
+            INFER_WORK.with_borrow_mut(|work| {
+                work.x.resize_with(1, Vec::new);
+                work.x[0].clear();
+                work.x[0].extend_from_slice(x);
+                self.forward(work);
+                dst.copy_from_slice(&work.logits);
+            })
         };
         #[cfg(not(target_arch = "wasm32"))]
         {
@@ -245,18 +249,16 @@ impl HostNet {
             } else {
                 &done[l]
             };
-            affine(&mut next[0], Mat::new(input, m, lin.inp), lin, th);
-            relu(&mut next[0]);
+            affine_relu(&mut next[0], Mat::new(input, m, lin.inp), lin, th);
         }
         // SE: s = sigmoid(relu(h Ws + bs) We + be), y = h * s.
         let h = &work.x[n_layers];
-        affine(
+        affine_relu(
             &mut work.q,
             Mat::new(h, m, lay.squeeze.inp),
             &lay.squeeze,
             th,
         );
-        relu(&mut work.q);
         affine(
             &mut work.s,
             Mat::new(&work.q, m, lay.squeeze.out),
@@ -282,8 +284,7 @@ impl HostNet {
                     matmul(&mut work.logits[k..], nh, input, lin.weight(th), true);
                 } else {
                     let mut z = std::mem::take(&mut work.tmp);
-                    affine(&mut z, input, lin, th);
-                    relu(&mut z);
+                    affine_relu(&mut z, input, lin, th);
                     work.tmp = std::mem::replace(&mut acts[j], z);
                 }
             }
@@ -485,17 +486,25 @@ fn read<const D: usize>(t: burn::prelude::Tensor<D>) -> Result<Vec<f32>> {
 /// `dst = x W + b` for the layer `lin`, `dst` resized to `[x.rows, lin.out]`.
 #[inline(always)]
 fn affine(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32]) {
-    let b = lin.bias(theta);
-    dst.clear();
-    for _ in 0..x.rows() {
-        dst.extend_from_slice(b);
-    }
-    matmul(dst, lin.out, x, lin.weight(theta), true);
+    affine_then(dst, x, lin, theta, |v| v);
 }
 
+/// `dst = relu(x W + b)`, the bias and the ReLU in one pass.
 #[inline(always)]
-fn relu(v: &mut [f32]) {
-    v.iter_mut().for_each(|x| *x = x.max(0.0));
+fn affine_relu(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32]) {
+    affine_then(dst, x, lin, theta, |v| v.max(0.0));
+}
+
+/// `dst = f(x W + b)` element-wise: the product written over `dst`, then one pass adds the bias
+/// and applies `f`.
+#[inline(always)]
+fn affine_then(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32], f: impl Fn(f32) -> f32) {
+    let b = lin.bias(theta);
+    dst.resize(x.rows() * lin.out, 0.0);
+    matmul(dst, lin.out, x, lin.weight(theta), false);
+    for row in dst.chunks_exact_mut(lin.out) {
+        row.iter_mut().zip(b).for_each(|(v, b)| *v = f(*v + b));
+    }
 }
 
 /// `d` is zeroed where the ReLU's output `out` is not positive.
@@ -542,6 +551,11 @@ fn param_grads(grad: &mut [f32], lin: &Lin, x: Mat<'_>, d: Mat<'_>) {
                 .for_each(|(j, v)| *v += d.at(i, j)),
         }
     }
+}
+
+thread_local! {
+    /// Each thread's buffers for inference.
+    static INFER_WORK: std::cell::RefCell<Work> = std::cell::RefCell::new(Work::default());
 }
 
 /// One piece's buffers, kept from step to step.
