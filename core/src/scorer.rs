@@ -296,8 +296,8 @@ impl Scorer {
             }
             Dense::Burn(net) => net,
         };
-        // Natively, batches run side by side on the thread pool: burn's element-wise kernels
-        // (the sigmoid gates, the products) use one thread each, so two batches fill two cores.
+        // burn's net (on a GPU): natively, the batches are sent from the thread pool's threads
+        // side by side.
         #[cfg(not(target_arch = "wasm32"))]
         {
             use rayon::prelude::*;
