@@ -853,10 +853,22 @@ mod tests {
         ]
     }
 
-    /// `v` becomes a copy of `from`.
-    fn set(v: &mut Vec<f32>, from: &[f32]) {
-        v.clear();
-        v.extend_from_slice(from);
+    /// One forward and backward pass of `trainer` on the rows `x` (`[m, input width]`), each
+    /// piece filled from its rows of `x`.
+    fn host_step(
+        trainer: &mut Trainer,
+        host: &HostNet,
+        x: &[f32],
+        (y, w, denom): (&[f32], &[f32], f64),
+    ) -> (f64, Vec<f32>) {
+        let iw = host.layout.input;
+        let m = x.len() / iw;
+        let fill = |p: usize, out: &mut Vec<f32>| {
+            let end = ((p + 1) * CHUNK).min(m);
+            out.clear();
+            out.extend_from_slice(&x[p * CHUNK * iw..end * iw]);
+        };
+        trainer.step(host, m, &fill, Targets { y, w, denom })
     }
 
     fn randn(r: &mut Rng, len: usize, scale: f64) -> Vec<f32> {
@@ -960,21 +972,7 @@ mod tests {
 
             let host = HostNet::from_net(spec, &net.valid()).unwrap();
             let mut trainer = Trainer::new(Adam::new(1e-8, 0.0));
-            let iw = spec.emb_width + spec.dense_width;
-            let fill = |p: usize, out: &mut Vec<f32>| {
-                let end = ((p + 1) * CHUNK).min(m);
-                set(out, &x[p * CHUNK * iw..end * iw]);
-            };
-            let (loss, emb_grad) = trainer.step(
-                &host,
-                m,
-                &fill,
-                Targets {
-                    y: &y,
-                    w: &w,
-                    denom,
-                },
-            );
+            let (loss, emb_grad) = host_step(&mut trainer, &host, &x, (&y, &w, denom));
             assert!(
                 (loss - burn_loss).abs() < 1e-5 * burn_loss.abs().max(1.0),
                 "net {i}: loss {loss} vs {burn_loss}"
@@ -1018,7 +1016,6 @@ mod tests {
             .init();
         let mut trainer = Trainer::new(Adam::new(1e-8, decay));
         let m = CHUNK + 10;
-        let iw = spec.emb_width + spec.dense_width;
         for step in 0..4u64 {
             let (x, emb, dense) = inputs(spec, m, 40 + step, &ad);
             let (y, w, denom) = targets(m, spec.n_heads, step);
@@ -1029,20 +1026,7 @@ mod tests {
                 weighted_bce_sum(net.forward(emb, dense), t(&y), t(&w)).mul_scalar(1.0 / denom);
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(lr, net, grads);
-            let fill = |p: usize, out: &mut Vec<f32>| {
-                let end = ((p + 1) * CHUNK).min(m);
-                set(out, &x[p * CHUNK * iw..end * iw]);
-            };
-            trainer.step(
-                &host,
-                m,
-                &fill,
-                Targets {
-                    y: &y,
-                    w: &w,
-                    denom,
-                },
-            );
+            host_step(&mut trainer, &host, &x, (&y, &w, denom));
             trainer.apply(&mut host, lr);
         }
         let burn = HostNet::from_net(spec, &net.valid()).unwrap();
@@ -1074,7 +1058,6 @@ mod tests {
         let m = 3 * CHUNK + 1;
         let (x, _, _) = inputs(spec, m, 3, &device);
         let (y, w, denom) = targets(m, spec.n_heads, 3);
-        let iw = spec.emb_width + spec.dense_width;
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -1083,22 +1066,9 @@ mod tests {
             pool.install(|| {
                 let mut host = HostNet::from_net(spec, &net).unwrap();
                 let mut trainer = Trainer::new(Adam::new(1e-8, 0.0));
-                let fill = |p: usize, out: &mut Vec<f32>| {
-                    let end = ((p + 1) * CHUNK).min(m);
-                    set(out, &x[p * CHUNK * iw..end * iw]);
-                };
                 let mut losses = Vec::new();
                 for _ in 0..2 {
-                    losses.push(trainer.step(
-                        &host,
-                        m,
-                        &fill,
-                        Targets {
-                            y: &y,
-                            w: &w,
-                            denom,
-                        },
-                    ));
+                    losses.push(host_step(&mut trainer, &host, &x, (&y, &w, denom)));
                     trainer.apply(&mut host, 0.01);
                 }
                 (losses, host.theta)
