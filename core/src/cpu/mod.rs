@@ -18,9 +18,9 @@ use crate::error::{CoreError, Result};
 use crate::loss::{bce_logit, sigmoid};
 use crate::net::{Net, NetSpec, host_gate};
 
-/// Rows of each piece a training batch is cut into. Fixed, so that the sums of the pieces'
-/// gradients, and so the trained model, do not depend on how many threads ran them.
-pub(crate) const CHUNK: usize = 128;
+/// Rows of each piece a training batch is cut into (a batch of 1024 makes 4). Fixed, so that the
+/// sums of the pieces' gradients, and so the trained model, do not depend on how many threads ran them.
+pub(crate) const CHUNK: usize = 256;
 
 /// Rows of each piece in inference, where nothing is summed across pieces.
 const INFER_CHUNK: usize = 256;
