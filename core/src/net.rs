@@ -110,40 +110,56 @@ pub struct Net {
     heads: Vec<Head>,
 }
 
+/// The `(inputs, outputs)` of every linear layer a [`NetSpec`] builds, grouped as the net holds
+/// them: [`NetSpec::init`] builds burn's layers from it, [`crate::cpu::Layout`] lays out the
+/// host's parameters by it.
+pub(crate) struct Shapes {
+    pub backbone: Vec<(usize, usize)>,
+    pub lhuc: Option<(usize, usize)>,
+    pub squeeze: (usize, usize),
+    pub excite: (usize, usize),
+    pub heads: Vec<Vec<(usize, usize)>>,
+}
+
 impl NetSpec {
-    /// Builds the network on `device` with fresh weights, after checking the widths.
-    pub fn init(&self, device: &Device) -> Result<Net> {
-        self.arch.validate()?;
+    /// The shape of every layer (see [`Shapes`]).
+    pub(crate) fn shapes(&self) -> Shapes {
         let input = self.emb_width + self.dense_width;
         let mut widths = vec![input];
         widths.extend(&self.arch.hidden);
-        let backbone = widths
-            .windows(2)
-            .map(|w| LinearConfig::new(w[0], w[1]).init(device))
-            .collect();
         let gated: usize = widths[..widths.len() - 1].iter().sum();
-        let lhuc = self
-            .lhuc
-            .then(|| LinearConfig::new(self.emb_width, gated).init(device));
-        let last = *widths.last().expect("validated: at least one layer");
-        let squeeze = (last / self.arch.se_reduction).max(1);
+        let last = *widths.last().unwrap_or(&input);
+        let squeeze = (last / self.arch.se_reduction.max(1)).max(1);
         let mut head_widths = vec![last];
         head_widths.extend(&self.arch.head_hidden);
         head_widths.push(1);
-        let heads = (0..self.n_heads)
-            .map(|_| Head {
-                layers: head_widths
-                    .windows(2)
-                    .map(|w| LinearConfig::new(w[0], w[1]).init(device))
-                    .collect(),
-            })
-            .collect();
+        let pairs = |w: &[usize]| w.windows(2).map(|w| (w[0], w[1])).collect::<Vec<_>>();
+        Shapes {
+            backbone: pairs(&widths),
+            lhuc: self.lhuc.then_some((self.emb_width, gated)),
+            squeeze: (last, squeeze),
+            excite: (squeeze, last),
+            heads: (0..self.n_heads).map(|_| pairs(&head_widths)).collect(),
+        }
+    }
+
+    /// Builds the network on `device` with fresh weights, after checking the widths.
+    pub fn init(&self, device: &Device) -> Result<Net> {
+        self.arch.validate()?;
+        let s = self.shapes();
+        let linear = |&(i, o): &(usize, usize)| LinearConfig::new(i, o).init(device);
         Ok(Net {
-            backbone,
-            lhuc,
-            se_squeeze: LinearConfig::new(last, squeeze).init(device),
-            se_excite: LinearConfig::new(squeeze, last).init(device),
-            heads,
+            backbone: s.backbone.iter().map(linear).collect(),
+            lhuc: s.lhuc.as_ref().map(linear),
+            se_squeeze: linear(&s.squeeze),
+            se_excite: linear(&s.excite),
+            heads: s
+                .heads
+                .iter()
+                .map(|h| Head {
+                    layers: h.iter().map(linear).collect(),
+                })
+                .collect(),
         })
     }
 }

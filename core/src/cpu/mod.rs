@@ -5,10 +5,10 @@
 //!
 //! Why by hand: burn builds a graph per step, allocates every intermediate and computes each
 //! sigmoid gate with a scalar `expf` on one thread. Here a batch is cut into [`CHUNK`]-row
-//! pieces that run side by side on the thread pool, each through preallocated buffers, with the
-//! bias folded into each product, the gates vectorised ([`host_gate`]) and the gradients of the
-//! pieces summed in a fixed order: the result depends on the batch, never on the number of
-//! threads.
+//! pieces that run side by side on the thread pool, each through buffers kept from step to step,
+//! each bias added in the pass that applies its ReLU, the gates vectorised ([`host_gate`]), and
+//! the pieces' gradients summed in a fixed order: the result depends on the batch, never on the
+//! number of threads.
 
 mod matmul;
 
@@ -66,10 +66,11 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// The layout of the net `spec` builds (the same widths as [`NetSpec::init`]).
+    /// The layout of the net `spec` builds ([`NetSpec::shapes`], in [`Net::layers`]' order).
     pub fn new(spec: &NetSpec) -> Layout {
+        let shapes = spec.shapes();
         let mut len = 0;
-        let mut lin = |inp: usize, out: usize| {
+        let mut lin = |&(inp, out): &(usize, usize)| {
             let l = Lin {
                 w: len,
                 b: len + inp * out,
@@ -79,21 +80,14 @@ impl Layout {
             len += inp * out + out;
             l
         };
-        let input = spec.emb_width + spec.dense_width;
-        let mut widths = vec![input];
-        widths.extend(&spec.arch.hidden);
-        let backbone: Vec<Lin> = widths.windows(2).map(|w| lin(w[0], w[1])).collect();
-        let gated: usize = widths[..widths.len() - 1].iter().sum();
-        let lhuc = spec.lhuc.then(|| lin(spec.emb_width, gated));
-        let last = *widths.last().unwrap_or(&input);
-        let squeeze_width = (last / spec.arch.se_reduction.max(1)).max(1);
-        let squeeze = lin(last, squeeze_width);
-        let excite = lin(squeeze_width, last);
-        let mut head_widths = vec![last];
-        head_widths.extend(&spec.arch.head_hidden);
-        head_widths.push(1);
-        let heads = (0..spec.n_heads)
-            .map(|_| head_widths.windows(2).map(|w| lin(w[0], w[1])).collect())
+        let backbone = shapes.backbone.iter().map(&mut lin).collect();
+        let lhuc = shapes.lhuc.as_ref().map(&mut lin);
+        let squeeze = lin(&shapes.squeeze);
+        let excite = lin(&shapes.excite);
+        let heads = shapes
+            .heads
+            .iter()
+            .map(|h| h.iter().map(&mut lin).collect())
             .collect();
         Layout {
             backbone,
@@ -102,7 +96,7 @@ impl Layout {
             excite,
             heads,
             emb: spec.emb_width,
-            input,
+            input: spec.emb_width + spec.dense_width,
             len,
         }
     }
@@ -599,11 +593,11 @@ pub(crate) struct Targets<'a> {
 /// corrections, epsilon and coupled weight decay), so that the CPU trains the model that every
 /// other device trains.
 pub(crate) struct Adam {
-    pub beta1: f32,
-    pub beta2: f32,
-    pub epsilon: f32,
+    beta1: f32,
+    beta2: f32,
+    epsilon: f32,
     /// The L2 penalty added to the gradient (0: none).
-    pub weight_decay: f32,
+    weight_decay: f32,
     m: Vec<f32>,
     v: Vec<f32>,
     time: i32,
