@@ -93,9 +93,8 @@ impl Rng {
     /// Standard normal draw (Box–Muller, one value per call, `libm` for portability).
     #[inline]
     pub fn normal(&mut self) -> f64 {
-        let u1 = self.uniform_open0();
-        let u2 = self.uniform();
-        libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
+        let b1 = self.next_u64();
+        box_muller(b1, self.next_u64())
     }
 
     /// Approximately standard normal, from one 64-bit draw: the Irwin–Hall sum of four 16-bit
@@ -113,6 +112,15 @@ impl Rng {
             v.swap(i, j);
         }
     }
+}
+
+/// The standard normal [`Rng::normal`] makes of two consecutive draws `b1`, `b2`: drawing the
+/// bits and transforming them can happen apart (the transform on several threads), to the same
+/// values.
+#[inline]
+pub fn box_muller(b1: u64, b2: u64) -> f64 {
+    let u1 = ((b1 >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * unit(b2))
 }
 
 /// Uniform in `[0, 1)` from the top 53 of 64 random bits.

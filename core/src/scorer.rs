@@ -286,12 +286,12 @@ impl Scorer {
         let mut out = Vec::with_capacity(rows.len() * self.spec.heads.len());
         let net = match dense {
             Dense::Host(host) => {
-                // The host net splits each batch across the cores itself.
-                let mut input = Vec::new();
-                for chunk in rows.chunks(batch.max(1)) {
-                    self.fill_input(tables, x, chunk, &mut input);
-                    host.logits(&input, &mut out);
-                }
+                // The host net cuts the rows into pieces of its own, each gathering its input
+                // and running on one core: rows are independent, so `batch` changes nothing.
+                let fill = |r: std::ops::Range<usize>, buf: &mut Vec<f32>| {
+                    self.fill_input(tables, x, &rows[r], buf)
+                };
+                host.logits_with(rows.len(), &fill, &mut out);
                 return Ok(out);
             }
             Dense::Burn(net) => net,
@@ -467,18 +467,27 @@ impl Scorer {
                         loss,
                     });
                 }
-                engine.apply(cfg.learning_rate);
-                tables.adam_step(
-                    x.ids,
-                    chunk,
-                    &emb_grad,
-                    AdamStep {
-                        lr: cfg.embedding_learning_rate as f32,
-                        step: global as u64,
-                        decay: cfg.embedding_weight_decay as f32,
-                        params: AdamParams::default(),
-                    },
-                );
+                let embedding_step = AdamStep {
+                    lr: cfg.embedding_learning_rate as f32,
+                    step: global as u64,
+                    decay: cfg.embedding_weight_decay as f32,
+                    params: AdamParams::default(),
+                };
+                let mut tables_step = || tables.adam_step(x.ids, chunk, &emb_grad, embedding_step);
+                // The net's step and the tables' touch different weights: natively, on the CPU,
+                // they run side by side.
+                #[cfg(not(target_arch = "wasm32"))]
+                if matches!(engine, Engine::Host { .. }) {
+                    rayon::join(|| engine.apply(cfg.learning_rate), tables_step);
+                } else {
+                    engine.apply(cfg.learning_rate);
+                    tables_step();
+                }
+                #[cfg(target_arch = "wasm32")]
+                {
+                    engine.apply(cfg.learning_rate);
+                    tables_step();
+                }
                 loss_sum += loss;
                 seen += chunk.len();
                 progress(&TrainEvent::Step {

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
-threads=$(nproc)
+threads=${THREADS:-$(nproc)}
 usm="${CARGO_TARGET_DIR:-target}/release/usm"
 cargo build --release --quiet --bin usm
 python3 -c "import torch" 2>/dev/null || { echo "needs PyTorch: pip install torch" >&2; exit 1; }

@@ -181,34 +181,50 @@ impl HostNet {
     }
 
     /// Logits, `[rows, heads]`, of the input rows `x` (`[rows, input width]`), appended to `out`.
-    /// Natively the pieces run side by side on the thread pool.
+    #[cfg(test)]
     pub fn logits(&self, x: &[f32], out: &mut Vec<f32>) {
-        let (iw, h) = (self.layout.input, self.layout.n_heads());
-        let rows = x.len() / iw.max(1);
+        let iw = self.layout.input;
+        let fill = |r: std::ops::Range<usize>, buf: &mut Vec<f32>| {
+            buf.clear();
+            buf.extend_from_slice(&x[r.start * iw..r.end * iw]);
+        };
+        self.logits_with(x.len() / iw.max(1), &fill, out);
+    }
+
+    /// Logits, `[rows, heads]`, of `rows` input rows, appended to `out`: `fill(range, buf)`
+    /// writes the input rows `range` (`[range.len(), input width]`) over `buf`. Natively the
+    /// pieces, each filling its own rows, run side by side on the thread pool.
+    pub fn logits_with(
+        &self,
+        rows: usize,
+        fill: &(dyn Fn(std::ops::Range<usize>, &mut Vec<f32>) + Sync),
+        out: &mut Vec<f32>,
+    ) {
+        let h = self.layout.n_heads();
         let start = out.len();
         out.resize(start + rows * h, 0.0);
-        let dst = &mut out[start..];
-        let piece = |(x, dst): (&[f32], &mut [f32])| {
+        let piece = |(p, dst): (usize, &mut [f32])| {
             // Each thread keeps its buffers from call to call.
             INFER_WORK.with_borrow_mut(|work| {
-                work.x.resize_with(1, Vec::new);
-                work.x[0].clear();
-                work.x[0].extend_from_slice(x);
+                if work.x.is_empty() {
+                    work.x.push(Vec::new());
+                }
+                let at = p * INFER_CHUNK;
+                fill(at..(at + INFER_CHUNK).min(rows), &mut work.x[0]);
                 self.forward(work);
                 dst.copy_from_slice(&work.logits);
             })
         };
+        let dst = &mut out[start..];
         #[cfg(not(target_arch = "wasm32"))]
         {
             use rayon::prelude::*;
-            x.par_chunks(INFER_CHUNK * iw)
-                .zip(dst.par_chunks_mut(INFER_CHUNK * h))
+            dst.par_chunks_mut(INFER_CHUNK * h)
+                .enumerate()
                 .for_each(piece);
         }
         #[cfg(target_arch = "wasm32")]
-        x.chunks(INFER_CHUNK * iw)
-            .zip(dst.chunks_mut(INFER_CHUNK * h))
-            .for_each(piece);
+        dst.chunks_mut(INFER_CHUNK * h).enumerate().for_each(piece);
     }
 
     /// The forward pass of the rows in `work.x[0]` (`[m, input width]`), keeping what the
@@ -229,8 +245,7 @@ impl HostNet {
         // LHUC: 2 * sigmoid(e Wg + bg), one product for the gates of every layer.
         if let Some(g) = &lay.lhuc {
             let e = Mat::strided(&work.x[0], m, lay.emb, lay.input);
-            affine(&mut work.g, e, g, th);
-            host_gate(&mut work.g, 2.0);
+            affine_gate(&mut work.g, e, g, th, 2.0);
         }
         let mut offset = 0;
         for (l, lin) in lay.backbone.iter().enumerate() {
@@ -253,13 +268,13 @@ impl HostNet {
             &lay.squeeze,
             th,
         );
-        affine(
+        affine_gate(
             &mut work.s,
             Mat::new(&work.q, m, lay.squeeze.out),
             &lay.excite,
             th,
+            1.0,
         );
-        host_gate(&mut work.s, 1.0);
         work.y.clear();
         work.y.extend(h.iter().zip(&work.s).map(|(a, b)| a * b));
         // Heads: FC layers with ReLU between, the last one width 1, into column k of the logits.
@@ -477,27 +492,32 @@ fn read<const D: usize>(t: burn::prelude::Tensor<D>) -> Result<Vec<f32>> {
     })
 }
 
-/// `dst = x W + b` for the layer `lin`, `dst` resized to `[x.rows, lin.out]`.
-#[inline(always)]
-fn affine(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32]) {
-    affine_then(dst, x, lin, theta, |v| v);
-}
-
 /// `dst = relu(x W + b)`, the bias and the ReLU in one pass.
 #[inline(always)]
 fn affine_relu(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32]) {
-    affine_then(dst, x, lin, theta, |v| v.max(0.0));
+    affine_rows(dst, x, lin, theta, |row| {
+        row.iter_mut().for_each(|v| *v = v.max(0.0))
+    });
 }
 
-/// `dst = f(x W + b)` element-wise: the product written over `dst`, then one pass adds the bias
-/// and applies `f`.
+/// `dst = scale * sigmoid(x W + b)`: gates ([`host_gate`]), each row finished while it is in
+/// the cache.
 #[inline(always)]
-fn affine_then(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32], f: impl Fn(f32) -> f32) {
+fn affine_gate(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32], scale: f32) {
+    affine_rows(dst, x, lin, theta, |row| host_gate(row, scale));
+}
+
+/// `dst = x W + b` for the layer `lin` (`dst` resized to `[x.rows, lin.out]`), then `f` on
+/// each row: the product written over `dst`, then one pass, row by
+/// row, adds the bias and applies `f`.
+#[inline(always)]
+fn affine_rows(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32], f: impl Fn(&mut [f32])) {
     let b = lin.bias(theta);
     dst.resize(x.rows() * lin.out, 0.0);
     matmul(dst, lin.out, x, lin.weight(theta), false);
     for row in dst.chunks_exact_mut(lin.out) {
-        row.iter_mut().zip(b).for_each(|(v, b)| *v = f(*v + b));
+        row.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+        f(row);
     }
 }
 
@@ -760,17 +780,37 @@ impl Kernel for AdamRun<'_, '_> {
     #[inline(always)]
     fn run(self) {
         let AdamRun(a, o, theta, m, v) = self;
-        for j in 0..theta.len() {
-            let mut g = 0.0f32;
+        // The pieces' gradients summed in their order, a run of the slice at a time, then the
+        // update over the run: each a loop the compiler vectorises.
+        const RUN: usize = 512;
+        let mut g = [0.0f32; RUN];
+        let (b1, b2, wd, factor, eps, lr) = (a.b1, a.b2, a.wd, a.factor, a.eps, a.lr);
+        for (r, ((theta, m), v)) in theta
+            .chunks_mut(RUN)
+            .zip(m.chunks_mut(RUN))
+            .zip(v.chunks_mut(RUN))
+            .enumerate()
+        {
+            let at = o + r * RUN;
+            let g = &mut g[..theta.len()];
+            g.fill(0.0);
             for w in a.works {
-                g += w.grad[o + j];
+                let part = &w.grad[at..at + g.len()];
+                g.iter_mut().zip(part).for_each(|(s, x)| *s += x);
             }
-            if a.wd > 0.0 {
-                g += theta[j] * a.wd;
+            if wd > 0.0 {
+                g.iter_mut().zip(&*theta).for_each(|(g, t)| *g += t * wd);
             }
-            m[j] = m[j] * a.b1 + g * (1.0 - a.b1);
-            v[j] = v[j] * a.b2 + g * g * (1.0 - a.b2);
-            theta[j] -= m[j] * a.factor / (v[j].sqrt() + a.eps) * a.lr;
+            for (((t, m), v), &g) in theta
+                .iter_mut()
+                .zip(m.iter_mut())
+                .zip(v.iter_mut())
+                .zip(&*g)
+            {
+                *m = *m * b1 + g * (1.0 - b1);
+                *v = *v * b2 + g * g * (1.0 - b2);
+                *t -= *m * factor / (v.sqrt() + eps) * lr;
+            }
         }
     }
 }
