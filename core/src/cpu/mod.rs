@@ -408,14 +408,15 @@ impl HostNet {
                 // u = x * g: dg = du * x, dx = du * g, on this layer's columns of the gates.
                 offset -= lin.inp;
                 let w = lin.inp;
-                for i in 0..m {
-                    let du = &mut dz[i * w..(i + 1) * w];
-                    let xi = &x[l][i * w..(i + 1) * w];
-                    let gi = &g[i * gw + offset..i * gw + offset + w];
-                    let dgi = &mut dg[i * gw + offset..i * gw + offset + w];
-                    for j in 0..w {
-                        dgi[j] = du[j] * xi[j];
-                        du[j] *= gi[j];
+                let rows = dz[..m * w]
+                    .chunks_exact_mut(w)
+                    .zip(x[l].chunks_exact(w))
+                    .zip(g.chunks_exact(gw).zip(dg.chunks_exact_mut(gw)));
+                for ((du, xi), (gi, dgi)) in rows {
+                    let (gi, dgi) = (&gi[offset..offset + w], &mut dgi[offset..offset + w]);
+                    for (((d, &xv), &gv), dgv) in du.iter_mut().zip(xi).zip(gi).zip(dgi) {
+                        *dgv = *d * xv;
+                        *d *= gv;
                     }
                 }
             }
@@ -424,7 +425,9 @@ impl HostNet {
         // dx now holds the input's gradient: its first columns are the embeddings'.
         let (e, iw) = (lay.emb, lay.input);
         emb_grad.clear();
-        emb_grad.extend(dx.chunks(iw).flat_map(|r| &r[..e]));
+        for row in dx.chunks_exact(iw) {
+            emb_grad.extend_from_slice(&row[..e]);
+        }
         if let Some(gl) = &lay.lhuc {
             // g = 2 sigmoid(z): dz = dg * g (1 - g / 2).
             dg.iter_mut()
