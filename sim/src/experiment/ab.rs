@@ -208,27 +208,39 @@ impl Arms<'_> {
 
 /// Ratio metrics of an arm over a multiset of users.
 fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(AbKey, f64)> {
-    let sum = |f: &dyn Fn(usize) -> f64| users.iter().map(|&u| f(u)).sum::<f64>();
-    let expo = sum(&|u| t.exposures[u]);
+    // Every sum in one pass over the users (the bootstrap calls this thousands of times over
+    // samples of all of them), each added in the users' order from -0.0 as `Iterator::sum`
+    // adds: the same floats as a pass per sum.
+    let h = heads.len();
+    let (buttons, retained) = (1 + 5 * h, 1 + 5 * h + 4);
+    let mut s = vec![-0.0f64; retained + 1];
+    for &u in users {
+        s[0] += t.exposures[u];
+        for k in 0..h {
+            let c = &mut s[1 + 5 * k..6 + 5 * k];
+            c[0] += t.truth[u][k];
+            c[1] += t.survey_num[u][k];
+            c[2] += t.survey_den[u][k];
+            c[3] += t.debiased_num[u][k];
+            c[4] += t.debiased_den[u][k];
+        }
+        for (a, b) in s[buttons..retained].iter_mut().zip(&t.buttons[u]) {
+            *a += b;
+        }
+        s[retained] += t.retained[u];
+    }
+    let expo = s[0];
     let mut out = Vec::new();
     for (k, h) in heads.iter().enumerate() {
-        out.push((AbKey::TrueRate(*h), sum(&|u| t.truth[u][k]) / expo));
-        out.push((
-            AbKey::SurveyRate(*h),
-            sum(&|u| t.survey_num[u][k]) / sum(&|u| t.survey_den[u][k]),
-        ));
-        out.push((
-            AbKey::DebiasedRate(*h),
-            sum(&|u| t.debiased_num[u][k]) / sum(&|u| t.debiased_den[u][k]),
-        ));
+        let c = &s[1 + 5 * k..6 + 5 * k];
+        out.push((AbKey::TrueRate(*h), c[0] / expo));
+        out.push((AbKey::SurveyRate(*h), c[1] / c[2]));
+        out.push((AbKey::DebiasedRate(*h), c[3] / c[4]));
     }
     for (k, b) in AbKey::BUTTONS.into_iter().enumerate() {
-        out.push((b, sum(&|u| t.buttons[u][k]) / expo));
+        out.push((b, s[buttons + k] / expo));
     }
-    out.push((
-        AbKey::Retention,
-        sum(&|u| t.retained[u]) / users.len() as f64,
-    ));
+    out.push((AbKey::Retention, s[retained] / users.len() as f64));
     out.push((AbKey::ExposuresPerUser, expo / users.len() as f64));
     out
 }
