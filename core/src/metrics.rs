@@ -136,37 +136,33 @@ pub(crate) fn concordant_below<S: Copy + Into<f64>, T: Copy + Into<f64>>(
     check_inputs("reg_auc", scores, targets.len(), None)?;
     all_finite("reg_auc: targets", targets)?;
     let n = scores.len();
-    // Dense ranks of scores, 1-based for the Fenwick tree.
-    let mut by_score: Vec<u32> = (0..n as u32).collect();
-    by_score.sort_unstable_by(|&a, &b| {
-        scores[a as usize]
-            .into()
-            .total_cmp(&scores[b as usize].into())
-    });
+    // Dense ranks of scores, 1-based for the Fenwick tree. Sorting (key, row) pairs, not rows
+    // by a key looked up in each comparison, keeps the sort in cache.
+    let by_score = sorted_keys(scores);
     let mut rank = vec![0usize; n];
     let mut r = 0;
-    for k in 0..n {
-        if k == 0 || scores[by_score[k] as usize].into() != scores[by_score[k - 1] as usize].into()
-        {
+    for (k, &(key, i)) in by_score.iter().enumerate() {
+        if k == 0 || from_key(key) != from_key(by_score[k - 1].0) {
             r += 1;
         }
-        rank[by_score[k] as usize] = r;
+        rank[i as usize] = r;
     }
-    let mut tree = vec![0u64; r + 1];
-    let prefix = |tree: &[u64], mut i: usize| {
+    drop(by_score);
+    // Counts of the rows processed so far: below each rank (a Fenwick tree) and at it. Row
+    // numbers are u32, so u32 counts suffice, at half the memory.
+    let mut tree = vec![0u32; r + 1];
+    let mut at_rank = vec![0u32; r + 1];
+    let prefix = |tree: &[u32], mut i: usize| {
         let mut s = 0u64;
         while i > 0 {
-            s += tree[i];
+            s += tree[i] as u64;
             i &= i - 1;
         }
         s
     };
-    let mut by_target: Vec<u32> = (0..n as u32).collect();
-    by_target.sort_unstable_by(|&a, &b| {
-        targets[a as usize]
-            .into()
-            .total_cmp(&targets[b as usize].into())
-    });
+    // Rows by target; rows of equal targets form a group, in any order (each row's counts
+    // come from the rows of smaller targets alone).
+    let by_target: Vec<u32> = sorted_keys(targets).into_iter().map(|(_, i)| i).collect();
     let (mut below, mut lower) = (vec![0.0f64; n], vec![0u64; n]);
     let mut processed = 0u64;
     let mut start = 0;
@@ -179,12 +175,13 @@ pub(crate) fn concordant_below<S: Copy + Into<f64>, T: Copy + Into<f64>>(
         for &i in &by_target[start..end] {
             let ri = rank[i as usize];
             let less = prefix(&tree, ri - 1);
-            let equal = prefix(&tree, ri) - less;
+            let equal = at_rank[ri] as u64;
             below[i as usize] = less as f64 + 0.5 * equal as f64;
             lower[i as usize] = processed;
         }
         for &i in &by_target[start..end] {
             let mut j = rank[i as usize];
+            at_rank[j] += 1;
             while j <= r {
                 tree[j] += 1;
                 j += j & j.wrapping_neg();
@@ -194,6 +191,29 @@ pub(crate) fn concordant_below<S: Copy + Into<f64>, T: Copy + Into<f64>>(
         start = end;
     }
     Ok((below, lower))
+}
+
+/// `values` as (key, row) pairs sorted by key, where the keys order as `f64::total_cmp` orders
+/// the values ([`order_key`]).
+fn sorted_keys<V: Copy + Into<f64>>(values: &[V]) -> Vec<(u64, u32)> {
+    let mut keys: Vec<(u64, u32)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (order_key(v.into()), i as u32))
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// A float's bits, turned so that unsigned order is `f64::total_cmp`'s order.
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// The float [`order_key`] was made from.
+fn from_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// Calibration, Eq. 10: `avg(p) / avg(y) - 1`, weighted when weights are given. Positive means
@@ -586,8 +606,26 @@ pub(crate) mod tests {
         let mut r = Rng::new(12, 0);
         for case in 0..200 {
             let n = 2 + r.below(50) as usize;
-            let s: Vec<f64> = (0..n).map(|_| r.below(8) as f64).collect();
-            let mut t: Vec<f64> = (0..n).map(|_| r.below(5) as f64 / 4.0).collect();
+            // Negative values too, and zeros of both signs (equal, though their bits differ).
+            let signed = |v: f64, r: &mut Rng| {
+                if v == 0.0 && r.bernoulli(0.5) {
+                    -0.0
+                } else {
+                    v
+                }
+            };
+            let s: Vec<f64> = (0..n)
+                .map(|_| {
+                    let v = r.below(8) as f64 - 4.0;
+                    signed(v, &mut r)
+                })
+                .collect();
+            let mut t: Vec<f64> = (0..n)
+                .map(|_| {
+                    let v = r.below(5) as f64 / 4.0 - 0.5;
+                    signed(v, &mut r)
+                })
+                .collect();
             t[0] = 0.0;
             t[1] = 1.0;
             let a = reg_auc(&s, &t).unwrap();

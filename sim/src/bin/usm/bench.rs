@@ -214,8 +214,16 @@ fn bench_metrics(quick: bool) -> Result<()> {
     let t = Instant::now();
     let u = metrics::uauc(&users, &scores, &labels)?;
     let t_uauc = t.elapsed().as_secs_f64();
+    // regAUC against a continuous target (a true probability, as the evaluation has it).
+    let targets: Vec<f32> = scores
+        .iter()
+        .map(|&s| (0.5 * s as f64 + 0.5 * r.uniform()) as f32)
+        .collect();
+    let t = Instant::now();
+    let g = metrics::reg_auc(&scores, &targets)?;
+    let t_reg = t.elapsed().as_secs_f64();
     println!(
-        "metrics    AUC over {m} scores: {t_auc:.2} s ({a:.4}); UAUC over {m} scores, 100k users: {t_uauc:.2} s ({:.4}, {} users)",
+        "metrics    AUC over {m} scores: {t_auc:.2} s ({a:.4}); UAUC over {m} scores, 100k users: {t_uauc:.2} s ({:.4}, {} users); regAUC over {m}: {t_reg:.2} s ({g:.4})",
         u.uauc, u.users_counted
     );
     Ok(())
