@@ -96,7 +96,8 @@ impl Table {
     }
 
     /// Lazy Adam on the rows of this table a batch touches: `ids` its id column, `grad` the
-    /// batch's embedding gradient (`[rows.len(), 3 * dim]`), this table's block at column `col * dim`.
+    /// batch's embedding gradient (`[rows.len(), 3 * dim]`), this table's block starting at
+    /// column `col * dim`.
     fn adam_step(&mut self, ids: &[u32], rows: &[usize], grad: &[f32], col: usize, s: &AdamStep) {
         let (d, p) = (self.dim, s.params);
         let t = s.step as i32;
@@ -213,8 +214,9 @@ mod tests {
 
     #[test]
     fn fresh_tables_are_the_seeded_normal_draws_in_turn() {
-        // Over two blocks of draws, the last one ragged: the bits drawn in order and transformed
-        // on the thread pool give what drawing one normal after another gives.
+        // Over three blocks of draws (2,100 x 32 values), the last one ragged: the bits drawn in
+        // order and transformed on the thread pool give what drawing one normal after another
+        // gives.
         let vocab = Vocab {
             users: 2_100,
             items: 7,

@@ -495,7 +495,7 @@ fn read<const D: usize>(t: burn::prelude::Tensor<D>) -> Result<Vec<f32>> {
     })
 }
 
-/// `dst = relu(x W + b)`, the bias and the ReLU in one pass.
+/// `dst = relu(x W + b)`, the bias and the ReLU in one pass over the rows.
 #[inline(always)]
 fn affine_relu(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32]) {
     affine_rows(dst, x, lin, theta, |row| {
@@ -511,8 +511,8 @@ fn affine_gate(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32], scale: 
 }
 
 /// `dst = x W + b` for the layer `lin` (`dst` resized to `[x.rows, lin.out]`), then `f` on
-/// each row: the product written over `dst`, then one pass, row by
-/// row, adds the bias and applies `f`.
+/// each row: the product written over `dst`, then one pass over the rows adds the bias to each
+/// and applies `f` to it while it is in the cache.
 #[inline(always)]
 fn affine_rows(dst: &mut Vec<f32>, x: Mat<'_>, lin: &Lin, theta: &[f32], f: impl Fn(&mut [f32])) {
     let b = lin.bias(theta);
