@@ -743,10 +743,8 @@ impl Engine {
             }
             Engine::Host { net, trainer, .. } => {
                 let rows = batch.rows;
-                let fill = |piece: usize, out: &mut Vec<f32>| {
-                    let at = piece * cpu::CHUNK;
-                    let end = (at + cpu::CHUNK).min(rows.len());
-                    scorer.fill_input(tables, x, &rows[at..end], out);
+                let fill = |r: std::ops::Range<usize>, out: &mut Vec<f32>| {
+                    scorer.fill_input(tables, x, &rows[r], out)
                 };
                 let targets = cpu::Targets {
                     y: &batch.y,

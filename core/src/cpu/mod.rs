@@ -20,10 +20,28 @@ use crate::net::{Net, NetSpec, host_gate};
 
 /// Rows of each piece a training batch is cut into (a batch of 1024 makes 4). Fixed, so that the
 /// sums of the pieces' gradients, and so the trained model, do not depend on how many threads ran them.
-pub(crate) const CHUNK: usize = 256;
+const CHUNK: usize = 256;
 
 /// Rows of each piece in inference, where nothing is summed across pieces.
 const INFER_CHUNK: usize = 256;
+
+/// How the caller hands a piece its input: `fill(range, buf)` writes the input rows `range`
+/// (`[range.len(), input width]`) over `buf`.
+pub(crate) type FillRows<'a> = dyn Fn(std::ops::Range<usize>, &mut Vec<f32>) + Sync + 'a;
+
+/// The rows of one piece: `piece` of pieces of `size` rows, out of `rows`.
+fn piece_rows(piece: usize, size: usize, rows: usize) -> std::ops::Range<usize> {
+    piece * size..((piece + 1) * size).min(rows)
+}
+
+/// A [`FillRows`] that copies from the input rows `x` (`[rows, width]`), for the tests.
+#[cfg(test)]
+fn copy_rows(x: &[f32], width: usize) -> impl Fn(std::ops::Range<usize>, &mut Vec<f32>) + Sync {
+    move |r, buf| {
+        buf.clear();
+        buf.extend_from_slice(&x[r.start * width..r.end * width]);
+    }
+}
 
 /// Where one linear layer's weight (`[inp, out]`, row-major, as burn's `Linear` holds it) and
 /// bias (`[out]`) sit in the flat parameter vector.
@@ -184,22 +202,13 @@ impl HostNet {
     #[cfg(test)]
     pub fn logits(&self, x: &[f32], out: &mut Vec<f32>) {
         let iw = self.layout.input;
-        let fill = |r: std::ops::Range<usize>, buf: &mut Vec<f32>| {
-            buf.clear();
-            buf.extend_from_slice(&x[r.start * iw..r.end * iw]);
-        };
-        self.logits_with(x.len() / iw.max(1), &fill, out);
+        self.logits_with(x.len() / iw.max(1), &copy_rows(x, iw), out);
     }
 
-    /// Logits, `[rows, heads]`, of `rows` input rows, appended to `out`: `fill(range, buf)`
-    /// writes the input rows `range` (`[range.len(), input width]`) over `buf`. Natively the
-    /// pieces, each filling its own rows, run side by side on the thread pool.
-    pub fn logits_with(
-        &self,
-        rows: usize,
-        fill: &(dyn Fn(std::ops::Range<usize>, &mut Vec<f32>) + Sync),
-        out: &mut Vec<f32>,
-    ) {
+    /// Logits, `[rows, heads]`, of `rows` input rows, appended to `out`, each piece's input
+    /// written by `fill`. Natively the pieces, each filling its own rows, run side by side on
+    /// the thread pool.
+    pub fn logits_with(&self, rows: usize, fill: &FillRows<'_>, out: &mut Vec<f32>) {
         let h = self.layout.n_heads();
         let start = out.len();
         out.resize(start + rows * h, 0.0);
@@ -209,8 +218,7 @@ impl HostNet {
                 if work.x.is_empty() {
                     work.x.push(Vec::new());
                 }
-                let at = p * INFER_CHUNK;
-                fill(at..(at + INFER_CHUNK).min(rows), &mut work.x[0]);
+                fill(piece_rows(p, INFER_CHUNK, rows), &mut work.x[0]);
                 self.forward(work);
                 dst.copy_from_slice(&work.logits);
             })
@@ -657,15 +665,15 @@ impl Trainer {
         }
     }
 
-    /// Forward and backward of a batch of `rows` rows: `fill(piece, out)` writes the input rows
-    /// of piece `piece` (rows `piece * CHUNK..`, `[rows, input width]`) into `out`. Returns the loss (the weighted sum
-    /// over cells divided by `t.denom`) and the gradient of the embedding input,
-    /// `[rows, emb width]`; the parameters' gradient waits in the pieces for [`apply`](Self::apply).
+    /// Forward and backward of a batch of `rows` rows, each piece's input written by `fill`.
+    /// Returns the loss (the weighted sum over cells divided by `t.denom`) and the gradient of
+    /// the embedding input, `[rows, emb width]`; the parameters' gradient waits in the pieces
+    /// for [`apply`](Self::apply).
     pub fn step(
         &mut self,
         net: &HostNet,
         rows: usize,
-        fill: &(dyn Fn(usize, &mut Vec<f32>) + Sync),
+        fill: &FillRows<'_>,
         t: Targets<'_>,
     ) -> (f64, Vec<f32>) {
         let pieces = rows.div_ceil(CHUNK);
@@ -676,7 +684,7 @@ impl Trainer {
             if work.x.is_empty() {
                 work.x.push(Vec::new());
             }
-            fill(p, &mut work.x[0]);
+            fill(piece_rows(p, CHUNK, rows), &mut work.x[0]);
             net.forward(work);
             let at = p * CHUNK * nh;
             let (y, w) = (&t.y[at..at + work.rows * nh], &t.w[at..at + work.rows * nh]);
@@ -900,12 +908,7 @@ mod tests {
     ) -> (f64, Vec<f32>) {
         let iw = host.layout.input;
         let m = x.len() / iw;
-        let fill = |p: usize, out: &mut Vec<f32>| {
-            let end = ((p + 1) * CHUNK).min(m);
-            out.clear();
-            out.extend_from_slice(&x[p * CHUNK * iw..end * iw]);
-        };
-        trainer.step(host, m, &fill, Targets { y, w, denom })
+        trainer.step(host, m, &copy_rows(x, iw), Targets { y, w, denom })
     }
 
     fn randn(r: &mut Rng, len: usize, scale: f64) -> Vec<f32> {
