@@ -69,7 +69,7 @@ impl RankHook for ModelHook<'_> {
 struct UserTotals {
     exposures: Vec<f64>,
     truth: Vec<Vec<f64>>,
-    buttons: Vec<[f64; 4]>,
+    buttons: Vec<[f64; AbKey::BUTTONS.len()]>,
     survey_num: Vec<Vec<f64>>,
     survey_den: Vec<Vec<f64>>,
     debiased_num: Vec<Vec<f64>>,
@@ -152,7 +152,7 @@ impl Arms<'_> {
         let mut t = UserTotals {
             exposures: vec![0.0; n],
             truth: vec![vec![0.0; nh]; n],
-            buttons: vec![[0.0; 4]; n],
+            buttons: vec![[0.0; AbKey::BUTTONS.len()]; n],
             survey_num: vec![vec![0.0; nh]; n],
             survey_den: vec![vec![0.0; nh]; n],
             debiased_num: vec![vec![0.0; nh]; n],
@@ -212,7 +212,7 @@ fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(AbK
     // samples of all of them), each added in the users' order from -0.0 as `Iterator::sum`
     // adds: the same floats as a pass per sum.
     let h = heads.len();
-    let (buttons, retained) = (1 + 5 * h, 1 + 5 * h + 4);
+    let (buttons, retained) = (1 + 5 * h, 1 + 5 * h + AbKey::BUTTONS.len());
     let mut s = vec![-0.0f64; retained + 1];
     for &u in users {
         s[0] += t.exposures[u];
@@ -446,7 +446,7 @@ mod tests {
         UserTotals {
             exposures: per_user.iter().map(|p| p.0).collect(),
             truth: per_user.iter().map(|p| vec![p.1]).collect(),
-            buttons: vec![[0.0; 4]; n],
+            buttons: vec![[0.0; AbKey::BUTTONS.len()]; n],
             survey_num: vec![vec![0.0]; n],
             survey_den: vec![vec![0.0]; n],
             debiased_num: vec![vec![0.0]; n],
