@@ -30,6 +30,7 @@ mod cpu;
 pub mod data;
 pub mod debias;
 pub mod error;
+pub mod exec;
 pub mod influence;
 pub mod loss;
 pub mod metrics;
@@ -40,7 +41,8 @@ mod scorer;
 pub mod tables;
 pub mod train;
 
-pub use scorer::{ModelKind, ScorerSpec, block_on};
+pub use exec::block_on;
+pub use scorer::{ModelKind, ScorerSpec};
 
 /// The types most programs need.
 pub mod prelude {

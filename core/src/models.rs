@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Features, Labels, Posterior, Vocab};
 use crate::error::{CoreError, Result, same_len};
+use crate::exec::block_on;
 use crate::net::ArchConfig;
-use crate::scorer::{InputView, ModelKind, Scorer, ScorerSpec, block_on};
+use crate::scorer::{InputView, ModelKind, Scorer, ScorerSpec};
 use crate::tables::Tables;
 use crate::train::{TrainConfig, TrainEvent, TrainReport};
 

@@ -129,6 +129,13 @@ pub fn unit(bits: u64) -> f64 {
     (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// A deterministic uniform number in `[0, 1)` for a key: the same for the same `(seed, key)`
+/// wherever it is drawn (which users evaluate, which rows a sample keeps).
+#[inline]
+pub fn hash_unit(seed: u64, key: u64) -> f64 {
+    unit(mix(seed, key))
+}
+
 /// Approximately standard normal from 64 random bits: see [`Rng::normal_fast`].
 #[inline]
 pub fn irwin_hall(x: u64) -> f64 {

@@ -130,6 +130,53 @@ impl FeatureSpec {
     }
 }
 
+/// A set of rows and what the models read of them, encoded once: the pre-exposure features,
+/// the users' submission histories (what the submit model reads besides) and the posterior
+/// behaviour (what a teacher reads besides).
+#[derive(Clone, Debug, Default)]
+pub struct Encoded<'a> {
+    /// The rows.
+    pub rows: Vec<&'a ExposureRecord>,
+    /// Their features.
+    pub x: Features,
+    /// Each row's count of the user's past submissions.
+    pub history: Vec<u32>,
+    /// Their posterior behaviour.
+    pub posterior: Posterior,
+}
+
+impl<'a> Encoded<'a> {
+    /// Encodes `rows`.
+    pub fn new(spec: &FeatureSpec, rows: Vec<&'a ExposureRecord>) -> Encoded<'a> {
+        Encoded {
+            x: spec.features(rows.iter().copied()),
+            history: history(rows.iter().copied()),
+            posterior: posterior(rows.iter().copied()),
+            rows,
+        }
+    }
+
+    /// The rows at `idx`, in that order, with what was encoded of them.
+    pub fn select(&self, idx: &[usize]) -> Encoded<'a> {
+        Encoded {
+            rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            x: self.x.select(idx),
+            history: idx.iter().map(|&i| self.history[i]).collect(),
+            posterior: self.posterior.select(idx),
+        }
+    }
+
+    /// Rows in the set.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True without rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
 /// Posterior behaviour features, known only after the exposure: like, share, favourite,
 /// dislike, report, skip, watch fraction.
 pub const POSTERIOR: [&str; 7] = [

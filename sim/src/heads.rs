@@ -3,7 +3,7 @@
 //! evaluation and the report all read the same definition.
 
 use crate::error::{Result, SimError};
-use crate::records::{Answer, Oracle, SurveyKind};
+use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::scenario::{ISSUES, N_CONTENT_ISSUES};
 
 /// A model head: one survey option. In `results.json` and configs, its name.
@@ -103,6 +103,13 @@ impl HeadDef {
             HeadDef::Reason(k) if *k < N_CONTENT_ISSUES => o.p_issue[*k],
             HeadDef::Reason(k) => o.p_issue[*k] * o.p_inappropriate,
         }
+    }
+
+    /// The true probability of each row (simulator truth; 0 without it).
+    pub fn truths(&self, rows: &[&ExposureRecord]) -> Vec<f64> {
+        rows.iter()
+            .map(|r| self.truth(&r.oracle.unwrap_or_default()) as f64)
+            .collect()
     }
 }
 

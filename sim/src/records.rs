@@ -199,3 +199,12 @@ pub struct ExposureRecord {
     /// The simulator's truth, `None` in real logs.
     pub oracle: Option<Oracle>,
 }
+
+impl ExposureRecord {
+    /// The true P(submit | shown) of this show, for the survey type shown (simulator truth, 0
+    /// without it): evaluation reads it, never a model.
+    pub fn true_propensity(&self) -> f64 {
+        let k = (self.survey == SurveyKind::Inappropriate) as usize;
+        self.oracle.unwrap_or_default().p_submit[k] as f64
+    }
+}

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::experiment::results::Metrics;
-use crate::experiment::results::mean_ci;
+use crate::experiment::stats::mean_ci;
 use crate::experiment::{AbKey, Metric, Results, Variant};
 use crate::heads::HeadDef;
 pub use crate::svg::escape;
@@ -948,7 +948,9 @@ fn ab_html(o: &mut String, res: &Results, plots: &Plots) {
     }
     if !res.ab_pairs.is_empty() {
         *o += "<h3>Model against model</h3>";
-        ab_change_table(o, &res.ab_pairs, |pair| escape(&pair.replace('_', " ")));
+        ab_change_table(o, &res.ab_pairs, |pair| {
+            escape(&pair.name().replace('_', " "))
+        });
     }
 }
 

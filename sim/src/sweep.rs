@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::error::{Result, SimError};
 use crate::experiment::{
-    Experiment, ExperimentConfig, Metric, Replicate, Results, Variant, aggregate_replicates,
+    Experiment, ExperimentConfig, Metric, Replicate, Results, Variant, conclude,
 };
 use crate::svg::{Line, lines};
 
@@ -116,7 +116,7 @@ pub fn aggregate(points: &[Point], done: Vec<(usize, Replicate, f64)>) -> Vec<Re
         .map(|(mut reps, pt)| {
             reps.sort_by_key(|(r, _)| r.seed);
             let (reps, secs): (Vec<Replicate>, Vec<f64>) = reps.into_iter().unzip();
-            aggregate_replicates(&pt.exp, &reps, secs)
+            conclude(&pt.exp, &reps, secs)
         })
         .collect()
 }

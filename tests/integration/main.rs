@@ -7,5 +7,6 @@ mod determinism;
 mod devices;
 mod directions;
 mod import;
+mod layers;
 mod logs;
 mod regimes;

@@ -2,7 +2,7 @@
 //! answers visible or hidden in the logs (`willingness.observed`), and a plausible feed.
 
 use usm_sim::experiment::ceiling::Ceiling;
-use usm_sim::experiment::results::mean_ci;
+use usm_sim::experiment::stats::mean_ci;
 use usm_sim::heads::HeadDef;
 use usm_sim::prelude::*;
 

@@ -494,7 +494,7 @@ impl Kernel for Backward<'_> {
 
 /// Reads a tensor of the `flex` device.
 fn read<const D: usize>(t: burn::prelude::Tensor<D>) -> Result<Vec<f32>> {
-    crate::block_on(async {
+    crate::exec::block_on(async {
         t.into_data_async()
             .await
             .map_err(|e| CoreError::Backend(format!("reading a weight: {e:?}")))?

@@ -9,8 +9,9 @@ use usm_core::models::{SubmitModel, SurveyModel};
 use usm_core::rng::Rng;
 
 use super::event::Event;
-use super::names::{AbKey, Variant};
-use super::replicate::{SimWorld, Split};
+use super::measured::{AbMetric, AbResult};
+use super::names::{AbKey, Arm, Variant, VariantPair};
+use super::world::{SimWorld, Split};
 use crate::datasets::{DenseInput, FeatureSpec, history, survey_index};
 use crate::error::{Result, SimError};
 use crate::heads::HeadDef;
@@ -77,48 +78,13 @@ struct UserTotals {
     retained: Vec<f64>,
 }
 
-/// One arm's estimate of a metric and the treatment's relative change against control.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AbMetric {
-    /// Control value.
-    pub control: f64,
-    /// Treatment value.
-    pub treatment: f64,
-    /// treatment / control - 1.
-    pub rel_change: f64,
-    /// 95% interval of the relative change (paired bootstrap over users).
-    pub ci95: [f64; 2],
-}
-
-/// treatment → metric → estimate.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AbResult {
-    /// Users in the test.
-    pub users: u32,
-    /// Days of the test.
-    pub days: u32,
-    /// Exposures per arm (`control` and each variant).
-    pub exposures: BTreeMap<String, u64>,
-    /// treatment → metric → estimate.
-    pub treatments: BTreeMap<Variant, BTreeMap<AbKey, AbMetric>>,
-    /// Model against model, as the paper's A/B tests compare them: `"A_vs_B"` → metric → the
-    /// change of arm A against arm B (same users, same dice), with its paired bootstrap.
-    #[serde(default)]
-    pub pairs: BTreeMap<String, BTreeMap<AbKey, AbMetric>>,
-}
-
 /// The model-against-model comparisons of the paper's A/B tests: response debias against the
 /// baseline, distillation against the baseline, and both corrections against distillation.
-pub const PAIRS: [(Variant, Variant); 3] = [
-    (Variant::ResponseDebias, Variant::Baseline),
-    (Variant::Distillation, Variant::Baseline),
-    (Variant::DistillationResponseDebias, Variant::Distillation),
+pub const PAIRS: [VariantPair; 3] = [
+    VariantPair(Variant::ResponseDebias, Variant::Baseline),
+    VariantPair(Variant::Distillation, Variant::Baseline),
+    VariantPair(Variant::DistillationResponseDebias, Variant::Distillation),
 ];
-
-/// The key of a model-against-model comparison: `response_debias_vs_baseline`.
-pub fn pair_key(a: Variant, b: Variant) -> String {
-    format!("{}_vs_{}", a.name(), b.name())
-}
 
 /// What every arm of the test shares: the period, the users, the encoding, and how surveys
 /// are scored.
@@ -293,7 +259,7 @@ pub async fn run_ab(
         days: ab.days,
         ..AbResult::default()
     };
-    out.exposures.insert("control".into(), ce);
+    out.exposures.insert(Arm::Control, ce);
     let mut arms_done: BTreeMap<Variant, UserTotals> = BTreeMap::new();
     let cpu = Device::flex();
     for (i, (variant, model)) in treatments.iter().enumerate() {
@@ -308,7 +274,7 @@ pub async fn run_ab(
             weights: ab.weights.iter().map(|&w| w as f32).collect(),
         };
         let (arm, te) = arms.simulate(Some(&hook)).await?;
-        out.exposures.insert(variant.name().to_string(), te);
+        out.exposures.insert(Arm::Treatment(*variant), te);
         let mut rng = Rng::new(arms.scenario.seed, 0xB007 + i as u64);
         let metrics = paired_bootstrap(&control, &arm, arms.heads, ab.bootstrap, &mut rng);
         out.treatments.insert(*variant, metrics);
@@ -321,11 +287,11 @@ pub async fn run_ab(
     if out.treatments.is_empty() {
         return Err(SimError::Experiment("the A/B test has no treatment".into()));
     }
-    for (j, (a, b)) in PAIRS.iter().enumerate() {
-        if let (Some(ta), Some(tb)) = (arms_done.get(a), arms_done.get(b)) {
+    for (j, pair) in PAIRS.iter().enumerate() {
+        if let (Some(ta), Some(tb)) = (arms_done.get(&pair.0), arms_done.get(&pair.1)) {
             let mut rng = Rng::new(arms.scenario.seed, 0xB0B0 + j as u64);
             let metrics = paired_bootstrap(tb, ta, arms.heads, ab.bootstrap, &mut rng);
-            out.pairs.insert(pair_key(*a, *b), metrics);
+            out.pairs.insert(*pair, metrics);
         }
     }
     Ok(out)

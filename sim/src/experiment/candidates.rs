@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use usm_core::rng::mix;
 
-use super::replicate::SimWorld;
+use super::world::SimWorld;
 use crate::population::truth;
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
 use crate::runner::unshown_candidates;

@@ -5,11 +5,11 @@
 //! replicates (random-effects pooling); the rate estimates' use the replicates alone (a
 //! t-interval of the paired differences); the A/B test's, the bootstrap over users pooled.
 
-use super::gaps::Estimate;
-use super::names::{AbKey, Metric, Variant};
-use super::results::{
-    Claim, Metrics, Results, Verdict, mean_ci, pool_random_effects, summary, t80, t975,
-};
+use super::ab::PAIRS;
+use super::measured::Estimate;
+use super::names::{AbKey, GapId, Metric, Variant};
+use super::results::{AbOut, Claim, Metrics, Results, Verdict};
+use super::stats::{mean_ci, pool_random_effects, summary, t80, t975};
 
 /// A paired comparison: a difference per replicate, then its mean and 95% interval.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,8 +147,8 @@ pub fn zip_with(
 }
 
 /// A model-against-model difference ([`super::gaps`]), pooled over replicates.
-fn gap(res: &Results, id: &str) -> Paired {
-    Paired::pooled(res.comparisons.get(id).map_or(&[][..], |v| v))
+fn gap(res: &Results, id: GapId) -> Paired {
+    Paired::pooled(res.comparisons.get(&id).map_or(&[][..], |v| v))
 }
 
 /// A claim over several parts: fails if any part fails, holds if all hold, has no interval if
@@ -301,15 +301,15 @@ fn rate_claims(res: &Results, why_ad: &str) -> [Claim; 2] {
 /// Claims 3 to 5: response debias against the baseline, over all shows and, as Table 2 states
 /// it, inside the low-willingness bands.
 fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
-    let gain_auc = gap(res, "response_debias_regauc_shown");
-    let gain_cal = gap(res, "response_debias_calibration_shown");
+    let gain_auc = gap(res, GapId::ResponseDebiasRegaucShown);
+    let gain_cal = gap(res, GapId::ResponseDebiasCalibrationShown);
     // Table 2: inside the two lowest quarters of the submit score, on submitted answers (what a
     // platform measures), the response-debias model's AUC above the baseline's.
     let bands = [
-        gap(res, "response_debias_band0_auc"),
-        gap(res, "response_debias_band1_auc"),
+        gap(res, GapId::ResponseDebiasBand0Auc),
+        gap(res, GapId::ResponseDebiasBand1Auc),
     ];
-    let most = gap(res, "response_debias_gain_reluctant_minus_willing");
+    let most = gap(res, GapId::ResponseDebiasGainReluctantMinusWilling);
     let band_ev: Vec<String> = ["[0, P25)", "[P25, P50)"]
         .iter()
         .zip(&bands)
@@ -352,8 +352,8 @@ fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
             most.verdict(),
             format!(
                 "regAUC gain against the truth, reluctant quarter {}; the rest {}; difference {}",
-                gap(res, "response_debias_regauc_reluctant").show(1.0, ""),
-                gap(res, "response_debias_regauc_willing").show(1.0, ""),
+                gap(res, GapId::ResponseDebiasRegaucReluctant).show(1.0, ""),
+                gap(res, GapId::ResponseDebiasRegaucWilling).show(1.0, ""),
                 most.show(1.0, "")
             ),
             power_of(std::slice::from_ref(&most)),
@@ -363,16 +363,19 @@ fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
 
 /// Claims 6 and 7: distillation's UAUC (Table 3).
 fn distillation_claims(res: &Results) -> [Claim; 3] {
-    let d_uauc = gap(res, "distillation_uauc");
-    let d_teacher = gap(res, "distillation_regauc_vs_teacher");
+    let d_uauc = gap(res, GapId::DistillationUauc);
+    let d_teacher = gap(res, GapId::DistillationRegaucVsTeacher);
     let mut parts = Vec::new();
     let mut ev = Vec::new();
-    for other in [
-        Variant::Baseline,
-        Variant::ResponseDebias,
-        Variant::Distillation,
+    for (other, id) in [
+        (Variant::Baseline, GapId::CombinationUaucVsBaseline),
+        (
+            Variant::ResponseDebias,
+            GapId::CombinationUaucVsResponseDebias,
+        ),
+        (Variant::Distillation, GapId::CombinationUaucVsDistillation),
     ] {
-        let p = gap(res, &format!("combination_uauc_vs_{}", other.name()));
+        let p = gap(res, id);
         ev.push(format!("vs {other}: {}", p.show(1.0, "")));
         parts.push(p);
     }
@@ -411,7 +414,7 @@ fn distillation_claims(res: &Results) -> [Claim; 3] {
 }
 
 /// An A/B metric's relative change and interval, in percent.
-fn ab_change(m: &AbKey, v: &super::results::AbOut) -> String {
+fn ab_change(m: &AbKey, v: &AbOut) -> String {
     format!(
         "{m} {:+.2}% [{:+.2}%, {:+.2}%]",
         100.0 * v.rel_change,
@@ -446,10 +449,10 @@ fn ab_claim(res: &Results) -> Option<Claim> {
 /// lowers the true rate of every issue against the model without it. Intervals from the paired
 /// bootstrap over users, pooled over replicates.
 fn ab_pair_claims(res: &Results) -> Vec<Claim> {
-    use super::ab::{PAIRS, pair_key};
     let mut out = Vec::new();
-    for (a, b) in PAIRS {
-        let Some(t) = res.ab_pairs.get(&pair_key(a, b)) else {
+    for pair in PAIRS {
+        let (a, b) = (pair.0, pair.1);
+        let Some(t) = res.ab_pairs.get(&pair) else {
             continue;
         };
         let mut vs = Vec::new();
@@ -549,8 +552,8 @@ fn panel_claims(res: &Results) -> Vec<Claim> {
         ));
         parts.push(p);
     }
-    let p = gap(res, "panel_regauc_shown");
-    let c = gap(res, "panel_calibration_shown");
+    let p = gap(res, GapId::PanelRegaucShown);
+    let c = gap(res, GapId::PanelCalibrationShown);
     vec![
         Claim::new(
             "panel_dr_closer_than_eq13",
@@ -684,9 +687,8 @@ mod tests {
 
     #[test]
     fn every_claim_from_hand_made_results() {
-        use super::super::ab::pair_key;
         use super::super::config::ExperimentConfig;
-        use super::super::results::AbOut;
+        use super::super::names::VariantPair;
         use crate::heads::HeadDef::Dislike;
         let mut res = Results::empty(ExperimentConfig::default(), vec![1, 2, 3]);
         // Rates of one head over three replicates: truth 0.10, naive about 0.13 (30% off, well
@@ -715,18 +717,18 @@ mod tests {
         let mut once = e(&[(0.5, 0.01)]);
         once.extend([None, None]);
         for (id, v) in [
-            ("response_debias_regauc_shown", &up),
-            ("response_debias_calibration_shown", &down),
-            ("response_debias_band0_auc", &up),
-            ("response_debias_band1_auc", &around),
-            ("response_debias_gain_reluctant_minus_willing", &once),
-            ("distillation_uauc", &up),
-            ("distillation_regauc_vs_teacher", &up),
-            ("combination_uauc_vs_baseline", &up),
-            ("combination_uauc_vs_response_debias", &up),
-            ("combination_uauc_vs_distillation", &down),
+            (GapId::ResponseDebiasRegaucShown, &up),
+            (GapId::ResponseDebiasCalibrationShown, &down),
+            (GapId::ResponseDebiasBand0Auc, &up),
+            (GapId::ResponseDebiasBand1Auc, &around),
+            (GapId::ResponseDebiasGainReluctantMinusWilling, &once),
+            (GapId::DistillationUauc, &up),
+            (GapId::DistillationRegaucVsTeacher, &up),
+            (GapId::CombinationUaucVsBaseline, &up),
+            (GapId::CombinationUaucVsResponseDebias, &up),
+            (GapId::CombinationUaucVsDistillation, &down),
         ] {
-            res.comparisons.insert(id.into(), v.clone());
+            res.comparisons.insert(id, v.clone());
         }
         // The A/B tests: ranking by the combination lowers the true rate against control; response
         // debias raises it against the baseline; Fig. 5's gap straddles zero.
@@ -745,7 +747,7 @@ mod tests {
             [(AbKey::DebiasedMinusSurvey(Dislike), out(-0.1, 0.05))].into(),
         );
         res.ab_pairs.insert(
-            pair_key(Variant::ResponseDebias, Variant::Baseline),
+            VariantPair(Variant::ResponseDebias, Variant::Baseline),
             [(AbKey::TrueRate(Dislike), out(0.01, 0.02))].into(),
         );
         let verdicts: Vec<(String, Verdict)> = check_claims(&res)

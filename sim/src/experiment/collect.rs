@@ -2,41 +2,15 @@
 //! uniform sample of training-period exposures (the pseudo-label stream), and every
 //! evaluation-period exposure of a random share of users.
 
-use usm_core::rng::mix;
+use usm_core::rng::hash_unit;
 
+use super::world::Collected;
 use crate::datasets::FeatureSpec;
 use crate::error::Result;
 use crate::population::Population;
 use crate::records::{ExposureRecord, SurveyKind};
 use crate::runner::{RunOptions, RunProgress, run};
 use crate::scenario::ValidScenario;
-use crate::summary::RunStats;
-
-/// The rows an experiment works on.
-#[derive(Clone, Debug, Default)]
-pub struct Collected {
-    /// Regular survey shows of the training period (answered or not).
-    pub train_shows: Vec<ExposureRecord>,
-    /// Panel shows of the training period.
-    pub train_panel: Vec<ExposureRecord>,
-    /// Sampled exposures of the training period without a survey: the pseudo-label stream.
-    pub pseudo: Vec<ExposureRecord>,
-    /// Regular survey shows of the evaluation period.
-    pub eval_shows: Vec<ExposureRecord>,
-    /// Panel shows of the evaluation period.
-    pub eval_panel: Vec<ExposureRecord>,
-    /// Every evaluation-period exposure of the evaluation users.
-    pub eval_exposures: Vec<ExposureRecord>,
-    /// Totals of the run.
-    pub stats: RunStats,
-    /// How rows become features.
-    pub spec: FeatureSpec,
-}
-
-/// A deterministic uniform number in [0, 1) for a key.
-pub fn hash_unit(seed: u64, key: u64) -> f64 {
-    (mix(seed, key) >> 11) as f64 / (1u64 << 53) as f64
-}
 
 /// Whether a user is an evaluation user.
 pub fn is_eval_user(seed: u64, user: u32, share: f64) -> bool {

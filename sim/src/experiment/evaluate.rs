@@ -4,34 +4,20 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use usm_core::influence::{self, Influence};
 use usm_core::metrics;
+use usm_core::models::SurveyModel;
 
 use super::event::Event;
-use super::gaps::{self, Estimate, Influences};
-use super::names::{Metric, SUBMIT_BANDS, Variant};
-use super::replicate::{MetricMap, Split};
-use super::submit::{SubmitFit, defined};
-use super::variants::Trained;
+use super::gaps::{self, Influences};
+use super::measured::{Curve, Estimate, MetricMap};
+use super::names::{GapId, Metric, SUBMIT_BANDS, Variant};
+use super::stats::defined;
+use super::world::{EvalSets, Split, SubmitFit, Trained};
+use crate::datasets::Encoded;
 use crate::error::Result;
 use crate::heads::HeadDef;
 use crate::records::ExposureRecord;
-
-/// The evaluation period's rows.
-pub struct EvalSets<'a> {
-    /// Submitted shows (in `shows` order).
-    pub submits: Vec<&'a ExposureRecord>,
-    /// Every regular survey show, answered or not.
-    pub shows: Vec<&'a ExposureRecord>,
-    /// Every exposure of the evaluation users.
-    pub exposures: Vec<&'a ExposureRecord>,
-    /// Recalled candidates the feed left unshown, of the same users' requests
-    /// (`experiment::candidates`).
-    pub unshown: Vec<ExposureRecord>,
-    /// The random slice: panel answers, which everyone asked gives.
-    pub panel: Vec<&'a ExposureRecord>,
-}
 
 /// One model's probabilities on the evaluation rows, `rows × heads` each.
 pub struct Predictions<'a> {
@@ -51,16 +37,8 @@ impl Predictions<'_> {
     }
 }
 
-/// A calibration curve: bins by predicted probability over evaluation exposures.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Curve {
-    /// Mean prediction per bin.
-    pub predicted: Vec<f64>,
-    /// Mean true probability per bin.
-    pub truth: Vec<f64>,
-}
-
 /// What evaluating every variant measured.
+#[derive(Default)]
 pub struct Evaluation {
     /// variant → head → metric.
     pub variants: BTreeMap<Variant, BTreeMap<HeadDef, MetricMap>>,
@@ -70,9 +48,9 @@ pub struct Evaluation {
     pub show_preds: BTreeMap<Variant, Vec<f32>>,
     /// head → the same metrics scored with the true probabilities: the ceiling.
     pub reference: BTreeMap<HeadDef, MetricMap>,
-    /// gap id → the model-against-model difference the claims read, with its standard error
-    /// over the evaluation users ([`gaps`]).
-    pub gaps: BTreeMap<String, Estimate>,
+    /// The model-against-model differences the claims read, with their standard errors over
+    /// the evaluation users ([`gaps`]).
+    pub gaps: BTreeMap<GapId, Estimate>,
 }
 
 /// Each evaluation row's user as a cluster: `0..n`, in increasing user id (so per-user sums run
@@ -93,7 +71,7 @@ impl Clusters {
     pub fn of(sets: &EvalSets) -> Clusters {
         let mut ids: Vec<u32> = [&sets.submits, &sets.shows, &sets.exposures]
             .iter()
-            .flat_map(|rows| rows.iter().map(|r| r.user_id))
+            .flat_map(|set| set.rows.iter().map(|r| r.user_id))
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -104,9 +82,9 @@ impl Clusters {
         };
         Clusters {
             n: ids.len(),
-            submits: of(&sets.submits),
-            shows: of(&sets.shows),
-            exposures: of(&sets.exposures),
+            submits: of(&sets.submits.rows),
+            shows: of(&sets.shows.rows),
+            exposures: of(&sets.exposures.rows),
         }
     }
 }
@@ -175,160 +153,90 @@ pub async fn evaluate(
         total: models.len() as u64,
     });
     let sets = &split.eval;
-    let heads = split.heads();
-    let nh = heads.len();
     let ctx = HeadContext {
         sets,
+        heads: split.heads(),
         submit_prop: &submit.submit_prop,
         show_prop: &submit.show_prop,
         clip: split.exp.ipw.clip,
         oracle: split.world.oracle,
         clusters: Clusters::of(sets),
     };
-    let cl = &ctx.clusters;
+    let targets = Targets::of(&ctx, &trained.teacher_exposed);
+    let mut out = Evaluation::default();
     let mut influences = Influences::new();
-    let x_show = split.spec.features(sets.shows.iter().copied());
-    let x_exp = split.spec.features(sets.exposures.iter().copied());
-    let x_unshown = split.spec.features(sets.unshown.iter());
-    let x_panel = split.spec.features(sets.panel.iter().copied());
-    // Submits are the answered shows, in the same order: their predictions come from the shows'.
-    let submitted: Vec<usize> = (0..sets.shows.len())
-        .filter(|&i| sets.shows[i].submitted)
-        .collect();
-    // What the variants are compared against, per head, once: the truth over every exposure
-    // and over the unshown candidates, and the teacher's pseudo labels.
-    let unshown_rows: Vec<&ExposureRecord> = sets.unshown.iter().collect();
-    let exposed_truth: Vec<Vec<f64>> = if ctx.oracle {
-        heads.iter().map(|h| truths(h, &sets.exposures)).collect()
-    } else {
-        Vec::new()
-    };
-    let unshown_truth: Vec<Vec<f64>> = heads.iter().map(|h| truths(h, &unshown_rows)).collect();
-    let teacher: Vec<Vec<f64>> = (0..nh)
-        .map(|k| {
-            let n = if trained.teacher_exposed.is_empty() {
-                0
-            } else {
-                sets.exposures.len()
-            };
-            Predictions::column(&trained.teacher_exposed, nh, k, 0..n)
-        })
-        .collect();
-    let mut out = Evaluation {
-        variants: BTreeMap::new(),
-        curves: BTreeMap::new(),
-        show_preds: BTreeMap::new(),
-        reference: BTreeMap::new(),
-        gaps: BTreeMap::new(),
-    };
     for (i, (variant, m)) in models.iter().enumerate() {
-        let psh = m.predict_async(&x_show).await?.p;
-        let ps = usm_core::data::select_rows(&psh, nh, &submitted);
-        let pe = m.predict_async(&x_exp).await?.p;
-        let preds = Predictions {
-            submits: &ps,
-            shows: &psh,
-            exposures: &pe,
-            heads: nh,
-        };
-        let mut per_head = BTreeMap::new();
-        let mut curves = BTreeMap::new();
-        let pu = if sets.unshown.is_empty() {
-            Vec::new()
-        } else {
-            m.predict_async(&x_unshown).await?.p
-        };
-        let pp = if sets.panel.is_empty() {
-            Vec::new()
-        } else {
-            m.predict_async(&x_panel).await?.p
-        };
-        for (k, h) in heads.iter().enumerate() {
-            let mut inf = Sink::new(Some(*variant));
-            let mut metrics = ctx.head_metrics(h, k, &preds, &mut inf);
-            let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
-            if !trained.teacher_exposed.is_empty() {
-                inf.keep(
-                    &mut metrics,
-                    Metric::REGAUC_VS_TEACHER,
-                    || influence::reg_auc(&pred, &teacher[k], &cl.exposures, cl.n),
-                    || metrics::reg_auc(&pred, &teacher[k]),
-                );
-            }
-            for (key, x) in inf.map {
-                influences.insert((*variant, *h, key), x);
-            }
-            if !sets.unshown.is_empty() {
-                let p = Predictions::column(&pu, nh, k, 0..sets.unshown.len());
-                let t = &unshown_truth[k];
-                metrics.insert(
-                    Metric::ORACLE_REGAUC_UNSHOWN,
-                    defined(metrics::reg_auc(&p, t)),
-                );
-                metrics.insert(
-                    Metric::ORACLE_CALIBRATION_UNSHOWN,
-                    defined(metrics::calibration(&p, t, None)),
-                );
-            }
-            random_slice(
-                h,
-                &sets.panel,
-                &Predictions::column(&pp, nh, k, 0..sets.panel.len()),
-                &mut metrics,
-            );
-            per_head.insert(*h, metrics);
-            if let Some(t) = exposed_truth.get(k) {
-                curves.insert(*h, curve(&pred, t, 10));
-            }
+        let scored = ctx.score(&targets, *variant, m).await?;
+        for (h, (metrics, inf)) in scored.heads {
+            influences.extend(inf.into_iter().map(|(key, x)| ((*variant, h, key), x)));
+            out.variants.entry(*variant).or_default().insert(h, metrics);
         }
-        out.variants.insert(*variant, per_head);
-        out.curves.insert(*variant, curves);
-        out.show_preds.insert(*variant, psh);
+        out.curves.insert(*variant, scored.curves);
+        out.show_preds.insert(*variant, scored.shows);
         report(Event::Progress {
             pos: i as u64 + 1,
             msg: variant.name().to_string(),
         });
     }
-    out.gaps = gaps::estimate(&influences, heads);
+    out.gaps = gaps::estimate(&influences, ctx.heads);
     drop(influences);
-    if !ctx.oracle {
-        return Ok(out);
-    }
-    // The ceiling: the true probabilities scored like a model.
-    let truth_of = |rows: &[&ExposureRecord]| -> Vec<f32> {
-        rows.iter()
-            .flat_map(|r| heads.iter().map(|h| h.truth(&r.oracle.unwrap_or_default())))
-            .collect()
-    };
-    let (ts, tsh, te) = (
-        truth_of(&sets.submits),
-        truth_of(&sets.shows),
-        truth_of(&sets.exposures),
-    );
-    let truth = Predictions {
-        submits: &ts,
-        shows: &tsh,
-        exposures: &te,
-        heads: nh,
-    };
-    for (k, h) in heads.iter().enumerate() {
-        let mut m = ctx.head_metrics(h, k, &truth, &mut Sink::new(None));
-        m.retain(|key, _| REFERENCE.contains(key));
-        out.reference.insert(*h, m);
+    if ctx.oracle {
+        out.reference = ctx.reference();
     }
     Ok(out)
 }
 
-/// The true probability of head `h` on each row (simulator truth).
-pub fn truths(h: &HeadDef, rows: &[&ExposureRecord]) -> Vec<f64> {
-    rows.iter()
-        .map(|r| h.truth(&r.oracle.unwrap_or_default()) as f64)
-        .collect()
+/// What every variant is compared against, per head, once: the truth over every exposure
+/// (where the rows have it) and over the unshown candidates, and the teacher's pseudo labels.
+struct Targets {
+    exposed_truth: Vec<Vec<f64>>,
+    unshown_truth: Vec<Vec<f64>>,
+    /// Empty where no teacher was trained.
+    teacher: Vec<Vec<f64>>,
+}
+
+impl Targets {
+    fn of(ctx: &HeadContext, teacher_exposed: &[f32]) -> Targets {
+        let (sets, heads) = (ctx.sets, ctx.heads);
+        let nh = heads.len();
+        let n = if teacher_exposed.is_empty() {
+            0
+        } else {
+            sets.exposures.len()
+        };
+        Targets {
+            exposed_truth: if ctx.oracle {
+                heads
+                    .iter()
+                    .map(|h| h.truths(&sets.exposures.rows))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            unshown_truth: heads.iter().map(|h| h.truths(&sets.unshown.rows)).collect(),
+            teacher: if teacher_exposed.is_empty() {
+                Vec::new()
+            } else {
+                (0..nh)
+                    .map(|k| Predictions::column(teacher_exposed, nh, k, 0..n))
+                    .collect()
+            },
+        }
+    }
+}
+
+/// One variant's scores: per head, its metrics and the users' influences on those the gaps
+/// read; its calibration curves; its probabilities on every show.
+struct Scored {
+    heads: Vec<(HeadDef, (MetricMap, BTreeMap<Metric, Influence>))>,
+    curves: BTreeMap<HeadDef, Curve>,
+    shows: Vec<f32>,
 }
 
 /// What every head's metrics read besides the predictions.
 struct HeadContext<'a, 'b> {
     sets: &'a EvalSets<'b>,
+    heads: &'a [HeadDef],
     /// Submit-model propensity of each evaluation submit.
     submit_prop: &'a [f32],
     /// Of each evaluation show.
@@ -342,6 +250,106 @@ struct HeadContext<'a, 'b> {
 }
 
 impl HeadContext<'_, '_> {
+    /// Every metric of one variant's model on the evaluation rows.
+    async fn score(&self, targets: &Targets, variant: Variant, m: &SurveyModel) -> Result<Scored> {
+        let (sets, nh) = (self.sets, self.heads.len());
+        let cl = &self.clusters;
+        let predict = async |set: &Encoded<'_>| -> Result<Vec<f32>> {
+            Ok(if set.is_empty() {
+                Vec::new()
+            } else {
+                m.predict_async(&set.x).await?.p
+            })
+        };
+        let psh = m.predict_async(&sets.shows.x).await?.p;
+        // Submits are the answered shows, in the same order: their predictions come from the
+        // shows'.
+        let submitted: Vec<usize> = (0..sets.shows.len())
+            .filter(|&i| sets.shows.rows[i].submitted)
+            .collect();
+        let ps = usm_core::data::select_rows(&psh, nh, &submitted);
+        let pe = m.predict_async(&sets.exposures.x).await?.p;
+        let preds = Predictions {
+            submits: &ps,
+            shows: &psh,
+            exposures: &pe,
+            heads: nh,
+        };
+        let pu = predict(&sets.unshown).await?;
+        let pp = predict(&sets.panel).await?;
+        let mut out = Scored {
+            heads: Vec::new(),
+            curves: BTreeMap::new(),
+            shows: Vec::new(),
+        };
+        for (k, h) in self.heads.iter().enumerate() {
+            let mut inf = Sink::new(Some(variant));
+            let mut metrics = self.head_metrics(h, k, &preds, &mut inf);
+            let pred = Predictions::column(&pe, nh, k, 0..sets.exposures.len());
+            if let Some(teacher) = targets.teacher.get(k) {
+                inf.keep(
+                    &mut metrics,
+                    Metric::REGAUC_VS_TEACHER,
+                    || influence::reg_auc(&pred, teacher, &cl.exposures, cl.n),
+                    || metrics::reg_auc(&pred, teacher),
+                );
+            }
+            if !sets.unshown.is_empty() {
+                let p = Predictions::column(&pu, nh, k, 0..sets.unshown.len());
+                let t = &targets.unshown_truth[k];
+                metrics.insert(
+                    Metric::ORACLE_REGAUC_UNSHOWN,
+                    defined(metrics::reg_auc(&p, t)),
+                );
+                metrics.insert(
+                    Metric::ORACLE_CALIBRATION_UNSHOWN,
+                    defined(metrics::calibration(&p, t, None)),
+                );
+            }
+            random_slice(
+                h,
+                &sets.panel.rows,
+                &Predictions::column(&pp, nh, k, 0..sets.panel.len()),
+                &mut metrics,
+            );
+            if let Some(t) = targets.exposed_truth.get(k) {
+                out.curves.insert(*h, curve(&pred, t, 10));
+            }
+            out.heads.push((*h, (metrics, inf.map)));
+        }
+        out.shows = psh;
+        Ok(out)
+    }
+
+    /// The ceiling: the true probabilities scored like a model, the metrics a perfect model
+    /// does not trivially max out.
+    fn reference(&self) -> BTreeMap<HeadDef, MetricMap> {
+        let (sets, heads) = (self.sets, self.heads);
+        let truth_of = |rows: &[&ExposureRecord]| -> Vec<f32> {
+            rows.iter()
+                .flat_map(|r| heads.iter().map(|h| h.truth(&r.oracle.unwrap_or_default())))
+                .collect()
+        };
+        let (ts, tsh, te) = (
+            truth_of(&sets.submits.rows),
+            truth_of(&sets.shows.rows),
+            truth_of(&sets.exposures.rows),
+        );
+        let truth = Predictions {
+            submits: &ts,
+            shows: &tsh,
+            exposures: &te,
+            heads: heads.len(),
+        };
+        let mut out = BTreeMap::new();
+        for (k, h) in heads.iter().enumerate() {
+            let mut m = self.head_metrics(h, k, &truth, &mut Sink::new(None));
+            m.retain(|key, _| REFERENCE.contains(key));
+            out.insert(*h, m);
+        }
+        out
+    }
+
     /// Every metric of head `h` (column `k`) for one model's predictions; the users'
     /// influences on those the [`gaps`] read go to `inf`.
     fn head_metrics(&self, h: &HeadDef, k: usize, p: &Predictions, inf: &mut Sink) -> MetricMap {
@@ -365,12 +373,12 @@ impl HeadContext<'_, '_> {
     ) {
         let sets = self.sets;
         let idx: Vec<usize> = (0..sets.submits.len())
-            .filter(|&i| sets.submits[i].survey == h.survey())
+            .filter(|&i| sets.submits.rows[i].survey == h.survey())
             .collect();
         let p = Predictions::column(pred.submits, pred.heads, k, idx.iter().copied());
         let y: Vec<bool> = idx
             .iter()
-            .map(|&i| h.label(sets.submits[i].answer, sets.submits[i].reasons))
+            .map(|&i| h.label(sets.submits.rows[i].answer, sets.submits.rows[i].reasons))
             .collect();
         let yf: Vec<f64> = y.iter().map(|&b| b as u8 as f64).collect();
         let ps: Vec<f64> = idx.iter().map(|&i| self.submit_prop[i] as f64).collect();
@@ -434,15 +442,15 @@ impl HeadContext<'_, '_> {
     ) {
         let sets = self.sets;
         let sidx: Vec<usize> = (0..sets.shows.len())
-            .filter(|&i| sets.shows[i].survey == h.survey())
+            .filter(|&i| sets.shows.rows[i].survey == h.survey())
             .collect();
         let sp = Predictions::column(pred.shows, pred.heads, k, sidx.iter().copied());
         let sy: Vec<bool> = sidx
             .iter()
-            .map(|&i| h.latent(&sets.shows[i].oracle.unwrap_or_default()))
+            .map(|&i| h.latent(&sets.shows.rows[i].oracle.unwrap_or_default()))
             .collect();
-        let rows: Vec<&ExposureRecord> = sidx.iter().map(|&i| sets.shows[i]).collect();
-        let st = truths(h, &rows);
+        let rows: Vec<&ExposureRecord> = sidx.iter().map(|&i| sets.shows.rows[i]).collect();
+        let st = h.truths(&rows);
         // regAUC is against the true probability: no answer-draw noise, so differences show
         // with fewer rows.
         let keys = [
@@ -516,14 +524,14 @@ impl HeadContext<'_, '_> {
         m: &mut MetricMap,
         inf: &mut Sink,
     ) {
-        let exposures = &self.sets.exposures;
+        let exposures = &self.sets.exposures.rows;
         let ep = Predictions::column(pred.exposures, pred.heads, k, 0..exposures.len());
         if self.oracle {
             let ey: Vec<bool> = exposures
                 .iter()
                 .map(|r| h.latent(&r.oracle.unwrap_or_default()))
                 .collect();
-            let et = truths(h, exposures);
+            let et = h.truths(exposures);
             let keys = [
                 Metric::ORACLE_AUC_EXPOSED,
                 Metric::ORACLE_CALIBRATION_EXPOSED,

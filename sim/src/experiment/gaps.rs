@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use usm_core::influence::Influence;
 
-use super::names::{Metric, Variant};
+use super::measured::Estimate;
+use super::names::{GapId, Metric, Variant};
 use crate::heads::HeadDef;
 
 /// One term of a gap: `coef` times the head average of `metric` of `variant` (of its absolute
@@ -32,7 +32,7 @@ pub struct Term {
 /// A difference the claims read, by id.
 pub struct Gap {
     /// Its id in `results.json` (`comparisons`).
-    pub id: &'static str,
+    pub id: GapId,
     /// Its terms.
     pub terms: &'static [Term],
 }
@@ -73,31 +73,31 @@ const TEACHER: Metric = Metric::REGAUC_VS_TEACHER;
 /// Every gap, in the order the claims read them.
 pub const GAPS: &[Gap] = &[
     Gap {
-        id: "response_debias_regauc_shown",
+        id: GapId::ResponseDebiasRegaucShown,
         terms: &diff(R, B, REG),
     },
     Gap {
-        id: "response_debias_calibration_shown",
+        id: GapId::ResponseDebiasCalibrationShown,
         terms: &[abs(1.0, B, CAL), abs(-1.0, R, CAL)],
     },
     Gap {
-        id: "response_debias_band0_auc",
+        id: GapId::ResponseDebiasBand0Auc,
         terms: &diff(R, B, Metric::band(0).0),
     },
     Gap {
-        id: "response_debias_band1_auc",
+        id: GapId::ResponseDebiasBand1Auc,
         terms: &diff(R, B, Metric::band(1).0),
     },
     Gap {
-        id: "response_debias_regauc_reluctant",
+        id: GapId::ResponseDebiasRegaucReluctant,
         terms: &diff(R, B, RELUCTANT),
     },
     Gap {
-        id: "response_debias_regauc_willing",
+        id: GapId::ResponseDebiasRegaucWilling,
         terms: &diff(R, B, WILLING),
     },
     Gap {
-        id: "response_debias_gain_reluctant_minus_willing",
+        id: GapId::ResponseDebiasGainReluctantMinusWilling,
         terms: &[
             term(1.0, R, RELUCTANT),
             term(-1.0, B, RELUCTANT),
@@ -106,43 +106,34 @@ pub const GAPS: &[Gap] = &[
         ],
     },
     Gap {
-        id: "distillation_uauc",
+        id: GapId::DistillationUauc,
         terms: &diff(D, B, UAUC),
     },
     Gap {
-        id: "distillation_regauc_vs_teacher",
+        id: GapId::DistillationRegaucVsTeacher,
         terms: &diff(D, B, TEACHER),
     },
     Gap {
-        id: "combination_uauc_vs_baseline",
+        id: GapId::CombinationUaucVsBaseline,
         terms: &diff(DR, B, UAUC),
     },
     Gap {
-        id: "combination_uauc_vs_response_debias",
+        id: GapId::CombinationUaucVsResponseDebias,
         terms: &diff(DR, R, UAUC),
     },
     Gap {
-        id: "combination_uauc_vs_distillation",
+        id: GapId::CombinationUaucVsDistillation,
         terms: &diff(DR, D, UAUC),
     },
     Gap {
-        id: "panel_calibration_shown",
+        id: GapId::PanelCalibrationShown,
         terms: &[abs(1.0, R, CAL), abs(-1.0, P, CAL)],
     },
     Gap {
-        id: "panel_regauc_shown",
+        id: GapId::PanelRegaucShown,
         terms: &diff(P, R, REG),
     },
 ];
-
-/// A gap in one replicate: its value and standard error over the evaluation users.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Estimate {
-    /// The difference.
-    pub value: f64,
-    /// Its standard error over users (paired: the same users score both models).
-    pub se: f64,
-}
 
 /// Each (variant, head, metric) with its users' influences.
 pub type Influences = BTreeMap<(Variant, HeadDef, Metric), Influence>;
@@ -155,7 +146,7 @@ pub fn needed(variant: Variant, metric: Metric) -> bool {
 }
 
 /// Every gap whose terms are all there for every head, with its standard error.
-pub fn estimate(inf: &Influences, heads: &[HeadDef]) -> BTreeMap<String, Estimate> {
+pub fn estimate(inf: &Influences, heads: &[HeadDef]) -> BTreeMap<GapId, Estimate> {
     let mut out = BTreeMap::new();
     'gaps: for g in GAPS {
         let mut parts: Vec<(f64, Influence)> = Vec::new();
@@ -174,7 +165,7 @@ pub fn estimate(inf: &Influences, heads: &[HeadDef]) -> BTreeMap<String, Estimat
             && sum.value.is_finite()
         {
             out.insert(
-                g.id.to_string(),
+                g.id,
                 Estimate {
                     value: sum.value,
                     se: sum.se(),
@@ -203,15 +194,15 @@ mod tests {
         m.insert((D, h2, UAUC), inf(0.60, vec![0.0, 0.02, -0.02]));
         m.insert((B, h2, UAUC), inf(0.58, vec![0.0, 0.0, 0.0]));
         let e = estimate(&m, &[h1, h2]);
-        let d = e["distillation_uauc"];
+        let d = e[&GapId::DistillationUauc];
         // ((0.70 − 0.66) + (0.60 − 0.58)) / 2 = 0.03; per user ((D − B) summed over heads) / 2:
         // (0 + 0) / 2, (−0.01 + 0.02) / 2, (0.01 − 0.02) / 2 → se sqrt(0.005² · 2).
         assert!((d.value - 0.03).abs() < 1e-12);
         assert!((d.se - (2.0 * 0.005f64.powi(2)).sqrt()).abs() < 1e-12);
         // A gap with a term missing for some head is not estimated.
-        assert!(!e.contains_key("combination_uauc_vs_baseline"));
+        assert!(!e.contains_key(&GapId::CombinationUaucVsBaseline));
         m.remove(&(B, h2, UAUC));
-        assert!(!estimate(&m, &[h1, h2]).contains_key("distillation_uauc"));
+        assert!(!estimate(&m, &[h1, h2]).contains_key(&GapId::DistillationUauc));
     }
 
     #[test]
@@ -221,7 +212,7 @@ mod tests {
         // Baseline over-predicts by 0.3, response debias under-predicts by 0.1: |0.3| − |−0.1|.
         m.insert((B, h, CAL), inf(0.3, vec![0.1, -0.1]));
         m.insert((R, h, CAL), inf(-0.1, vec![0.05, -0.05]));
-        let e = estimate(&m, &[h])["response_debias_calibration_shown"];
+        let e = estimate(&m, &[h])[&GapId::ResponseDebiasCalibrationShown];
         assert!((e.value - 0.2).abs() < 1e-12);
         // Influences: 0.1 − (−0.05) = 0.15 and −0.15.
         assert!((e.se - (2.0 * 0.15f64.powi(2)).sqrt()).abs() < 1e-12);

@@ -4,11 +4,13 @@
 
 use burn::prelude::Device;
 
-use super::collect::{Collected, Collector};
+use super::claims::check_claims;
+use super::collect::Collector;
 use super::config::Experiment;
 use super::event::Event;
-use super::replicate::{World, run_world};
+use super::replicate::run_world;
 use super::results::{Results, aggregate_replicates};
+use super::world::{Collected, LogSource, World};
 use crate::datasets::FeatureSpec;
 use crate::error::{Result, SimError};
 use crate::logs::set::{LogFile, Scan, for_each_in, scan};
@@ -18,30 +20,7 @@ use crate::summary::RunStats;
 /// Problems an import quotes before it gives up (`usm validate` lists them all).
 const PROBLEMS_QUOTED: usize = 10;
 
-/// Where an imported world came from, for `results.json` and the report.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LogSource {
-    /// What was read: the path given, and its format.
-    pub path: String,
-    /// `log`, `ratings`, `ratings-dense` or `obd`.
-    pub format: String,
-    /// Files read.
-    pub files: usize,
-    /// Rows read.
-    pub rows: u64,
-    /// The first and last day, and the first day of the evaluation period.
-    pub days: [u32; 2],
-    /// The first evaluation day.
-    pub eval_from: u32,
-    /// The logs carry the simulator's oracle columns.
-    pub oracle: bool,
-    /// Random-slice (panel) answers: training period, evaluation period.
-    pub random_slice: [u64; 2],
-    /// What the format's reader did to the input, in words (repairs, mappings), if anything.
-    pub notes: Vec<String>,
-}
-
-/// Reads a log set into a world for [`super::replicate::run_world`]: checks it whole first (an
+/// Reads a log set into a world for [`run_world`]: checks it whole first (an
 /// unusable set is an error that quotes its first problems), then keeps the experiment's rows.
 /// `progress` gets the rows read so far, over both passes.
 pub fn import(
@@ -169,6 +148,7 @@ fn world_of(
         seed,
         oracle: s.oracle,
         data,
+        unshown: Vec::new(),
         logged_propensity: Default::default(),
     };
     Ok((world, source))
@@ -211,7 +191,7 @@ pub fn fit_world(
     let rep = run_world(exp, world, device, report)?;
     let mut res = aggregate_replicates(exp, &[rep], vec![read_seconds + clock() - t0]);
     res.logs = Some(source);
-    res.claims = super::claims::check_claims(&res);
+    res.claims = check_claims(&res);
     Ok(res)
 }
 

@@ -23,23 +23,36 @@ pub mod evaluate;
 pub mod event;
 pub mod gaps;
 pub mod import;
+pub mod measured;
 pub mod names;
 pub mod rates;
 pub mod replicate;
 pub mod results;
+pub mod split;
+pub mod stats;
 pub mod submit;
 pub mod variants;
+pub mod world;
 
 use burn::prelude::Device;
 
 pub use config::{AbConfig, Experiment, ExperimentConfig};
 pub use event::Event;
-pub use import::{LogSource, fit};
+pub use import::fit;
+pub use measured::Replicate;
 pub use names::{AbKey, Metric, Variant};
-pub use replicate::{Replicate, run_replicate, run_replicate_async, run_world, run_world_async};
-pub use results::{Claim, Results, aggregate_replicates};
+pub use replicate::{run_replicate, run_replicate_async, run_world, run_world_async};
+pub use results::{Claim, Results};
+pub use world::LogSource;
 
 use crate::error::Result;
+
+/// The replicates aggregated into [`Results`] and the paper's claims checked on them.
+pub fn conclude(exp: &Experiment, reps: &[Replicate], seconds: Vec<f64>) -> Results {
+    let mut res = results::aggregate_replicates(exp, reps, seconds);
+    res.claims = claims::check_claims(&res);
+    res
+}
 
 /// Runs every replicate and aggregates them. `clock` returns seconds (pass
 /// `std::time::Instant`-based code natively; the browser has no such clock here). Blocks until
@@ -109,7 +122,7 @@ fn side_by_side(
         })
         .collect::<Result<Vec<_>>>()?;
     let (reps, seconds): (Vec<_>, Vec<_>) = done.into_iter().unzip();
-    Ok(aggregate_replicates(exp, &reps, seconds))
+    Ok(conclude(exp, &reps, seconds))
 }
 
 /// Every replicate in turn, without a synchronous read of any tensor: what the browser runs over
@@ -127,5 +140,5 @@ pub async fn run_experiment_async(
         reps.push(run_replicate_async(exp, r, device, report).await?);
         seconds.push(clock() - t0);
     }
-    Ok(aggregate_replicates(exp, &reps, seconds))
+    Ok(conclude(exp, &reps, seconds))
 }

@@ -7,6 +7,81 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Orders, prints and (de)serialises a name type by its `name()`, and reads it back with its
+/// `parse()`: each sorts as its string always has in `results.json`, and an unknown name fails
+/// to load, naming itself.
+macro_rules! by_name {
+    ($t:ty, $what:literal) => {
+        impl Ord for $t {
+            fn cmp(&self, other: &Self) -> Ordering {
+                AsRef::<str>::as_ref(&self.name()).cmp(AsRef::<str>::as_ref(&other.name()))
+            }
+        }
+
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(AsRef::<str>::as_ref(&self.name()))
+            }
+        }
+
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(AsRef::<str>::as_ref(&self.name()))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(d)?;
+                <$t>::parse(&name).ok_or_else(|| {
+                    serde::de::Error::custom(format!(concat!("unknown ", $what, " `{}`"), name))
+                })
+            }
+        }
+    };
+}
+
+/// An enum of names: its variants, each with its string, every one listed in `ALL`.
+macro_rules! names {
+    (
+        $(#[$meta:meta])*
+        pub enum $t:ident ($what:literal) {
+            $($(#[$vmeta:meta])* $v:ident = $s:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $t {
+            $($(#[$vmeta])* $v,)*
+        }
+
+        impl $t {
+            /// Every one, in declaration order.
+            pub const ALL: &'static [$t] = &[$($t::$v),*];
+
+            /// The name in `results.json`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($t::$v => $s,)*
+                }
+            }
+
+            /// The one of a name, if there is one.
+            pub fn parse(name: &str) -> Option<$t> {
+                $t::ALL.iter().copied().find(|v| v.name() == name)
+            }
+        }
+
+        by_name!($t, $what);
+    };
+}
+
 /// A survey-model variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Variant {
@@ -60,42 +135,7 @@ impl Variant {
     }
 }
 
-/// By name: the order `results.json` has always listed variants in.
-impl Ord for Variant {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.name().cmp(other.name())
-    }
-}
-
-impl PartialOrd for Variant {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
-
-impl Serialize for Variant {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for Variant {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        Variant::parse(&name).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "unknown variant `{name}`: expected one of {}",
-                Variant::ALL.map(Variant::name).join(", ")
-            ))
-        })
-    }
-}
+by_name!(Variant, "variant");
 
 /// A metric key. Only the constants below exist, so every key that is written or read is one
 /// the compiler knows.
@@ -266,38 +306,7 @@ impl Metric {
 /// The quantile edges of the submit-score bands of Table 2.
 pub const SUBMIT_BANDS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
-/// By name: the order `results.json` has always listed metrics in.
-impl Ord for Metric {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.cmp(other.0)
-    }
-}
-
-impl PartialOrd for Metric {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl fmt::Display for Metric {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.0)
-    }
-}
-
-impl Serialize for Metric {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Metric {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        Metric::parse(&name)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown metric `{name}`")))
-    }
-}
+by_name!(Metric, "metric");
 
 /// A metric of the closed-loop A/B test: per head, or one of the buttons and totals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -391,38 +400,115 @@ impl AbKey {
     }
 }
 
-/// By name: the order `results.json` has always listed A/B metrics in.
-impl Ord for AbKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.name().cmp(&other.name())
+by_name!(AbKey, "A/B metric");
+
+names! {
+    /// A model-against-model difference the claims read (`experiment::gaps` defines each), by
+    /// its id in `results.json` (`comparisons`).
+    pub enum GapId ("gap") {
+        /// regAUC against the truth over all shows, response debias minus the baseline.
+        ResponseDebiasRegaucShown = "response_debias_regauc_shown",
+        /// |calibration| over all shows, the baseline's minus response debias's.
+        ResponseDebiasCalibrationShown = "response_debias_calibration_shown",
+        /// AUC on submitted answers in the lowest quarter of the submit score.
+        ResponseDebiasBand0Auc = "response_debias_band0_auc",
+        /// The same in the second quarter.
+        ResponseDebiasBand1Auc = "response_debias_band1_auc",
+        /// regAUC against the truth in the reluctant quarter.
+        ResponseDebiasRegaucReluctant = "response_debias_regauc_reluctant",
+        /// The same over the other three quarters.
+        ResponseDebiasRegaucWilling = "response_debias_regauc_willing",
+        /// The reluctant quarter's regAUC gain minus the rest's.
+        ResponseDebiasGainReluctantMinusWilling = "response_debias_gain_reluctant_minus_willing",
+        /// UAUC, distillation minus the baseline.
+        DistillationUauc = "distillation_uauc",
+        /// regAUC against the teacher's pseudo labels, distillation minus the baseline.
+        DistillationRegaucVsTeacher = "distillation_regauc_vs_teacher",
+        /// UAUC, distillation + response debias minus the baseline.
+        CombinationUaucVsBaseline = "combination_uauc_vs_baseline",
+        /// The same against response debias.
+        CombinationUaucVsResponseDebias = "combination_uauc_vs_response_debias",
+        /// The same against distillation.
+        CombinationUaucVsDistillation = "combination_uauc_vs_distillation",
+        /// |calibration| over all shows, response debias's minus the panel variant's.
+        PanelCalibrationShown = "panel_calibration_shown",
+        /// regAUC against the truth over all shows, the panel variant minus response debias.
+        PanelRegaucShown = "panel_regauc_shown",
     }
 }
 
-impl PartialOrd for AbKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+names! {
+    /// A model a replicate trains, by its name in `results.json` (`training`).
+    pub enum ModelId ("model") {
+        /// The survey-submit model.
+        Submit = "submit",
+        /// The baseline survey model.
+        Baseline = "baseline",
+        /// The response-debias survey model.
+        ResponseDebias = "response_debias",
+        /// The unweighted teacher.
+        Teacher = "teacher",
+        /// Its student (the distillation variant).
+        Student = "student",
+        /// The teacher trained with inverse propensity weights.
+        TeacherResponseDebias = "teacher_response_debias",
+        /// Its student (distillation + response debias).
+        StudentResponseDebias = "student_response_debias",
+        /// A model of the panel's answers, P(answer | x).
+        PanelAnswers = "panel_answers",
+        /// The panel-weighted survey model.
+        PanelDebias = "panel_debias",
     }
 }
 
-impl fmt::Display for AbKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.name())
+/// An arm of the A/B test: control, which ranks without a survey model, or a variant's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arm {
+    /// Ranking without a survey model.
+    Control,
+    /// Ranking with a variant's model (Eq. 3).
+    Treatment(Variant),
+}
+
+impl Arm {
+    /// The name in `results.json`: `control`, or the variant's.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Arm::Control => "control",
+            Arm::Treatment(v) => v.name(),
+        }
+    }
+
+    /// The arm of a name, if there is one.
+    pub fn parse(name: &str) -> Option<Arm> {
+        if name == "control" {
+            return Some(Arm::Control);
+        }
+        Variant::parse(name).map(Arm::Treatment)
     }
 }
 
-impl Serialize for AbKey {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.name())
+by_name!(Arm, "A/B arm");
+
+/// Two variants compared model against model, as the paper's A/B tests compare them: the first
+/// against the second. In `results.json`, `first_vs_second`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VariantPair(pub Variant, pub Variant);
+
+impl VariantPair {
+    /// `response_debias_vs_baseline`.
+    pub fn name(self) -> String {
+        format!("{}_vs_{}", self.0.name(), self.1.name())
+    }
+
+    /// The pair of a name, if there is one.
+    pub fn parse(name: &str) -> Option<VariantPair> {
+        let (a, b) = name.split_once("_vs_")?;
+        Some(VariantPair(Variant::parse(a)?, Variant::parse(b)?))
     }
 }
 
-impl<'de> Deserialize<'de> for AbKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        AbKey::parse(&name)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown A/B metric `{name}`")))
-    }
-}
+by_name!(VariantPair, "pair of variants");
 
 #[cfg(test)]
 mod tests {

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use usm_core::metrics;
 
+use super::measured::MetricMap;
 use super::names::{Metric, Variant};
-use super::replicate::{MetricMap, Split};
-use super::submit::{SubmitFit, defined, true_propensity};
-use super::variants::{PanelRatios, answer_propensity};
+use super::stats::defined;
+use super::world::{PanelRatios, Split, SubmitFit, answer_propensity};
 use crate::heads::HeadDef;
 
 /// head → every rate estimate of the evaluation period.
@@ -29,27 +29,27 @@ pub fn estimate_rates(
         let t = h.survey();
         let mut m = MetricMap::new();
         let shows_t: Vec<usize> = (0..sets.shows.len())
-            .filter(|&i| sets.shows[i].survey == t)
+            .filter(|&i| sets.shows.rows[i].survey == t)
             .collect();
         let oracle = split.world.oracle;
         if oracle {
             let truth: Vec<f64> = shows_t
                 .iter()
-                .map(|&i| h.truth(&sets.shows[i].oracle.unwrap_or_default()) as f64)
+                .map(|&i| h.truth(&sets.shows.rows[i].oracle.unwrap_or_default()) as f64)
                 .collect();
             m.insert(Metric::RATE_TRUE, defined(metrics::mean_rate(&truth)));
-            let texp = super::evaluate::truths(h, &sets.exposures);
+            let texp = h.truths(&sets.exposures.rows);
             m.insert(
                 Metric::RATE_TRUE_EXPOSED,
                 defined(metrics::mean_rate(&texp)),
             );
         }
         let sub_t: Vec<usize> = (0..sets.submits.len())
-            .filter(|&i| sets.submits[i].survey == t)
+            .filter(|&i| sets.submits.rows[i].survey == t)
             .collect();
         let ans: Vec<bool> = sub_t
             .iter()
-            .map(|&i| h.label(sets.submits[i].answer, sets.submits[i].reasons))
+            .map(|&i| h.label(sets.submits.rows[i].answer, sets.submits.rows[i].reasons))
             .collect();
         let prop: Vec<f64> = sub_t
             .iter()
@@ -57,7 +57,7 @@ pub fn estimate_rates(
             .collect();
         let oprop: Vec<f64> = sub_t
             .iter()
-            .map(|&i| true_propensity(sets.submits[i]))
+            .map(|&i| sets.submits.rows[i].true_propensity())
             .collect();
         m.insert(Metric::RATE_NAIVE, defined(metrics::survey_rate(&ans)));
         m.insert(
@@ -75,7 +75,7 @@ pub fn estimate_rates(
             let (a, p): (Vec<bool>, Vec<f64>) = sub_t
                 .iter()
                 .filter_map(|&i| {
-                    let r = sets.submits[i];
+                    let r = sets.submits.rows[i];
                     let l = logged.get(&r.exposure_id)?;
                     Some((h.label(r.answer, r.reasons), *l))
                 })
@@ -117,7 +117,7 @@ pub fn estimate_rates(
             let rows: Vec<DrRow> = shows_t
                 .iter()
                 .map(|&i| {
-                    let r = sets.shows[i];
+                    let r = sets.shows.rows[i];
                     DrRow {
                         model: pd[i * nh + k] as f64,
                         answered: r.submitted.then(|| {

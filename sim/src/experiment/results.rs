@@ -1,16 +1,15 @@
-//! Aggregating replicates into `results.json` (schema: `docs/results-schema.md`) and checking
-//! the paper's claims against them, honestly: a claim that fails is reported as failing.
+//! Aggregating replicates into `results.json` (schema: `docs/results-schema.md`); the claims
+//! ([`super::claims`]) are checked on what this writes.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::ab::AbResult;
-use super::claims::check_claims;
 use super::config::{Experiment, ExperimentConfig};
-use super::evaluate::Curve;
-use super::names::{AbKey, Metric, Variant};
-use super::replicate::{DataCounts, MetricMap, Replicate};
+use super::measured::{AbMetric, AbResult, Curve, DataCounts, Estimate, MetricMap, Replicate};
+use super::names::{AbKey, GapId, Metric, ModelId, Variant, VariantPair};
+use super::stats::{mean_ci, pool_random_effects};
+use super::world::LogSource;
 use crate::heads::HeadDef;
 use crate::summary::RunStats;
 
@@ -177,11 +176,11 @@ pub struct Results {
     /// Model against model (`response_debias_vs_baseline`, ...) → metric → relative change of
     /// the first arm against the second, pooled like `ab`.
     #[serde(default)]
-    pub ab_pairs: BTreeMap<String, BTreeMap<AbKey, AbOut>>,
-    /// gap id (`experiment::gaps`) → per replicate, the model-against-model difference a claim
+    pub ab_pairs: BTreeMap<VariantPair, BTreeMap<AbKey, AbOut>>,
+    /// gap (`experiment::gaps`) → per replicate, the model-against-model difference a claim
     /// reads and its standard error over the evaluation users (`null` where undefined).
     #[serde(default)]
-    pub comparisons: BTreeMap<String, Vec<Option<super::gaps::Estimate>>>,
+    pub comparisons: BTreeMap<GapId, Vec<Option<Estimate>>>,
     /// The paper's claims, checked.
     pub claims: Vec<Claim>,
     /// Row counts per replicate.
@@ -198,10 +197,10 @@ pub struct Results {
     /// can pass, because answers are draws.
     pub reference: BTreeMap<HeadDef, Metrics>,
     /// Training of each model in the first replicate: epochs, losses, early stopping.
-    pub training: BTreeMap<String, usm_core::train::TrainReport>,
+    pub training: BTreeMap<ModelId, usm_core::train::TrainReport>,
     /// `usm fit`: the logs the results come from (the scenario in `config` is then unused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub logs: Option<super::import::LogSource>,
+    pub logs: Option<LogSource>,
 }
 
 impl Results {
@@ -245,7 +244,7 @@ impl Results {
 /// tests.
 fn pool_ab<K: Ord + Clone>(
     abs: &[&AbResult],
-    arms: impl Fn(&AbResult) -> &BTreeMap<K, BTreeMap<AbKey, super::ab::AbMetric>>,
+    arms: impl Fn(&AbResult) -> &BTreeMap<K, BTreeMap<AbKey, AbMetric>>,
 ) -> BTreeMap<K, BTreeMap<AbKey, AbOut>> {
     let mut ab = BTreeMap::new();
     let Some(first) = abs.first() else {
@@ -254,7 +253,7 @@ fn pool_ab<K: Ord + Clone>(
     for (t, metrics) in arms(first) {
         let mut out = BTreeMap::new();
         for (m, first_m) in metrics {
-            let vals: Vec<&super::ab::AbMetric> = abs
+            let vals: Vec<&AbMetric> = abs
                 .iter()
                 .filter_map(|a| arms(a).get(t).and_then(|x| x.get(m)))
                 .collect();
@@ -277,95 +276,6 @@ fn pool_ab<K: Ord + Clone>(
     ab
 }
 
-/// A t quantile from its table for 1 to 30 degrees of freedom, the normal's beyond; NaN at 0.
-fn t_quantile(table: &[f64; 30], normal: f64, df: usize) -> f64 {
-    match df {
-        0 => f64::NAN,
-        1..=30 => table[df - 1],
-        _ => normal,
-    }
-}
-
-/// The 80% t quantile (for 80% power).
-pub fn t80(df: usize) -> f64 {
-    const T: [f64; 30] = [
-        1.376, 1.061, 0.978, 0.941, 0.920, 0.906, 0.896, 0.889, 0.883, 0.879, 0.876, 0.873, 0.870,
-        0.868, 0.866, 0.865, 0.863, 0.862, 0.861, 0.860, 0.859, 0.858, 0.858, 0.857, 0.856, 0.856,
-        0.855, 0.855, 0.854, 0.854,
-    ];
-    t_quantile(&T, 0.842, df)
-}
-
-/// Two-sided 95% t quantile.
-pub fn t975(df: usize) -> f64 {
-    const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    t_quantile(&T, 1.96, df)
-}
-
-/// Pools independent estimates with 95% intervals (one A/B test per replicate) by
-/// DerSimonian–Laird random effects: inverse-variance weights, widened by the spread between
-/// replicates beyond what their own intervals explain. One estimate passes through unchanged.
-pub fn pool_random_effects(est: &[(f64, [f64; 2])]) -> Option<(f64, [f64; 2])> {
-    let ok: Vec<(f64, f64)> = est
-        .iter()
-        .filter(|(y, ci)| y.is_finite() && ci[0].is_finite() && ci[1].is_finite())
-        .map(|(y, ci)| (*y, ((ci[1] - ci[0]) / (2.0 * 1.96)).max(1e-12).powi(2)))
-        .collect();
-    match ok.len() {
-        0 => None,
-        1 => est.iter().find(|(y, _)| y.is_finite()).copied(),
-        k => {
-            let w: Vec<f64> = ok.iter().map(|(_, v)| 1.0 / v).collect();
-            let sw: f64 = w.iter().sum();
-            let fixed = ok.iter().zip(&w).map(|((y, _), w)| w * y).sum::<f64>() / sw;
-            let q: f64 = ok
-                .iter()
-                .zip(&w)
-                .map(|((y, _), w)| w * (y - fixed).powi(2))
-                .sum();
-            let c = sw - w.iter().map(|w| w * w).sum::<f64>() / sw;
-            let tau2 = ((q - (k as f64 - 1.0)) / c).max(0.0);
-            let ws: Vec<f64> = ok.iter().map(|(_, v)| 1.0 / (v + tau2)).collect();
-            let sws: f64 = ws.iter().sum();
-            let mu = ok.iter().zip(&ws).map(|((y, _), w)| w * y).sum::<f64>() / sws;
-            let se = (1.0 / sws).sqrt();
-            Some((mu, [mu - 1.96 * se, mu + 1.96 * se]))
-        }
-    }
-}
-
-/// Count, mean and sample standard deviation (two or more values) of the defined, finite values.
-pub fn summary(values: &[Option<f64>]) -> (usize, Option<f64>, Option<f64>) {
-    let v: Vec<f64> = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|x| x.is_finite())
-        .collect();
-    let n = v.len();
-    if n == 0 {
-        return (0, None, None);
-    }
-    let mean = v.iter().sum::<f64>() / n as f64;
-    let sd = (n >= 2)
-        .then(|| (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt());
-    (n, Some(mean), sd)
-}
-
-/// Mean and 95% t-interval of the defined values.
-pub fn mean_ci(values: &[Option<f64>]) -> (Option<f64>, Option<[f64; 2]>) {
-    let (n, mean, sd) = summary(values);
-    let ci = mean.zip(sd).map(|(m, sd)| {
-        let half = t975(n - 1) * sd / (n as f64).sqrt();
-        [m - half, m + half]
-    });
-    (mean, ci)
-}
-
 fn aggregate(maps: &[&MetricMap]) -> Metrics {
     let mut keys: Vec<Metric> = maps.iter().flat_map(|m| m.keys().copied()).collect();
     keys.sort();
@@ -385,7 +295,7 @@ fn aggregate(maps: &[&MetricMap]) -> Metrics {
     out
 }
 
-/// Aggregates replicates and checks the claims.
+/// Aggregates replicates, its claims not yet checked ([`super::claims::check_claims`]).
 pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f64>) -> Results {
     let heads = exp.heads();
     let mut variants = BTreeMap::new();
@@ -419,19 +329,14 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
     let abs: Vec<&AbResult> = reps.iter().filter_map(|r| r.ab.as_ref()).collect();
     let ab = pool_ab(&abs, |a| &a.treatments);
     let ab_pairs = pool_ab(&abs, |a| &a.pairs);
-    let mut ids: Vec<&String> = reps.iter().flat_map(|r| r.gaps.keys()).collect();
+    let mut ids: Vec<GapId> = reps.iter().flat_map(|r| r.gaps.keys().copied()).collect();
     ids.sort();
     ids.dedup();
     let comparisons = ids
         .into_iter()
-        .map(|id| {
-            (
-                id.clone(),
-                reps.iter().map(|r| r.gaps.get(id).copied()).collect(),
-            )
-        })
+        .map(|id| (id, reps.iter().map(|r| r.gaps.get(&id).copied()).collect()))
         .collect();
-    let mut res = Results {
+    Results {
         usm_version: env!("CARGO_PKG_VERSION").to_string(),
         config: exp.config().clone(),
         seeds: reps.iter().map(|r| r.seed).collect(),
@@ -451,37 +356,5 @@ pub fn aggregate_replicates(exp: &Experiment, reps: &[Replicate], seconds: Vec<f
         reference,
         training: reps.first().map(|r| r.training.clone()).unwrap_or_default(),
         logs: None,
-    };
-    res.claims = check_claims(&res);
-    res
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn random_effects_pooling() {
-        // Two agreeing estimates with equal intervals: the mean, and an interval sqrt(2) tighter.
-        let (m, ci) = pool_random_effects(&[(0.1, [0.0, 0.2]), (0.1, [0.0, 0.2])]).unwrap();
-        assert!((m - 0.1).abs() < 1e-12);
-        assert!(((ci[1] - ci[0]) - 0.2 / 2f64.sqrt()).abs() < 1e-9);
-        // Disagreeing estimates widen the interval beyond either one's.
-        let (m, ci) = pool_random_effects(&[(-0.5, [-0.52, -0.48]), (0.5, [0.48, 0.52])]).unwrap();
-        assert!(m.abs() < 1e-9 && ci[0] < -0.5 && ci[1] > 0.5);
-        assert_eq!(
-            pool_random_effects(&[(0.3, [0.1, 0.5])]),
-            Some((0.3, [0.1, 0.5]))
-        );
-    }
-
-    #[test]
-    fn t_interval_hand_value() {
-        let (m, ci) = mean_ci(&[Some(1.0), Some(3.0), None]);
-        assert_eq!(m, Some(2.0));
-        let ci = ci.unwrap();
-        // sd = sqrt(2), t(1) = 12.706, half = 12.706 * sqrt(2) / sqrt(2)
-        assert!((ci[1] - 2.0 - 12.706).abs() < 1e-9);
-        assert_eq!(mean_ci(&[None]), (None, None));
     }
 }

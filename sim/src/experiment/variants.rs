@@ -11,10 +11,11 @@ use usm_core::models::{SurveyModel, SurveyModelConfig, TeacherConfig, TeacherMod
 use usm_core::train::TrainReport;
 
 use super::event::{Event, train_note};
-use super::names::{Metric, Variant};
-use super::replicate::{MetricMap, Split};
-use super::submit::{SubmitFit, defined};
-use crate::datasets::{POSTERIOR, posterior, survey_labels};
+use super::measured::MetricMap;
+use super::names::{Metric, ModelId, Variant};
+use super::stats::defined;
+use super::world::{PanelRatios, Split, SubmitFit, Trained, answer_propensity};
+use crate::datasets::{Encoded, POSTERIOR, survey_labels};
 use crate::error::Result;
 use crate::heads::HeadDef;
 use crate::records::{Answer, ExposureRecord, SurveyKind};
@@ -31,104 +32,76 @@ const TEACHER_SEED: u64 = 4;
 /// distribution against the submitted one (naive Bayes, Schnabel et al. 2016).
 pub type MarginalRatios = BTreeMap<(SurveyKind, Answer), f64>;
 
-/// Answer-dependent propensities from a panel, conditional on the features:
-/// `P(submit | x, y) = P(submit | x) * P(y | x, submit) / P(y | x)` (Bayes' rule), with
-/// `P(y | x, submit)` from the baseline (trained on submitted answers) and `P(y | x)` from a model
-/// trained on the panel, which everyone answers. Unlike the marginal naive-Bayes ratio, it does
-/// not count twice the part of the answer's effect that the features already carry (when
-/// willingness and the answer both follow sensitivity). `y` is whether the answer is negative: the
-/// `dislike` head for the satisfaction survey, `inappropriate` for the other; a survey type whose
-/// head the experiment lacks falls back to the marginal ratio.
-pub struct PanelRatios {
-    /// The ratio of each training submit's answer (`Split::train_submits` order).
-    pub train: Vec<f64>,
-    /// Of each evaluation show's answer where submitted, else 1 (`EvalSets::shows` order).
-    pub eval_shows: Vec<f64>,
-}
-
-impl PanelRatios {
-    async fn new(
-        split: &Split<'_>,
-        baseline: &SurveyModel,
-        panel_model: &SurveyModel,
-        marginal: &MarginalRatios,
-    ) -> Result<PanelRatios> {
-        let heads = split.heads();
-        let col = |kind: SurveyKind| {
-            let want = if kind == SurveyKind::Satisfaction {
-                HeadDef::Dislike
-            } else {
-                HeadDef::Inappropriate
-            };
-            heads.iter().position(|h| *h == want)
+/// The panel's answer-dependent ratios ([`PanelRatios`]), with `P(y | x, submit)` from the
+/// baseline (trained on submitted answers) and `P(y | x)` from a model trained on the panel,
+/// which everyone answers. Unlike the marginal naive-Bayes ratio, it does not count twice the
+/// part of the answer's effect that the features already carry (when willingness and the answer
+/// both follow sensitivity). `y` is whether the answer is negative: the `dislike` head for the
+/// satisfaction survey, `inappropriate` for the other; a survey type whose head the experiment
+/// lacks falls back to the marginal ratio.
+async fn answer_ratios(
+    split: &Split<'_>,
+    baseline: &SurveyModel,
+    panel_model: &SurveyModel,
+    marginal: &MarginalRatios,
+) -> Result<PanelRatios> {
+    let heads = split.heads();
+    let col = |kind: SurveyKind| {
+        let want = if kind == SurveyKind::Satisfaction {
+            HeadDef::Dislike
+        } else {
+            HeadDef::Inappropriate
         };
-        let ratios = async |rows: &[&ExposureRecord]| -> Result<Vec<f64>> {
-            let x = split.spec.features(rows.iter().copied());
-            let given_submit = baseline.predict_async(&x).await?.p;
-            let overall = panel_model.predict_async(&x).await?.p;
-            Ok(rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    if !r.submitted {
-                        return 1.0;
-                    }
-                    let Some(k) = col(r.survey) else {
-                        return marginal.get(&(r.survey, r.answer)).copied().unwrap_or(1.0);
-                    };
-                    let clamp = |p: f32| (p as f64).clamp(1e-4, 1.0 - 1e-4);
-                    let (s, a) = (
-                        clamp(given_submit[i * heads.len() + k]),
-                        clamp(overall[i * heads.len() + k]),
-                    );
-                    if r.answer.is_negative() {
-                        s / a
-                    } else {
-                        (1.0 - s) / (1.0 - a)
-                    }
-                })
-                .collect())
-        };
-        Ok(PanelRatios {
-            train: ratios(&split.train_submits).await?,
-            eval_shows: ratios(&split.eval.shows).await?,
-        })
-    }
+        heads.iter().position(|h| *h == want)
+    };
+    let ratios = async |set: &Encoded<'_>| -> Result<Vec<f64>> {
+        let given_submit = baseline.predict_async(&set.x).await?.p;
+        let overall = panel_model.predict_async(&set.x).await?.p;
+        Ok(set
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if !r.submitted {
+                    return 1.0;
+                }
+                let Some(k) = col(r.survey) else {
+                    return marginal.get(&(r.survey, r.answer)).copied().unwrap_or(1.0);
+                };
+                let clamp = |p: f32| (p as f64).clamp(1e-4, 1.0 - 1e-4);
+                let (s, a) = (
+                    clamp(given_submit[i * heads.len() + k]),
+                    clamp(overall[i * heads.len() + k]),
+                );
+                if r.answer.is_negative() {
+                    s / a
+                } else {
+                    (1.0 - s) / (1.0 - a)
+                }
+            })
+            .collect())
+    };
+    Ok(PanelRatios {
+        train: ratios(&split.train.submits).await?,
+        eval_shows: ratios(&split.eval.shows).await?,
+    })
 }
 
-/// The trained variants and what training them measured.
-pub struct Trained {
-    /// Each variant's model, in training order.
-    pub models: Vec<(Variant, SurveyModel)>,
-    /// head → the (unweighted) teacher's metrics on evaluation submits.
-    pub teacher: BTreeMap<HeadDef, MetricMap>,
-    /// Pseudo-label cells Eq. 8 kept for the last student trained.
-    pub pseudo_cells_kept: usize,
-    /// The (unweighted) teacher's probabilities on every evaluation exposure (`exposures ×
-    /// heads`): the pseudo labels a student learns to rank like (section 4.1.1's regAUC).
-    pub teacher_exposed: Vec<f32>,
-    /// The panel's answer-dependent ratios, where the scenario has a panel.
-    pub panel: Option<PanelRatios>,
-    /// model name → training report.
-    pub training: BTreeMap<String, TrainReport>,
-}
-
-/// Everything the variants train on: the labelled rows, their weights, the model shape.
+/// Everything the variants train on: the labelled rows' weights and the model shape.
 struct Training<'a, 'b> {
     split: &'a Split<'b>,
     device: &'a Device,
-    x: Features,
     /// Inverse propensity weights, one per cell (row × head).
     ipw: Vec<f32>,
     survey: SurveyModelConfig,
-    reports: BTreeMap<String, TrainReport>,
+    reports: BTreeMap<ModelId, TrainReport>,
 }
 
 impl Training<'_, '_> {
-    /// Trains one survey model (student or not) named `name` with training seed `k`.
+    /// Trains one survey model (student or not) as `id` with training seed `k`.
     async fn fit(
         &mut self,
-        name: &str,
+        id: ModelId,
         (x, y, w): (&Features, &Labels, Option<&[f32]>),
         k: u64,
         report: &mut dyn FnMut(Event),
@@ -140,10 +113,10 @@ impl Training<'_, '_> {
                 y,
                 w,
                 &self.split.seeded(&self.split.exp.train, k),
-                &mut train_note(name, report),
+                &mut train_note(id.name(), report),
             )
             .await?;
-        self.reports.insert(name.into(), rep);
+        self.reports.insert(id, rep);
         Ok(m)
     }
 }
@@ -161,7 +134,6 @@ pub async fn train_variants(
     let mut t = Training {
         split,
         device,
-        x: spec.features(split.train_submits.iter().copied()),
         ipw: per_cell(&exp.ipw.weights(&submit.train_prop)?, nh),
         survey: SurveyModelConfig {
             heads: split.heads().iter().map(|h| h.name().to_string()).collect(),
@@ -173,37 +145,45 @@ pub async fn train_variants(
         },
         reports: BTreeMap::new(),
     };
-    let x = t.x.clone();
-    let y = &split.train_labels;
+    let (x, y) = (&split.train.submits.x, &split.train.labels);
     let mut models = vec![(
         Variant::Baseline,
-        t.fit("baseline", (&x, y, None), SURVEY_SEED, report)
+        t.fit(ModelId::Baseline, (x, y, None), SURVEY_SEED, report)
             .await?,
     )];
     let ipw = t.ipw.clone();
     models.push((
         Variant::ResponseDebias,
-        t.fit("response_debias", (&x, y, Some(&ipw)), SURVEY_SEED, report)
-            .await?,
+        t.fit(
+            ModelId::ResponseDebias,
+            (x, y, Some(&ipw)),
+            SURVEY_SEED,
+            report,
+        )
+        .await?,
     ));
     let distilled = distill(&mut t, report).await?;
     models.extend(distilled.students);
-    let data = &split.world.data;
-    let panel = if data.train_panel.is_empty() {
+    let panel = &split.train.panel;
+    let ratios = if panel.is_empty() {
         None
     } else {
         // P(answer | x): a model of the panel's answers, which everyone gives.
-        let rows: Vec<&ExposureRecord> = data.train_panel.iter().collect();
-        let x = spec.features(rows.iter().copied());
-        let y = survey_labels(split.heads(), rows.iter().copied());
+        let y = survey_labels(split.heads(), panel.rows.iter().copied());
         let answers = t
-            .fit("panel_answers", (&x, &y, None), SURVEY_SEED, report)
+            .fit(
+                ModelId::PanelAnswers,
+                (&panel.x, &y, None),
+                SURVEY_SEED,
+                report,
+            )
             .await?;
+        let data = &split.world.data;
         let marginal = panel_ratios(&data.train_shows, &data.train_panel);
-        Some(PanelRatios::new(split, &models[0].1, &answers, &marginal).await?)
+        Some(answer_ratios(split, &models[0].1, &answers, &marginal).await?)
     };
-    if let Some(ratios) = &panel {
-        let model = train_panel_variant(&mut t, submit, ratios, report).await?;
+    if let Some(r) = &ratios {
+        let model = train_panel_variant(&mut t, submit, r, report).await?;
         models.push((Variant::PanelDebias, model));
     }
     Ok(Trained {
@@ -211,7 +191,7 @@ pub async fn train_variants(
         teacher: distilled.teacher,
         pseudo_cells_kept: distilled.pseudo_cells_kept,
         teacher_exposed: distilled.teacher_exposed,
-        panel,
+        panel: ratios,
         training: t.reports,
     })
 }
@@ -230,22 +210,12 @@ struct Distilled {
 async fn distill(t: &mut Training<'_, '_>, report: &mut dyn FnMut(Event)) -> Result<Distilled> {
     let split = t.split;
     let exp = split.exp;
-    let spec = split.spec;
-    let heads = split.heads();
-    let nh = heads.len();
     let names = t.survey.heads.clone();
     let tcfg = TeacherConfig {
         survey: t.survey.clone(),
         n_posterior: POSTERIOR.len(),
     };
-    let pseudo_rows = &split.world.data.pseudo;
-    let x_pseudo = spec.features(pseudo_rows.iter());
-    let post_pseudo = posterior(pseudo_rows.iter());
-    let post_train = posterior(split.train_submits.iter().copied());
-    let eval_submits = &split.eval.submits;
-    let x_eval_sub = spec.features(eval_submits.iter().copied());
-    let post_eval_sub = posterior(eval_submits.iter().copied());
-    let x_train = t.x.clone();
+    let (train, pseudo) = (&split.train.submits, &split.train.pseudo);
     let ipw = t.ipw.clone();
     let mut out = Distilled {
         students: Vec::new(),
@@ -257,66 +227,81 @@ async fn distill(t: &mut Training<'_, '_>, report: &mut dyn FnMut(Event)) -> Res
         (Variant::Distillation, false),
         (Variant::DistillationResponseDebias, true),
     ] {
-        let (tname, sname) = if weighted {
-            ("teacher_response_debias", "student_response_debias")
+        let (tid, sid) = if weighted {
+            (
+                ModelId::TeacherResponseDebias,
+                ModelId::StudentResponseDebias,
+            )
         } else {
-            ("teacher", "student")
+            (ModelId::Teacher, ModelId::Student)
         };
         let mut teacher = TeacherModel::new(&tcfg, t.device)?;
         let w = weighted.then_some(ipw.as_slice());
         let rep = teacher
             .fit_async(
-                &x_train,
-                &post_train,
-                &split.train_labels,
+                &train.x,
+                &train.posterior,
+                &split.train.labels,
                 w,
                 &split.seeded(&exp.train, TEACHER_SEED),
-                &mut train_note(tname, report),
+                &mut train_note(tid.name(), report),
             )
             .await?;
-        t.reports.insert(tname.into(), rep);
+        t.reports.insert(tid, rep);
         if !weighted {
             let exposed = &split.eval.exposures;
             out.teacher_exposed = teacher
-                .predict_async(
-                    &spec.features(exposed.iter().copied()),
-                    &posterior(exposed.iter().copied()),
-                )
+                .predict_async(&exposed.x, &exposed.posterior)
                 .await?
                 .p;
-            let tp = teacher.predict_async(&x_eval_sub, &post_eval_sub).await?;
-            for (hk, h) in heads.iter().enumerate() {
-                let idx: Vec<usize> = (0..eval_submits.len())
-                    .filter(|&i| eval_submits[i].survey == h.survey())
-                    .collect();
-                let p: Vec<f64> = idx.iter().map(|&i| tp.p[i * nh + hk] as f64).collect();
-                let y: Vec<bool> = idx
-                    .iter()
-                    .map(|&i| h.label(eval_submits[i].answer, eval_submits[i].reasons))
-                    .collect();
-                out.teacher
-                    .entry(*h)
-                    .or_default()
-                    .insert(Metric::LABELED_AUC, defined(metrics::auc(&p, &y)));
-            }
+            out.teacher = teacher_metrics(split, &teacher).await?;
         }
-        let pseudo = if pseudo_rows.is_empty() {
+        let pseudo_labels = if pseudo.is_empty() {
             Labels {
                 heads: names.clone(),
                 ..Labels::default()
             }
         } else {
-            let tp = teacher.predict_async(&x_pseudo, &post_pseudo).await?;
+            let tp = teacher.predict_async(&pseudo.x, &pseudo.posterior).await?;
             exp.distill.pseudo_labels(&names, &tp.p)?
         };
-        out.pseudo_cells_kept = pseudo.mask.iter().filter(|&&b| b).count();
-        let (xs, ys, ws) = exp
-            .distill
-            .student_set((&x_train, &split.train_labels, w), (&x_pseudo, &pseudo))?;
+        out.pseudo_cells_kept = pseudo_labels.mask.iter().filter(|&&b| b).count();
+        let (xs, ys, ws) = exp.distill.student_set(
+            (&train.x, &split.train.labels, w),
+            (&pseudo.x, &pseudo_labels),
+        )?;
         let student = t
-            .fit(sname, (&xs, &ys, Some(&ws)), SURVEY_SEED, report)
+            .fit(sid, (&xs, &ys, Some(&ws)), SURVEY_SEED, report)
             .await?;
         out.students.push((variant, student));
+    }
+    Ok(out)
+}
+
+/// head → the teacher's AUC on the evaluation period's submitted answers.
+async fn teacher_metrics(
+    split: &Split<'_>,
+    teacher: &TeacherModel,
+) -> Result<BTreeMap<HeadDef, MetricMap>> {
+    let submits = &split.eval.submits;
+    let tp = teacher
+        .predict_async(&submits.x, &submits.posterior)
+        .await?;
+    let heads = split.heads();
+    let nh = heads.len();
+    let mut out = BTreeMap::new();
+    for (hk, h) in heads.iter().enumerate() {
+        let idx: Vec<usize> = (0..submits.len())
+            .filter(|&i| submits.rows[i].survey == h.survey())
+            .collect();
+        let p: Vec<f64> = idx.iter().map(|&i| tp.p[i * nh + hk] as f64).collect();
+        let y: Vec<bool> = idx
+            .iter()
+            .map(|&i| h.label(submits.rows[i].answer, submits.rows[i].reasons))
+            .collect();
+        out.entry(*h)
+            .or_insert_with(MetricMap::new)
+            .insert(Metric::LABELED_AUC, defined(metrics::auc(&p, &y)));
     }
     Ok(out)
 }
@@ -338,20 +323,20 @@ async fn train_panel_variant(
         .map(|(&p, &ratio)| answer_propensity(p as f64, ratio, exp.ipw.clip) as f32)
         .collect();
     let mut wrows = exp.ipw.weights(&prop)?;
-    let mut x = t.x.clone();
-    let mut y = split.train_labels.clone();
-    let panel: Vec<&ExposureRecord> = split.world.data.train_panel.iter().collect();
-    x.extend(&split.spec.features(panel.iter().copied()))?;
-    y.extend(&survey_labels(split.heads(), panel.iter().copied()))?;
+    let mut x = split.train.submits.x.clone();
+    let mut y = split.train.labels.clone();
+    let panel = &split.train.panel;
+    x.extend(&panel.x)?;
+    y.extend(&survey_labels(split.heads(), panel.rows.iter().copied()))?;
     wrows.extend(std::iter::repeat_n(1.0, panel.len()));
     let w = per_cell(&wrows, split.heads().len());
-    t.fit("panel_debias", (&x, &y, Some(&w)), SURVEY_SEED, report)
-        .await
-}
-
-/// A feature-level propensity `p` times the answer's likelihood ratio, clamped to `[clip, 1]`.
-pub fn answer_propensity(p: f64, ratio: f64, clip: f64) -> f64 {
-    (p * ratio).clamp(clip, 1.0)
+    t.fit(
+        ModelId::PanelDebias,
+        (&x, &y, Some(&w)),
+        SURVEY_SEED,
+        report,
+    )
+    .await
 }
 
 /// Repeats per-row weights over heads.

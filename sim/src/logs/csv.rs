@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
+use super::row::{Header, RowResult};
 use super::schema::{COLUMNS, Cell, Column, Kind, columns};
-use super::{Header, RowResult};
 use crate::error::{Result, SimError};
 use crate::records::ExposureRecord;
 

@@ -15,8 +15,8 @@ use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnPath;
 
+use super::row::{Header, RowResult};
 use super::schema::{COLUMNS, Cell, Column, Kind, columns};
-use super::{Header, RowResult};
 use crate::error::{Result, SimError};
 use crate::records::ExposureRecord;
 

@@ -20,11 +20,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use usm_core::rng::Rng;
+use usm_core::rng::{Rng, hash_unit};
 
 use super::set::MAX_VOCAB;
 use crate::error::{Result, SimError};
-use crate::experiment::collect::hash_unit;
 use crate::records::{Answer, ExposureRecord, SurveyKind};
 
 /// How ratings become log rows.

@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::{RowResult, for_each};
+use super::file::for_each;
+use super::row::RowResult;
 use crate::error::{Result, SimError};
 use crate::records::{ExposureRecord, SurveyKind};
 
@@ -267,7 +268,7 @@ impl Scan {
         for (i, r) in rows.iter().enumerate() {
             s.rows += 1;
             let row = i as u64 + 1;
-            let problem = super::check_row(r)
+            let problem = super::schema::check_row(r)
                 .err()
                 .map(|(column, m)| format!("row {row}, column `{column}`: {m}"))
                 .or_else(|| check_record("rows", row, r, 0, &[], &mut seen));

@@ -1,0 +1,112 @@
+//! What a replicate measures: the values every stage writes and the aggregation reads, each keyed
+//! by a typed name ([`super::names`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use usm_core::train::TrainReport;
+
+use super::names::{AbKey, Arm, GapId, Metric, ModelId, Variant, VariantPair};
+use crate::heads::HeadDef;
+use crate::summary::RunStats;
+
+/// Metric → value (`None` where undefined, e.g. a head without positives).
+pub type MetricMap = BTreeMap<Metric, Option<f64>>;
+
+/// A calibration curve: bins by predicted probability over evaluation exposures.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Curve {
+    /// Mean prediction per bin.
+    pub predicted: Vec<f64>,
+    /// Mean true probability per bin.
+    pub truth: Vec<f64>,
+}
+
+/// A gap ([`GapId`]) in one replicate: its value and standard error over the evaluation users.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The difference.
+    pub value: f64,
+    /// Its standard error over users (paired: the same users score both models).
+    pub se: f64,
+}
+
+/// One arm's estimate of a metric and the treatment's relative change against control.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AbMetric {
+    /// Control value.
+    pub control: f64,
+    /// Treatment value.
+    pub treatment: f64,
+    /// treatment / control - 1.
+    pub rel_change: f64,
+    /// 95% interval of the relative change (paired bootstrap over users).
+    pub ci95: [f64; 2],
+}
+
+/// One replicate's A/B test: treatment → metric → estimate.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AbResult {
+    /// Users in the test.
+    pub users: u32,
+    /// Days of the test.
+    pub days: u32,
+    /// Exposures per arm.
+    pub exposures: BTreeMap<Arm, u64>,
+    /// treatment → metric → estimate.
+    pub treatments: BTreeMap<Variant, BTreeMap<AbKey, AbMetric>>,
+    /// Model against model, as the paper's A/B tests compare them: the first arm's change
+    /// against the second's (same users, same dice), with its paired bootstrap.
+    #[serde(default)]
+    pub pairs: BTreeMap<VariantPair, BTreeMap<AbKey, AbMetric>>,
+}
+
+/// Row counts of one replicate.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataCounts {
+    /// Training-period survey shows.
+    pub train_shows: usize,
+    /// Of which submitted.
+    pub train_submits: usize,
+    /// Training-period panel answers.
+    pub train_panel: usize,
+    /// Pseudo-label stream rows.
+    pub pseudo_rows: usize,
+    /// Pseudo-label cells kept by Eq. 8 (over heads).
+    pub pseudo_cells_kept: usize,
+    /// Evaluation-period survey shows.
+    pub eval_shows: usize,
+    /// Of which submitted.
+    pub eval_submits: usize,
+    /// Evaluation-period exposures of evaluation users.
+    pub eval_exposures: usize,
+}
+
+/// Everything one replicate measured.
+#[derive(Clone, Debug, Default)]
+pub struct Replicate {
+    /// Seed of the replicate.
+    pub seed: u64,
+    /// variant → head → metric.
+    pub variants: BTreeMap<Variant, BTreeMap<HeadDef, MetricMap>>,
+    /// head → rate estimate.
+    pub rates: BTreeMap<HeadDef, MetricMap>,
+    /// Submit model quality.
+    pub submit: MetricMap,
+    /// head → teacher metrics.
+    pub teacher: BTreeMap<HeadDef, MetricMap>,
+    /// head → oracle metrics of the true probabilities.
+    pub reference: BTreeMap<HeadDef, MetricMap>,
+    /// variant → head → calibration curve over evaluation exposures.
+    pub curves: BTreeMap<Variant, BTreeMap<HeadDef, Curve>>,
+    /// The claims' model-against-model differences, with standard errors over users.
+    pub gaps: BTreeMap<GapId, Estimate>,
+    /// The A/B test.
+    pub ab: Option<AbResult>,
+    /// Simulation totals.
+    pub stats: RunStats,
+    /// Row counts.
+    pub data: DataCounts,
+    /// Each model's training.
+    pub training: BTreeMap<ModelId, TrainReport>,
+}
