@@ -7,8 +7,8 @@ use usm_core::rng::Rng;
 
 use crate::dist::{Alias, logit, poisson, sigmoid};
 use crate::scenario::{
-    AGE_GROUPS, HOURS, MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, Scenario, Targeting,
-    ValidScenario,
+    AGE_GROUPS, HOURS, MAX_TASTE_DIM, N_CONTENT_ISSUES, N_ISSUES, PopulationConfig, Scenario,
+    Targeting, ValidScenario, WillingnessConfig,
 };
 
 pub(crate) const STREAM_USER: u64 = 1 << 40;
@@ -180,9 +180,9 @@ impl User {
         let w = &s.willingness;
         let age = rng.below(AGE_GROUPS as u64) as u8;
         let activity_z = rng.normal();
-        let sa = p.activity_spread;
-        let activity = p.requests_per_day * libm::exp(sa * activity_z - 0.5 * sa * sa);
-        let activity_obs = (libm::log(activity) + 0.2 * rng.normal()) as f32;
+        let activity = activity_at(p, activity_z);
+        let noise = libm::sqrt(ACTIVITY_OBS_NOISE_VAR);
+        let activity_obs = (libm::log(activity) + noise * rng.normal()) as f32;
         let mut taste = [0f32; MAX_TASTE_DIM];
         for t in taste.iter_mut().take(p.taste_dim) {
             *t = rng.normal() as f32;
@@ -193,10 +193,7 @@ impl User {
         for v in sensitivity.iter_mut() {
             *v = (age_shift + p.sensitivity_spread * (0.7 * general + 0.714 * rng.normal())) as f32;
         }
-        let rest =
-            (1.0 - w.corr_sensitivity * w.corr_sensitivity - w.corr_activity * w.corr_activity)
-                .max(0.0)
-                .sqrt();
+        let rest = willingness_rest_var(w).sqrt();
         let z = w.corr_sensitivity * general + w.corr_activity * activity_z + rest * rng.normal();
         let willingness = logit(w.mean) + w.spread * z;
         let se = p.engagement_spread;
@@ -292,14 +289,35 @@ pub fn recall_weights(s: &Scenario, items: &[Item]) -> Vec<f64> {
         .collect()
 }
 
+/// Variance of the noise on the logged activity: `activity_obs = ln(activity) + noise`. What the
+/// logs say of a user's activity (`experiment::ceiling` inverts it).
+pub const ACTIVITY_OBS_NOISE_VAR: f64 = 0.04;
+
+/// Expected feed requests a day of a user whose standardised log activity is `z`: log-normal
+/// around `requests_per_day` with spread `activity_spread`, mean-preserving.
+pub fn activity_at(p: &PopulationConfig, z: f64) -> f64 {
+    let sa = p.activity_spread;
+    p.requests_per_day * libm::exp(sa * z - 0.5 * sa * sa)
+}
+
+/// The variance of willingness's standardised part that neither sensitivity nor activity
+/// explains: `1 - corr_sensitivity^2 - corr_activity^2` (at least 0).
+pub fn willingness_rest_var(w: &WillingnessConfig) -> f64 {
+    (1.0 - w.corr_sensitivity * w.corr_sensitivity - w.corr_activity * w.corr_activity).max(0.0)
+}
+
+/// The per-exposure survey rate of a user with `activity` requests a day when surveys target by
+/// activity: less active users are asked more often per exposure, up to 1.
+pub fn survey_rate_by_activity(s: &Scenario, activity: f64) -> f64 {
+    (s.survey.rate * s.population.requests_per_day / activity).min(1.0)
+}
+
 /// Per-exposure survey probability for this user under the targeting policy, before any tilt by
 /// video ([`survey_item_weights`]).
 pub fn survey_probability(s: &Scenario, u: &User) -> f64 {
     let sv = &s.survey;
     match sv.targeting {
-        Targeting::ByActivity => {
-            (sv.rate * s.population.requests_per_day / u.activity as f64).min(1.0)
-        }
+        Targeting::ByActivity => survey_rate_by_activity(s, u.activity as f64),
         Targeting::ByEngagement => {
             // Engagement is log-normal: its standardised log is the user's normal draw.
             let se = s.population.engagement_spread;

@@ -7,7 +7,7 @@ use crate::dist::{Alias, exp_f32, normal_4096, sigmoid};
 use crate::population::{Population, User, draw_all, recall_weights, survey_item_weights};
 pub use crate::population::{Truth, dot, survey_probability, taste_match, truth};
 use crate::records::{Answer, ExposureRecord, Oracle, SurveyKind};
-use crate::scenario::{HOURS, N_CONTENT_ISSUES, N_ISSUES, Scenario};
+use crate::scenario::{HOURS, N_CONTENT_ISSUES, N_ISSUES, Scenario, WillingnessConfig};
 
 const STREAM_EXPOSURE: u64 = 11 << 40;
 const STREAM_CHURN: u64 = 13 << 40;
@@ -285,13 +285,19 @@ impl UserState {
 
 /// Log-odds of submitting a shown survey of `kind`, before any answer effect.
 pub fn submit_logit(s: &Scenario, u: &User, kind: SurveyKind, hour: u8) -> f64 {
-    let w = &s.willingness;
+    submit_logit_at(&s.willingness, u.willingness as f64, kind, hour as usize)
+}
+
+/// Log-odds of submitting a shown survey of `kind` at `hour` for willingness `will` (a user's
+/// log-odds for the satisfaction survey), before any answer effect: the survey type's offset and
+/// the hour's effect added to it.
+pub fn submit_logit_at(w: &WillingnessConfig, will: f64, kind: SurveyKind, hour: usize) -> f64 {
     let offset = if kind == SurveyKind::Inappropriate {
         w.inappropriate_offset
     } else {
         0.0
     };
-    u.willingness as f64 + offset + w.hour_effect[hour as usize]
+    will + offset + w.hour_effect[hour]
 }
 
 /// P(submit | shown) of a user at an hour, per survey type: `[answer not negative, negative]`.

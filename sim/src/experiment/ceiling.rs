@@ -14,9 +14,12 @@
 //! the feature-level one, like the true propensity it is compared with.
 
 use crate::dist::{logit, sigmoid};
-use crate::population::User;
+use crate::population::{
+    ACTIVITY_OBS_NOISE_VAR, User, activity_at, survey_rate_by_activity, willingness_rest_var,
+};
 use crate::records::SurveyKind;
 use crate::scenario::{HOURS, Scenario, Targeting};
+use crate::story::submit_logit_at;
 
 /// Gauss–Hermite nodes and weights for a standard normal: `E f(Z) ≈ Σ w_i f(x_i)`.
 fn normal_nodes(n: usize) -> Vec<(f64, f64)> {
@@ -86,13 +89,14 @@ impl<'a> Ceiling<'a> {
     pub fn posterior(&self, u: &User) -> Posterior {
         let (p, w, sv) = (&self.s.population, &self.s.willingness, &self.s.survey);
         let sa = p.activity_spread;
-        // a | observed activity: activity_obs = ln(rpd) - sa^2/2 + sa a + 0.2 noise.
+        // a | observed activity: activity_obs = ln(rpd) - sa^2/2 + sa a + noise.
+        let noise = ACTIVITY_OBS_NOISE_VAR;
         let y = u.activity_obs as f64 - p.requests_per_day.ln() + 0.5 * sa * sa;
-        let prec = 1.0 + sa * sa / 0.04;
-        let (ma, sda) = (sa * y / 0.04 / prec, (1.0 / prec).sqrt());
+        let prec = 1.0 + sa * sa / noise;
+        let (ma, sda) = (sa * y / noise / prec, (1.0 / prec).sqrt());
         // The rest of willingness's normal part, given a: cs g + rest e.
         let (cs, ca, o) = (w.corr_sensitivity, w.corr_activity, w.observed);
-        let rest2 = (1.0 - cs * cs - ca * ca).max(0.0);
+        let rest2 = willingness_rest_var(w);
         let mu = cs * o.sqrt() * u.profile as f64;
         let sdu = (cs * cs * (1.0 - o) + rest2).sqrt();
         let n = u.history_submits as f64;
@@ -102,10 +106,10 @@ impl<'a> Ceiling<'a> {
         let mut total = 0.0;
         for &(xa, wa) in &self.nodes {
             let a = ma + sda * xa;
-            let activity = p.requests_per_day * (sa * a - 0.5 * sa * sa).exp();
+            let activity = activity_at(p, a);
             // Targeting by engagement reads what the logs do not carry: its mean rate here.
             let rate = match sv.targeting {
-                Targeting::ByActivity => (sv.rate * p.requests_per_day / activity).min(1.0),
+                Targeting::ByActivity => survey_rate_by_activity(self.s, activity),
                 _ => sv.rate,
             };
             let shows = activity * self.s.feed.k as f64 * rate * sv.tenure_days;
@@ -114,9 +118,9 @@ impl<'a> Ceiling<'a> {
                 // Each past show: a survey type, a uniform hour.
                 let q = (0..HOURS)
                     .map(|h| {
-                        sat * sigmoid(will + w.hour_effect[h])
-                            + (1.0 - sat)
-                                * sigmoid(will + w.inappropriate_offset + w.hour_effect[h])
+                        let p = |kind| sigmoid(submit_logit_at(w, will, kind, h));
+                        sat * p(SurveyKind::Satisfaction)
+                            + (1.0 - sat) * p(SurveyKind::Inappropriate)
                     })
                     .sum::<f64>()
                     / HOURS as f64;
@@ -140,13 +144,8 @@ impl<'a> Ceiling<'a> {
 
     /// P(submit) of a show of `kind` at `hour` to a user with posterior `post`.
     pub fn propensity(&self, post: &Posterior, kind: SurveyKind, hour: u8) -> f64 {
-        let w = &self.s.willingness;
-        let offset = if kind == SurveyKind::Inappropriate {
-            w.inappropriate_offset
-        } else {
-            0.0
-        };
-        let shift = offset + w.hour_effect[hour as usize % HOURS];
+        // The show's shift of the log-odds, the same at every willingness.
+        let shift = submit_logit_at(&self.s.willingness, 0.0, kind, hour as usize % HOURS);
         post.0
             .iter()
             .map(|(wt, will)| wt * sigmoid(will + shift))
