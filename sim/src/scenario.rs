@@ -55,138 +55,6 @@ pub struct Scenario {
     pub retention: RetentionConfig,
 }
 
-/// Who is on the platform.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PopulationConfig {
-    /// Users.
-    pub users: u32,
-    /// Videos.
-    pub items: u32,
-    /// Authors; each video has one.
-    pub authors: u32,
-    /// Content categories; a video's topic sits near its category's centre.
-    pub categories: u32,
-    /// Dimension of tastes and topics (at most 16).
-    pub taste_dim: usize,
-    /// Simulated days (rounds).
-    pub days: u32,
-    /// Mean feed requests per user per day; each request shows `feed.k` videos.
-    pub requests_per_day: f64,
-    /// Spread (log-normal sigma) of activity across users.
-    pub activity_spread: f64,
-    /// Spread of users' sensitivity to issues (log-odds).
-    pub sensitivity_spread: f64,
-    /// How much older age groups are more sensitive (log-odds per group step).
-    pub age_sensitivity: f64,
-    /// Spread (log-normal sigma) of users' engagement with like/dislike/report buttons.
-    pub engagement_spread: f64,
-}
-
-impl Default for PopulationConfig {
-    fn default() -> Self {
-        PopulationConfig {
-            users: 30_000,
-            items: 8_000,
-            authors: 800,
-            categories: 12,
-            taste_dim: 8,
-            days: 8,
-            requests_per_day: 1.5,
-            activity_spread: 0.8,
-            sensitivity_spread: 1.0,
-            age_sensitivity: 0.25,
-            engagement_spread: 0.5,
-        }
-    }
-}
-
-/// Videos and authors, and what viewers think of them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ContentConfig {
-    /// Base log-odds that a viewer perceives each issue, in [`ISSUES`] order.
-    pub issue_base: [f64; N_ISSUES],
-    /// Spread of authors' issue levels (log-odds): authors shape their videos.
-    pub author_issue_spread: f64,
-    /// Spread of a video's own issue level around its author's (log-odds).
-    pub item_issue_spread: f64,
-    /// Spread of categories' issue levels (log-odds): some categories are riskier.
-    pub category_issue_spread: f64,
-    /// Spread of video quality.
-    pub quality_spread: f64,
-    /// Zipf exponent of popularity.
-    pub popularity_zipf: f64,
-    /// Weight of taste match in how much a viewer likes a video.
-    pub taste_weight: f64,
-    /// How much each perceived-issue probability lowers liking (per unit probability).
-    pub issue_penalty: f64,
-    /// Utility threshold below which a viewer answers "don't like".
-    pub dislike_threshold: f64,
-    /// Utility threshold above which a viewer answers "like".
-    pub like_threshold: f64,
-    /// Noise of the platform's content-risk classifier score (an item feature) around the
-    /// video's mean content-issue level. Large: the classifier says little.
-    pub risk_signal_noise: f64,
-    /// Probability that an inappropriate answer about only sexual or violent content is
-    /// "only 18+" rather than "not suitable".
-    pub adult_only_share: f64,
-}
-
-impl Default for ContentConfig {
-    fn default() -> Self {
-        ContentConfig {
-            issue_base: [-5.6, -6.0, -6.4, -6.0, -5.2, -3.0],
-            author_issue_spread: 1.0,
-            item_issue_spread: 0.7,
-            category_issue_spread: 0.6,
-            quality_spread: 0.8,
-            popularity_zipf: 0.5,
-            taste_weight: 1.2,
-            issue_penalty: 6.0,
-            dislike_threshold: -1.6,
-            like_threshold: 0.3,
-            risk_signal_noise: 0.8,
-            adult_only_share: 0.4,
-        }
-    }
-}
-
-/// How the feed picks what each user sees: recall, rank, top-k.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FeedConfig {
-    /// Videos shown per request (the paper: 8–10).
-    pub k: usize,
-    /// Candidates recalled per request before ranking (with replacement: a video recalled
-    /// twice in a request is ranked once, with its better score).
-    pub candidates: usize,
-    /// Share of candidates drawn uniformly rather than by popularity.
-    pub explore: f64,
-    /// Weight of the user's taste match in the ranking score.
-    pub personalization: f64,
-    /// Weight of log popularity in the ranking score.
-    pub popularity_bias: f64,
-    /// Weight of the observed quality signal in the ranking score.
-    pub quality_weight: f64,
-    /// Standard deviation of ranking noise (normal, rounded to 4,096 equally likely values).
-    pub noise: f64,
-}
-
-impl Default for FeedConfig {
-    fn default() -> Self {
-        FeedConfig {
-            k: 8,
-            candidates: 48,
-            explore: 0.2,
-            personalization: 1.0,
-            popularity_bias: 0.3,
-            quality_weight: 0.5,
-            noise: 0.6,
-        }
-    }
-}
-
 /// Whom a survey is shown to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,162 +73,368 @@ pub enum Targeting {
     ByEngagement,
 }
 
-/// Who gets asked, how often.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SurveyConfig {
-    /// Share of exposures that get a survey (the paper: under one in ten thousand).
-    pub rate: f64,
-    /// Share of surveys that are the satisfaction survey; the rest are the inappropriate survey.
-    pub satisfaction_share: f64,
-    /// Targeting policy.
-    pub targeting: Targeting,
-    /// How strongly `by_popularity`, `by_risk` and `by_engagement` tilt who gets asked: the
-    /// per-exposure rate is multiplied by `exp(strength * z)`, `z` the standardised feature
-    /// (log popularity, risk score, log engagement), normalised so the mean rate over the feed
-    /// stays `rate` (-5 to 5; 0: uniform).
-    pub targeting_strength: f64,
-    /// Most surveys one user sees per day.
-    pub cap_per_day: u32,
-    /// Days each user used the platform before the simulated period, at the same survey rate,
-    /// targeting and response process: their past shows and submissions seed the logged
-    /// history count (0 to 10,000). At the paper's rate a user sees about one survey a year.
-    pub tenure_days: f64,
-}
+impl Targeting {
+    /// Every policy.
+    pub const ALL: [Targeting; 5] = [
+        Targeting::Uniform,
+        Targeting::ByActivity,
+        Targeting::ByPopularity,
+        Targeting::ByRisk,
+        Targeting::ByEngagement,
+    ];
 
-impl Default for SurveyConfig {
-    fn default() -> Self {
-        SurveyConfig {
-            rate: 8e-5,
-            satisfaction_share: 0.5,
-            targeting: Targeting::Uniform,
-            targeting_strength: 1.0,
-            cap_per_day: 1,
-            tenure_days: 60.0,
+    /// Its word in a scenario file: `uniform`, `by_activity`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Targeting::Uniform => "uniform",
+            Targeting::ByActivity => "by_activity",
+            Targeting::ByPopularity => "by_popularity",
+            Targeting::ByRisk => "by_risk",
+            Targeting::ByEngagement => "by_engagement",
         }
     }
 }
 
-/// Who answers a survey once shown. Response bias lives here.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WillingnessConfig {
-    /// Mean probability of submitting a shown satisfaction survey, for a typical user.
-    pub mean: f64,
-    /// Spread of users' willingness (standard deviation of their log-odds). 0: everyone alike.
-    pub spread: f64,
-    /// Correlation of willingness with a user's general sensitivity to issues.
-    pub corr_sensitivity: f64,
-    /// Correlation of willingness with a user's activity.
-    pub corr_activity: f64,
-    /// Share (0 to 1) of the sensitivity-linked part of willingness that the logged user
-    /// profile carries (`user_profile`, a feature the submit model reads, as a platform's user
-    /// profile is): the profile is `sqrt(observed)` times the user's general sensitivity plus
-    /// `sqrt(1 - observed)` times independent noise. 1: a model on the logs can learn who
-    /// answers and why; 0: only the survey history reveals it, and the propensity that Eq. 13
-    /// needs cannot be computed from the logs.
-    pub observed: f64,
-    /// Log-odds added to submitting when the answer is negative ("don't like", "not suitable",
-    /// "only 18+"): answer-dependent response, missing not at random. 0: none.
-    pub answer_dependence: f64,
-    /// Log-odds of submitting the inappropriate survey relative to the satisfaction survey.
-    pub inappropriate_offset: f64,
-    /// Log-odds effect of each hour bucket on submitting.
-    pub hour_effect: [f64; HOURS],
+/// How a field's value is checked. Bounds may name another field (`authors` at most `items`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Check {
+    /// A whole number in `[lo, hi]`.
+    Int(Bound, Bound),
+    /// A finite number in `[lo, hi]`.
+    Num(Bound, Bound),
+    /// A finite number in `(lo, hi]`.
+    AboveUpTo(f64, f64),
+    /// Every element a finite number in `[lo, hi]`; `names` label the elements in errors.
+    Each(f64, f64, Option<&'static [&'static str]>),
+    /// Checked by its type alone (a name, a seed, one of a list of words), as the text says.
+    Typed(&'static str),
 }
 
-impl Default for WillingnessConfig {
-    fn default() -> Self {
-        WillingnessConfig {
-            mean: 0.15,
-            spread: 1.5,
-            corr_sensitivity: 0.6,
-            corr_activity: 0.3,
-            observed: 0.8,
-            answer_dependence: 0.0,
-            inappropriate_offset: -0.3,
-            hour_effect: [-0.3, 0.0, 0.2, 0.1],
-        }
+/// One end of a range: a number, or the value of another field.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound {
+    /// A number.
+    At(f64),
+    /// The value of the field with this key.
+    Field(&'static str),
+}
+
+/// A field's value, as the checks and the documentation read it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A number (whole numbers too).
+    Num(f64),
+    /// A list of numbers.
+    List(Vec<f64>),
+    /// A word or a name.
+    Text(String),
+}
+
+/// A scenario field, declared once with its section: its key, what it means and how it is
+/// checked. [`Scenario::validate`], `usm scenario --print`, the page's knobs and
+/// `docs/scenario.md` all read [`Scenario::FIELDS`].
+pub struct Field {
+    /// Its dotted key, as `--set` takes it: `population.users`.
+    pub key: &'static str,
+    /// What it means (its doc comment).
+    pub doc: &'static str,
+    /// How its value is checked.
+    pub check: Check,
+    /// Its value in a scenario.
+    pub get: fn(&Scenario) -> Value,
+}
+
+/// A field's Rust type, as a [`Value`].
+trait AsValue {
+    fn as_value(&self) -> Value;
+}
+
+impl AsValue for u32 {
+    fn as_value(&self) -> Value {
+        Value::Num(*self as f64)
     }
 }
 
-/// A panel: a uniformly random slice of exposures whose survey is always answered (like
-/// crowd-sourced annotation), flagged in the logs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PanelConfig {
-    /// Share of exposures given a panel survey. 0 disables the panel.
-    pub rate: f64,
-}
-
-impl Default for PanelConfig {
-    fn default() -> Self {
-        PanelConfig { rate: 0.0 }
+impl AsValue for u64 {
+    fn as_value(&self) -> Value {
+        Value::Num(*self as f64)
     }
 }
 
-/// Behaviour after every exposure, conditional on what the viewer thinks of the video.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BehaviourConfig {
-    /// P(like button) when the viewer likes the video, for a typical user.
-    pub like_if_liked: f64,
-    /// P(like button) otherwise.
-    pub like_otherwise: f64,
-    /// P(share) when liked.
-    pub share_if_liked: f64,
-    /// P(favourite) when liked.
-    pub favorite_if_liked: f64,
-    /// P(dislike button) when the viewer dislikes the video.
-    pub dislike_if_disliked: f64,
-    /// P(dislike button) when the viewer perceives a content issue (and does not already
-    /// dislike the video).
-    pub dislike_if_issue: f64,
-    /// P(dislike button) otherwise.
-    pub dislike_otherwise: f64,
-    /// P(report) when the viewer perceives a content issue.
-    pub report_if_issue: f64,
-    /// P(report) otherwise.
-    pub report_otherwise: f64,
-}
-
-impl Default for BehaviourConfig {
-    fn default() -> Self {
-        BehaviourConfig {
-            like_if_liked: 0.3,
-            like_otherwise: 0.02,
-            share_if_liked: 0.05,
-            favorite_if_liked: 0.06,
-            dislike_if_disliked: 0.25,
-            dislike_if_issue: 0.15,
-            dislike_otherwise: 0.01,
-            report_if_issue: 0.2,
-            report_otherwise: 0.001,
-        }
+impl AsValue for usize {
+    fn as_value(&self) -> Value {
+        Value::Num(*self as f64)
     }
 }
 
-/// Users leaving the platform: the long-term retention proxy of the A/B test. A daily hazard:
-/// at the end of each day a user leaves with probability `daily_leave + leave_per_bad_share *
-/// (the day's share of bad experiences)`, so how often a user leaves follows how good their feed
-/// was, not how much of it they watched.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RetentionConfig {
-    /// Probability of leaving at the end of any day (0 to 1).
-    pub daily_leave: f64,
-    /// Added probability of leaving at the end of a day whose exposures were all bad
-    /// experiences (disliked or an issue perceived), in proportion to the day's share of them
-    /// (0 to 1).
-    pub leave_per_bad_share: f64,
+impl AsValue for f64 {
+    fn as_value(&self) -> Value {
+        Value::Num(*self)
+    }
 }
 
-impl Default for RetentionConfig {
-    fn default() -> Self {
-        RetentionConfig {
-            daily_leave: 0.003,
-            leave_per_bad_share: 0.035,
+impl<const N: usize> AsValue for [f64; N] {
+    fn as_value(&self) -> Value {
+        Value::List(self.to_vec())
+    }
+}
+
+impl AsValue for String {
+    fn as_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+
+impl AsValue for Targeting {
+    fn as_value(&self) -> Value {
+        Value::Text(self.name().to_string())
+    }
+}
+
+const fn int(lo: f64, hi: f64) -> Check {
+    Check::Int(Bound::At(lo), Bound::At(hi))
+}
+
+const fn num(lo: f64, hi: f64) -> Check {
+    Check::Num(Bound::At(lo), Bound::At(hi))
+}
+
+/// One section of the scenario (`[population]`, `[survey]`, ...): its struct, its defaults and
+/// its fields' table, from one declaration of each field (doc, type, default, check).
+macro_rules! section {
+    (
+        $(#[doc = $sdoc:literal])*
+        $name:ident at $sec:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident: $ty:ty = $default:expr, $check:expr;
+            )*
         }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            $(
+                $(#[doc = $doc])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    $($field: $default,)*
+                }
+            }
+        }
+
+        impl $name {
+            /// This section's fields, in declaration order.
+            pub const FIELDS: &'static [Field] = &[
+                $(Field {
+                    key: concat!(stringify!($sec), ".", stringify!($field)),
+                    doc: concat!($($doc, "\n"),*),
+                    check: $check,
+                    get: {
+                        fn get(s: &Scenario) -> Value {
+                            s.$sec.$field.as_value()
+                        }
+                        get
+                    },
+                },)*
+            ];
+        }
+    };
+}
+
+section! {
+    /// Who is on the platform.
+    PopulationConfig at population {
+        /// Users in the synthetic population.
+        users: u32 = 30_000, int(1.0, 50_000_000.0);
+        /// Videos.
+        items: u32 = 8_000, int(2.0, 10_000_000.0);
+        /// Authors; each video has one.
+        authors: u32 = 800, Check::Int(Bound::At(1.0), Bound::Field("population.items"));
+        /// Content categories; a video's topic sits near its category's centre.
+        categories: u32 = 12, int(1.0, 1000.0);
+        /// Dimension of tastes and topics (at most 16).
+        taste_dim: usize = 8, int(1.0, MAX_TASTE_DIM as f64);
+        /// Simulated days (rounds); an experiment evaluates on the last `eval_days` of them.
+        days: u32 = 8, int(1.0, 10_000.0);
+        /// Mean feed requests per user per day; each request shows `feed.k` videos.
+        requests_per_day: f64 = 1.5, num(0.01, 1000.0);
+        /// Spread (log-normal sigma) of activity across users.
+        activity_spread: f64 = 0.8, num(0.0, 3.0);
+        /// Spread of users' sensitivity to issues (log-odds).
+        sensitivity_spread: f64 = 1.0, num(0.0, 5.0);
+        /// How much older age groups are more sensitive (log-odds per group step).
+        age_sensitivity: f64 = 0.25, num(-2.0, 2.0);
+        /// Spread (log-normal sigma) of users' engagement with like/dislike/report buttons.
+        engagement_spread: f64 = 0.5, num(0.0, 3.0);
+    }
+}
+
+section! {
+    /// Videos and authors, and what viewers think of them.
+    ContentConfig at content {
+        /// Base log-odds that a viewer perceives each issue, in the order sexual, disgusting,
+        /// hateful, violent, spam, uninteresting ([`ISSUES`]).
+        issue_base: [f64; N_ISSUES] = [-5.6, -6.0, -6.4, -6.0, -5.2, -3.0],
+            Check::Each(-15.0, 5.0, Some(&ISSUES));
+        /// Spread of authors' issue levels (log-odds): authors shape their videos.
+        author_issue_spread: f64 = 1.0, num(0.0, 5.0);
+        /// Spread of a video's own issue level around its author's (log-odds).
+        item_issue_spread: f64 = 0.7, num(0.0, 5.0);
+        /// Spread of categories' issue levels (log-odds): some categories are riskier.
+        category_issue_spread: f64 = 0.6, num(0.0, 5.0);
+        /// Spread of video quality.
+        quality_spread: f64 = 0.8, num(0.0, 5.0);
+        /// Zipf exponent of popularity.
+        popularity_zipf: f64 = 0.5, num(0.0, 3.0);
+        /// Weight of taste match in how much a viewer likes a video.
+        taste_weight: f64 = 1.2, num(0.0, 10.0);
+        /// How much each perceived-issue probability lowers liking (per unit probability).
+        issue_penalty: f64 = 6.0, num(0.0, 100.0);
+        /// Utility threshold below which a viewer answers "don't like".
+        dislike_threshold: f64 = -1.6, num(-20.0, 20.0);
+        /// Utility threshold above which a viewer answers "like".
+        like_threshold: f64 = 0.3,
+            Check::Num(Bound::Field("content.dislike_threshold"), Bound::At(20.0));
+        /// Noise of the platform's content-risk classifier score (an item feature) around the
+        /// video's mean content-issue level. Large: the classifier says little.
+        risk_signal_noise: f64 = 0.8, num(0.0, 100.0);
+        /// Probability that an inappropriate answer about only sexual or violent content is
+        /// "only 18+" rather than "not suitable".
+        adult_only_share: f64 = 0.4, num(0.0, 1.0);
+    }
+}
+
+section! {
+    /// How the feed picks what each user sees: recall, rank, top-k.
+    FeedConfig at feed {
+        /// Videos shown per request (the paper: 8–10).
+        k: usize = 8, int(1.0, 100.0);
+        /// Candidates recalled per request before ranking (with replacement: a video recalled
+        /// twice in a request is ranked once, with its better score).
+        candidates: usize = 48, Check::Int(Bound::Field("feed.k"), Bound::At(10_000.0));
+        /// Share of candidates drawn uniformly rather than by popularity.
+        explore: f64 = 0.2, num(0.0, 1.0);
+        /// Weight of the user's taste match in the ranking score.
+        personalization: f64 = 1.0, num(-10.0, 10.0);
+        /// Weight of log popularity in the ranking score.
+        popularity_bias: f64 = 0.3, num(-10.0, 10.0);
+        /// Weight of the observed quality signal in the ranking score.
+        quality_weight: f64 = 0.5, num(-10.0, 10.0);
+        /// Standard deviation of ranking noise (normal, rounded to 4,096 equally likely values).
+        noise: f64 = 0.6, num(0.0, 10.0);
+    }
+}
+
+section! {
+    /// Who gets asked, how often.
+    SurveyConfig at survey {
+        /// Share of exposures that get a survey (the paper: under one in ten thousand).
+        rate: f64 = 8e-5, Check::AboveUpTo(0.0, 1.0);
+        /// Share of surveys that are the satisfaction survey; the rest are the inappropriate
+        /// survey.
+        satisfaction_share: f64 = 0.5, num(0.0, 1.0);
+        /// Targeting policy: whom a survey is shown to (`by_popularity` and `by_risk` tilt it
+        /// toward videos, `by_activity` and `by_engagement` toward users).
+        targeting: Targeting = Targeting::Uniform,
+            Check::Typed("`uniform`, `by_activity`, `by_popularity`, `by_risk`, `by_engagement`");
+        /// How strongly `by_popularity`, `by_risk` and `by_engagement` tilt who gets asked: the
+        /// per-exposure rate is multiplied by `exp(strength * z)`, `z` the standardised feature
+        /// (log popularity, risk score, log engagement), normalised so the mean rate over the
+        /// feed stays `rate` (0: uniform).
+        targeting_strength: f64 = 1.0, num(-5.0, 5.0);
+        /// Most surveys one user sees per day.
+        cap_per_day: u32 = 1, int(1.0, 100_000.0);
+        /// Days each user used the platform before the simulated period, at the same survey
+        /// rate, targeting and response process: their past shows and submissions seed the
+        /// logged history count. At the paper's rate a user sees about one survey a year.
+        tenure_days: f64 = 60.0, num(0.0, 10_000.0);
+    }
+}
+
+section! {
+    /// Who answers a survey once shown. Response bias lives here.
+    WillingnessConfig at willingness {
+        /// Mean probability of submitting a shown satisfaction survey, for a typical user.
+        mean: f64 = 0.15, Check::AboveUpTo(0.0, 1.0);
+        /// Spread of users' willingness (standard deviation of their log-odds). 0: everyone
+        /// alike.
+        spread: f64 = 1.5, num(0.0, 5.0);
+        /// Correlation of willingness with a user's general sensitivity to issues.
+        corr_sensitivity: f64 = 0.6, num(-1.0, 1.0);
+        /// Correlation of willingness with a user's activity (with `corr_sensitivity`, their
+        /// squares sum to at most 1).
+        corr_activity: f64 = 0.3, num(-1.0, 1.0);
+        /// Share (0 to 1) of the sensitivity-linked part of willingness that the logged user
+        /// profile carries. The profile (`user_profile`, a feature the submit model reads, as a
+        /// platform's user profile is) is `sqrt(observed)` times the user's general sensitivity
+        /// plus `sqrt(1 - observed)` times independent noise. 1: a model on the logs can learn
+        /// who answers and why; 0: only the survey history reveals it, and the propensity that
+        /// Eq. 13 needs cannot be computed from the logs.
+        observed: f64 = 0.8, num(0.0, 1.0);
+        /// Log-odds added to submitting when the answer is negative ("don't like", "not
+        /// suitable", "only 18+"): answer-dependent response, missing not at random. 0: none.
+        answer_dependence: f64 = 0.0, num(-10.0, 10.0);
+        /// Log-odds of submitting the inappropriate survey relative to the satisfaction survey.
+        inappropriate_offset: f64 = -0.3, num(-10.0, 10.0);
+        /// Log-odds effect of each hour bucket on submitting.
+        hour_effect: [f64; HOURS] = [-0.3, 0.0, 0.2, 0.1], Check::Each(-10.0, 10.0, None);
+    }
+}
+
+section! {
+    /// A panel: a uniformly random slice of exposures whose survey is always answered (like
+    /// crowd-sourced annotation), flagged in the logs.
+    PanelConfig at panel {
+        /// Share of exposures given a panel survey (with `survey.rate`, at most 1). 0 disables
+        /// the panel.
+        rate: f64 = 0.0, num(0.0, 1.0);
+    }
+}
+
+section! {
+    /// Behaviour after every exposure, conditional on what the viewer thinks of the video.
+    BehaviourConfig at behaviour {
+        /// P(like button) when the viewer likes the video, for a typical user.
+        like_if_liked: f64 = 0.3, num(0.0, 1.0);
+        /// P(like button) otherwise.
+        like_otherwise: f64 = 0.02, num(0.0, 1.0);
+        /// P(share) when liked.
+        share_if_liked: f64 = 0.05, num(0.0, 1.0);
+        /// P(favourite) when liked.
+        favorite_if_liked: f64 = 0.06, num(0.0, 1.0);
+        /// P(dislike button) when the viewer dislikes the video.
+        dislike_if_disliked: f64 = 0.25, num(0.0, 1.0);
+        /// P(dislike button) when the viewer perceives a content issue (and does not already
+        /// dislike the video).
+        dislike_if_issue: f64 = 0.15, num(0.0, 1.0);
+        /// P(dislike button) otherwise.
+        dislike_otherwise: f64 = 0.01, num(0.0, 1.0);
+        /// P(report) when the viewer perceives a content issue.
+        report_if_issue: f64 = 0.2, num(0.0, 1.0);
+        /// P(report) otherwise.
+        report_otherwise: f64 = 0.001, num(0.0, 1.0);
+    }
+}
+
+section! {
+    /// Users leaving the platform: the long-term retention proxy of the A/B test. A daily
+    /// hazard: at the end of each day a user leaves with probability `daily_leave +
+    /// leave_per_bad_share * (the day's share of bad experiences)`, so how often a user leaves
+    /// follows how good their feed was, not how much of it they watched.
+    RetentionConfig at retention {
+        /// Probability of leaving at the end of any day.
+        daily_leave: f64 = 0.003, num(0.0, 1.0);
+        /// Added probability of leaving at the end of a day whose exposures were all bad
+        /// experiences (disliked or an issue perceived), in proportion to the day's share of
+        /// them.
+        leave_per_bad_share: f64 = 0.035, num(0.0, 1.0);
     }
 }
 
@@ -507,107 +581,11 @@ impl Scenario {
     /// Checks every field: the error names the field, its value and the allowed range.
     /// [`Scenario::check`] keeps the result.
     pub fn validate(&self) -> Result<()> {
-        let p = &self.population;
-        int_in("population.users", p.users as f64, 1.0, 50_000_000.0)?;
-        int_in("population.items", p.items as f64, 2.0, 10_000_000.0)?;
-        int_in("population.authors", p.authors as f64, 1.0, p.items as f64)?;
-        int_in("population.categories", p.categories as f64, 1.0, 1000.0)?;
-        int_in(
-            "population.taste_dim",
-            p.taste_dim as f64,
-            1.0,
-            MAX_TASTE_DIM as f64,
-        )?;
-        int_in("population.days", p.days as f64, 1.0, 10_000.0)?;
-        num_in(
-            "population.requests_per_day",
-            p.requests_per_day,
-            0.01,
-            1000.0,
-        )?;
-        num_in("population.activity_spread", p.activity_spread, 0.0, 3.0)?;
-        num_in(
-            "population.sensitivity_spread",
-            p.sensitivity_spread,
-            0.0,
-            5.0,
-        )?;
-        num_in("population.age_sensitivity", p.age_sensitivity, -2.0, 2.0)?;
-        num_in(
-            "population.engagement_spread",
-            p.engagement_spread,
-            0.0,
-            3.0,
-        )?;
-        let c = &self.content;
-        for (k, &b) in c.issue_base.iter().enumerate() {
-            num_in(
-                &format!("content.issue_base[{k}] ({})", ISSUES[k]),
-                b,
-                -15.0,
-                5.0,
-            )?;
+        for f in Scenario::fields() {
+            f.check_in(self)?;
         }
-        num_in(
-            "content.author_issue_spread",
-            c.author_issue_spread,
-            0.0,
-            5.0,
-        )?;
-        num_in("content.item_issue_spread", c.item_issue_spread, 0.0, 5.0)?;
-        num_in(
-            "content.category_issue_spread",
-            c.category_issue_spread,
-            0.0,
-            5.0,
-        )?;
-        num_in("content.quality_spread", c.quality_spread, 0.0, 5.0)?;
-        num_in("content.popularity_zipf", c.popularity_zipf, 0.0, 3.0)?;
-        num_in("content.taste_weight", c.taste_weight, 0.0, 10.0)?;
-        num_in("content.issue_penalty", c.issue_penalty, 0.0, 100.0)?;
-        num_in(
-            "content.dislike_threshold",
-            c.dislike_threshold,
-            -20.0,
-            20.0,
-        )?;
-        num_in(
-            "content.like_threshold",
-            c.like_threshold,
-            c.dislike_threshold,
-            20.0,
-        )?;
-        num_in("content.adult_only_share", c.adult_only_share, 0.0, 1.0)?;
-        num_in("content.risk_signal_noise", c.risk_signal_noise, 0.0, 100.0)?;
-        let f = &self.feed;
-        int_in("feed.k", f.k as f64, 1.0, 100.0)?;
-        int_in("feed.candidates", f.candidates as f64, f.k as f64, 10_000.0)?;
-        num_in("feed.explore", f.explore, 0.0, 1.0)?;
-        num_in("feed.personalization", f.personalization, -10.0, 10.0)?;
-        num_in("feed.popularity_bias", f.popularity_bias, -10.0, 10.0)?;
-        num_in("feed.quality_weight", f.quality_weight, -10.0, 10.0)?;
-        num_in("feed.noise", f.noise, 0.0, 10.0)?;
-        let s = &self.survey;
-        if !(s.rate.is_finite() && s.rate > 0.0 && s.rate <= 1.0) {
-            return Err(SimError::field("survey.rate", s.rate, "(0, 1]"));
-        }
-        num_in("survey.satisfaction_share", s.satisfaction_share, 0.0, 1.0)?;
-        int_in("survey.cap_per_day", s.cap_per_day as f64, 1.0, 100_000.0)?;
-        num_in("survey.tenure_days", s.tenure_days, 0.0, 10_000.0)?;
-        num_in("survey.targeting_strength", s.targeting_strength, -5.0, 5.0)?;
+        // What no one field's range says.
         let w = &self.willingness;
-        if !(w.mean.is_finite() && w.mean > 0.0 && w.mean <= 1.0) {
-            return Err(SimError::field("willingness.mean", w.mean, "(0, 1]"));
-        }
-        num_in("willingness.spread", w.spread, 0.0, 5.0)?;
-        num_in(
-            "willingness.corr_sensitivity",
-            w.corr_sensitivity,
-            -1.0,
-            1.0,
-        )?;
-        num_in("willingness.corr_activity", w.corr_activity, -1.0, 1.0)?;
-        num_in("willingness.observed", w.observed, 0.0, 1.0)?;
         let r2 = w.corr_sensitivity * w.corr_sensitivity + w.corr_activity * w.corr_activity;
         if r2 > 1.0 + 1e-12 {
             return Err(SimError::field(
@@ -616,52 +594,227 @@ impl Scenario {
                 &format!("|corr| with corr_sensitivity^2 + corr_activity^2 <= 1 (now {r2:.3})"),
             ));
         }
-        num_in(
-            "willingness.answer_dependence",
-            w.answer_dependence,
-            -10.0,
-            10.0,
-        )?;
-        num_in(
-            "willingness.inappropriate_offset",
-            w.inappropriate_offset,
-            -10.0,
-            10.0,
-        )?;
-        for (h, &e) in w.hour_effect.iter().enumerate() {
-            num_in(&format!("willingness.hour_effect[{h}]"), e, -10.0, 10.0)?;
-        }
-        num_in("panel.rate", self.panel.rate, 0.0, 1.0)?;
-        if s.rate + self.panel.rate > 1.0 {
+        let (survey, panel) = (self.survey.rate, self.panel.rate);
+        if survey + panel > 1.0 {
             return Err(SimError::field(
                 "panel.rate",
-                self.panel.rate,
+                panel,
                 &format!(
                     "[0, {}] so that survey.rate + panel.rate <= 1",
-                    1.0 - s.rate
+                    1.0 - survey
                 ),
             ));
         }
-        let b = &self.behaviour;
-        for (name, v) in [
-            ("behaviour.like_if_liked", b.like_if_liked),
-            ("behaviour.like_otherwise", b.like_otherwise),
-            ("behaviour.share_if_liked", b.share_if_liked),
-            ("behaviour.favorite_if_liked", b.favorite_if_liked),
-            ("behaviour.dislike_if_disliked", b.dislike_if_disliked),
-            ("behaviour.dislike_if_issue", b.dislike_if_issue),
-            ("behaviour.dislike_otherwise", b.dislike_otherwise),
-            ("behaviour.report_if_issue", b.report_if_issue),
-            ("behaviour.report_otherwise", b.report_otherwise),
-            ("retention.daily_leave", self.retention.daily_leave),
-            (
-                "retention.leave_per_bad_share",
-                self.retention.leave_per_bad_share,
-            ),
-        ] {
-            num_in(name, v, 0.0, 1.0)?;
-        }
         Ok(())
+    }
+
+    /// Every field, sections in file order: what `validate`, `usm scenario --print`, the page's
+    /// knobs and `docs/scenario.md` read.
+    pub fn fields() -> impl Iterator<Item = &'static Field> {
+        const TOP: [Field; 2] = [
+            Field {
+                key: "name",
+                doc: " Name shown in reports.",
+                check: Check::Typed("any text"),
+                get: |s| s.name.as_value(),
+            },
+            Field {
+                key: "seed",
+                doc: " Seed of everything random in the run.",
+                check: Check::Typed("0..=18446744073709551615"),
+                get: |s| s.seed.as_value(),
+            },
+        ];
+        TOP.iter()
+            .chain(PopulationConfig::FIELDS)
+            .chain(ContentConfig::FIELDS)
+            .chain(FeedConfig::FIELDS)
+            .chain(SurveyConfig::FIELDS)
+            .chain(WillingnessConfig::FIELDS)
+            .chain(PanelConfig::FIELDS)
+            .chain(BehaviourConfig::FIELDS)
+            .chain(RetentionConfig::FIELDS)
+    }
+
+    /// The field of a key, if there is one.
+    pub fn field(key: &str) -> Option<&'static Field> {
+        Scenario::fields().find(|f| f.key == key)
+    }
+
+    /// The scenario as TOML with every field's meaning and allowed values above it, as `usm
+    /// scenario --print` shows it. It reads back as the same scenario.
+    pub fn to_documented_toml(&self) -> String {
+        let root = toml::Value::try_from(self).expect("a scenario always serialises");
+        let mut out = format!(
+            "# usm scenario `{}`: every field, what it means and what it allows.\n",
+            self.name
+        );
+        let mut section = "";
+        for f in Scenario::fields() {
+            let (sec, name) = f.key.split_once('.').unwrap_or(("", f.key));
+            if sec != section {
+                section = sec;
+                out += &format!("\n[{sec}]\n");
+            }
+            for line in wrap(&f.text(), 98) {
+                out += &format!("# {line}\n");
+            }
+            out += &format!("# allowed: {}\n", f.check.describe());
+            let table = if sec.is_empty() { &root } else { &root[sec] };
+            out += &format!("{name} = {}\n", table[name]);
+        }
+        out
+    }
+
+    /// `docs/scenario.md`: every field with its default (the `paper` preset), what it allows and
+    /// what it means, and what each preset changes.
+    pub fn reference() -> String {
+        let paper = Scenario::default();
+        let mut o = String::from(
+            "# Scenario fields\n\nGenerated by `usm scenario --reference > docs/scenario.md` from the one \
+             declaration of each field in `sim/src/scenario.rs` (a test keeps this file current). \
+             Set any field with `--set key=value`, or in a scenario TOML (`usm scenario --print` \
+             writes one, with these notes beside each value).\n\n\
+             | field | default | allowed | what it is |\n|---|---|---|---|\n",
+        );
+        for f in Scenario::fields() {
+            o += &format!(
+                "| `{}` | {} | {} | {} |\n",
+                f.key,
+                (f.get)(&paper),
+                f.check.describe(),
+                f.text().replace('|', "\\|")
+            );
+        }
+        o += "\n## Presets\n\nEach preset is `paper` with the fields below changed.\n\n\
+              | preset | what it is | changes from `paper` |\n|---|---|---|\n";
+        for (name, what) in PRESETS {
+            let s = Scenario::preset(name).expect("a listed preset exists");
+            let changes: Vec<String> = Scenario::fields()
+                .filter(|f| f.key != "name" && (f.get)(&s) != (f.get)(&paper))
+                .map(|f| format!("`{}` = {}", f.key, (f.get)(&s)))
+                .collect();
+            o += &format!(
+                "| `{name}` | {what} | {} |\n",
+                if changes.is_empty() {
+                    "none".to_string()
+                } else {
+                    changes.join(", ")
+                }
+            );
+        }
+        o
+    }
+}
+
+/// `text` in lines of at most `width` characters (a longer word alone on its line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 1 + word.chars().count() <= width => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+impl Field {
+    /// Its doc comment as one line of text.
+    pub fn text(&self) -> String {
+        self.doc
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace("[`", "`")
+            .replace("`]", "`")
+            .trim()
+            .to_string()
+    }
+
+    /// The first sentence of its doc: a knob's one-line help.
+    pub fn summary(&self) -> String {
+        let t = self.text();
+        match t.find(". ") {
+            Some(i) => t[..=i].to_string(),
+            None => t,
+        }
+    }
+
+    /// Checks its value in `s`; an error names the field (an element by its index, and its
+    /// name where it has one), the value and what is allowed.
+    pub fn check_in(&self, s: &Scenario) -> Result<()> {
+        let bound = |b: Bound| match b {
+            Bound::At(x) => x,
+            Bound::Field(key) => match Scenario::field(key).map(|f| (f.get)(s)) {
+                Some(Value::Num(x)) => x,
+                _ => f64::NAN,
+            },
+        };
+        let (lo_hi, value) = (|lo, hi| (bound(lo), bound(hi)), (self.get)(s));
+        let bad = match (self.check, &value) {
+            (Check::Int(lo, hi), &Value::Num(v)) => {
+                let (lo, hi) = lo_hi(lo, hi);
+                (!(v >= lo && v <= hi)).then(|| (v, format!("{lo}..={hi}")))
+            }
+            (Check::Num(lo, hi), &Value::Num(v)) => {
+                let (lo, hi) = lo_hi(lo, hi);
+                (!(v.is_finite() && v >= lo && v <= hi)).then(|| (v, format!("[{lo}, {hi}]")))
+            }
+            (Check::AboveUpTo(lo, hi), &Value::Num(v)) => {
+                (!(v.is_finite() && v > lo && v <= hi)).then(|| (v, format!("({lo}, {hi}]")))
+            }
+            (Check::Each(lo, hi, names), Value::List(vs)) => {
+                let bad = vs.iter().position(|v| !(v.is_finite() && *v >= lo && *v <= hi));
+                if let Some(k) = bad {
+                    let name = match names {
+                        Some(n) => format!("{}[{k}] ({})", self.key, n[k]),
+                        None => format!("{}[{k}]", self.key),
+                    };
+                    return Err(SimError::field(&name, vs[k], &format!("[{lo}, {hi}]")));
+                }
+                None
+            }
+            _ => None,
+        };
+        match bad {
+            Some((v, allowed)) => Err(SimError::field(self.key, v, &allowed)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Check {
+    /// What it allows, in words (`1..=50000000`, `[0, 1]`, `(0, 1]`).
+    pub fn describe(&self) -> String {
+        let b = |b: &Bound| match b {
+            Bound::At(x) => x.to_string(),
+            Bound::Field(key) => format!("`{key}`"),
+        };
+        match self {
+            Check::Int(lo, hi) => format!("{}..={}", b(lo), b(hi)),
+            Check::Num(lo, hi) => format!("[{}, {}]", b(lo), b(hi)),
+            Check::AboveUpTo(lo, hi) => format!("({lo}, {hi}]"),
+            Check::Each(lo, hi, _) => format!("each in [{lo}, {hi}]"),
+            Check::Typed(what) => what.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Num(x) => write!(f, "{x}"),
+            Value::List(v) => {
+                let items: Vec<String> = v.iter().map(f64::to_string).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Value::Text(t) => write!(f, "`{t}`"),
+        }
     }
 }
 
@@ -746,22 +899,6 @@ pub fn set_by_path<T: Serialize + serde::de::DeserializeOwned>(
         })
 }
 
-fn num_in(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
-    if v.is_finite() && v >= lo && v <= hi {
-        Ok(())
-    } else {
-        Err(SimError::field(field, v, &format!("[{lo}, {hi}]")))
-    }
-}
-
-fn int_in(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
-    if v >= lo && v <= hi {
-        Ok(())
-    } else {
-        Err(SimError::field(field, v, &format!("{lo}..={hi}")))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -779,6 +916,64 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("paper")
+        );
+    }
+
+    #[test]
+    fn the_documented_toml_reads_back_and_names_every_field() {
+        for (name, _) in PRESETS {
+            let s = Scenario::preset(name).unwrap();
+            let text = s.to_documented_toml();
+            assert_eq!(Scenario::from_toml(&text, name).unwrap(), s, "{name}");
+            for f in Scenario::fields() {
+                let line = format!("{} = ", f.key.rsplit('.').next().unwrap());
+                assert!(text.contains(&line), "{name}: {} missing", f.key);
+            }
+        }
+        let text = Scenario::default().to_documented_toml();
+        assert!(
+            text.contains("# allowed: 1..=50000000\nusers = 30000\n"),
+            "{text}"
+        );
+        assert!(text.contains("# allowed: (0, 1]\nrate = 0.00008\n"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    }
+
+    #[test]
+    fn every_field_is_a_key_of_the_scenario_and_each_key_a_field() {
+        // The table and the serialised scenario name the same keys, in the same order.
+        let root = toml::Value::try_from(Scenario::default()).unwrap();
+        let mut keys = Vec::new();
+        for (k, v) in root.as_table().unwrap() {
+            match v.as_table() {
+                Some(t) => keys.extend(t.keys().map(|f| format!("{k}.{f}"))),
+                None => keys.push(k.clone()),
+            }
+        }
+        let mut fields: Vec<String> = Scenario::fields().map(|f| f.key.to_string()).collect();
+        keys.sort();
+        fields.sort();
+        assert_eq!(keys, fields);
+        for f in Scenario::fields() {
+            assert!(
+                !f.text().is_empty() && f.summary().len() <= f.text().len(),
+                "{}",
+                f.key
+            );
+        }
+        for t in Targeting::ALL {
+            let v = toml::Value::try_from(t).unwrap();
+            assert_eq!(v.as_str(), Some(t.name()));
+        }
+    }
+
+    #[test]
+    fn docs_scenario_md_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/scenario.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            doc == Scenario::reference(),
+            "docs/scenario.md is stale: run `cargo run --release -- scenario --reference > docs/scenario.md`"
         );
     }
 
@@ -825,11 +1020,39 @@ mod tests {
         );
         let mut s = Scenario::default();
         s.feed.candidates = 2;
+        let e = s.validate().unwrap_err().to_string();
         assert!(
-            s.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("feed.candidates")
+            e.contains("`feed.candidates` = 2") && e.contains("8..=10000"),
+            "{e}"
+        );
+        let mut s = Scenario::default();
+        s.content.issue_base[3] = 9.0;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("content.issue_base[3] (violent)") && e.contains("[-15, 5]"),
+            "{e}"
+        );
+        let mut s = Scenario::default();
+        s.population.users = 0;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("`population.users` = 0: allowed 1..=50000000"),
+            "{e}"
+        );
+        let mut s = Scenario::default();
+        s.willingness.mean = f64::NAN;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("willingness.mean") && e.contains("(0, 1]"),
+            "{e}"
+        );
+        let mut s = Scenario::default();
+        s.survey.rate = 0.6;
+        s.panel.rate = 0.5;
+        let e = s.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("panel.rate") && e.contains("survey.rate + panel.rate"),
+            "{e}"
         );
         let e = Scenario::from_toml("[survey]\nrat = 1", "x.toml")
             .unwrap_err()

@@ -370,6 +370,112 @@ pub fn below(p: f64) -> u64 {
     (t + ((t as f64) < y) as i64) as u64
 }
 
+/// Every exposure rolls the same dice in the same order, each used or not: ten 64-bit draws,
+/// most split into two 32-bit uniforms, the survey's whole (53 bits). A 32-bit uniform `x / 2^32`
+/// is below `p` when `x` is below [`below`]`(p)`: the probabilities fixed for the day are compared
+/// as integers (resolution 2^-32), no conversion; those of the video's truth take 24 of the 32
+/// bits (resolution 2^-24, see [`DICE24`]).
+struct Dice {
+    sat: u64,
+    adult: u64,
+    issue: [u64; N_ISSUES],
+    like: u64,
+    share: u64,
+    favorite: u64,
+    dislike: u64,
+    report: u64,
+    kind: u64,
+    panel: u64,
+    response: u64,
+    watch_noise: f64,
+    survey: f64,
+}
+
+impl Dice {
+    #[inline(always)]
+    fn roll(rng: &mut Wy) -> Dice {
+        let mut halves = || {
+            let x = rng.next_u64();
+            (x >> 32, x & 0xFFFF_FFFF)
+        };
+        let (sat, adult) = halves();
+        let mut issue = [0u64; N_ISSUES];
+        for pair in issue.chunks_exact_mut(2) {
+            (pair[0], pair[1]) = halves();
+        }
+        let (like, share) = halves();
+        let (favorite, dislike) = halves();
+        let (report, kind) = halves();
+        let (panel, response) = halves();
+        Dice {
+            sat,
+            adult,
+            issue,
+            like,
+            share,
+            favorite,
+            dislike,
+            report,
+            kind,
+            panel,
+            response,
+            watch_noise: rng.normal_fast(),
+            survey: rng.uniform(),
+        }
+    }
+}
+
+/// What a viewer would answer if asked.
+struct Latent {
+    /// 0 like, 1 neutral, 2 don't like.
+    sat: usize,
+    satisfaction: Answer,
+    inappropriate: Answer,
+    /// The reasons they would tick (none without a content issue).
+    reasons: u8,
+    /// Some content issue perceived.
+    issue: bool,
+}
+
+/// What a viewer does after an exposure.
+struct Acts {
+    like: bool,
+    share: bool,
+    favorite: bool,
+    dislike: bool,
+    report: bool,
+    watch: f64,
+}
+
+/// The survey of an exposure and its response.
+struct Survey {
+    kind: SurveyKind,
+    panel: bool,
+    submitted: bool,
+    answer: Answer,
+    reasons: u8,
+}
+
+/// The truth of an exposure as the logs' oracle columns carry it.
+#[inline(always)]
+fn oracle(t: &Odds, probs: &HourProbs, latent: &Latent) -> Oracle {
+    let marginal = |p: [f64; 2], p_neg: f64| p_neg * p[1] + (1.0 - p_neg) * p[0];
+    Oracle {
+        p_like: t.p_like,
+        p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0),
+        p_dislike: t.p_dislike,
+        p_inappropriate: t.p_inappropriate,
+        p_issue: t.p_issue,
+        p_submit: [
+            marginal(probs.p[0], t.p_dislike as f64) as f32,
+            marginal(probs.p[1], t.p_inappropriate as f64) as f32,
+        ],
+        latent_satisfaction: latent.satisfaction,
+        latent_inappropriate: latent.inappropriate,
+        latent_reasons: latent.reasons,
+    }
+}
+
 impl<'a> UserDay<'a> {
     /// The context of `user_id` on `day`.
     pub fn new(
@@ -432,7 +538,8 @@ impl<'a> UserDay<'a> {
         }
     }
 
-    /// Everything about one exposure, in the story's order, given its truth.
+    /// Everything about one exposure, in the story's order, given its truth: the dice, what the
+    /// viewer would answer, what they do, the survey and its response, and the record.
     #[inline(always)]
     pub fn expose(
         &self,
@@ -442,131 +549,22 @@ impl<'a> UserDay<'a> {
         (request, slot, hour): (u32, u8, u8),
         probs: &HourProbs,
     ) -> ExposureRecord {
-        let (s, u, day, user_id) = (self.s, self.u, self.day, self.user_id);
-        let it = self.prep.item(item_id);
-        let key = ((day as u64) << 40) | ((request as u64) << 26) | item_id as u64;
-        let mut rng = Wy::new(self.exposure_seed, key);
-
-        // Every exposure rolls the same dice in the same order, each used or not: ten 64-bit
-        // draws, most split into two 32-bit uniforms, the survey's whole (53 bits). A 32-bit
-        // uniform `x / 2^32` is below `p` when `x` is below [`below`]`(p)`: the probabilities
-        // fixed for the day are compared as integers (resolution 2^-32), no conversion; those of
-        // the video's truth take 24 of the 32 bits (resolution 2^-24, see [`DICE24`]).
-        let mut halves = || {
-            let x = rng.next_u64();
-            (x >> 32, x & 0xFFFF_FFFF)
-        };
-        let (r_sat, r_adult) = halves();
-        let mut r_issue = [0u64; N_ISSUES];
-        for pair in r_issue.chunks_exact_mut(2) {
-            (pair[0], pair[1]) = halves();
-        }
-        let (r_like, r_share) = halves();
-        let (r_favorite, r_dislike) = halves();
-        let (r_report, r_kind) = halves();
-        let (r_panel, r_response) = halves();
-        let watch_noise = rng.normal_fast();
-        let survey_draw = rng.uniform();
-
-        // Latent answers: what this viewer would answer if asked.
-        const SATISFACTION: [Answer; 3] = [Answer::Like, Answer::Neutral, Answer::Dislike];
-        // The video's dice take 24 of their 32 bits, in `f32` against the truth (see [`DICE24`]).
-        let u24 = |x: u64| (x >> 8) as u32 as f32;
-        let r_sat = u24(r_sat);
-        let sat =
-            (r_sat >= t.satisfaction_dice[0]) as usize + (r_sat >= t.satisfaction_dice[1]) as usize;
-        let latent_sat = SATISFACTION[sat];
-        let mut reasons = 0u8;
-        for (k, (&r, p)) in r_issue.iter().zip(t.issue_dice).enumerate() {
-            reasons |= ((u24(r) < p) as u8) << k;
-        }
-        let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
-        let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
-        let latent_inapp = if content == 0 {
-            Answer::Suitable
-        } else if content & !adult_kinds == 0 && r_adult < self.prep.scenario_below.adult_only {
-            Answer::AdultOnly
-        } else {
-            Answer::NotSuitable
-        };
-        let latent_reasons = if content == 0 { 0 } else { reasons };
-
-        // Behaviour, conditional on the latent answers.
-        let w = &self.below;
-        let liked = sat == 0;
-        let disliked = sat == 2;
-        let issue = content != 0;
-        let pick = |c: bool, yes: u64, no: u64| std::hint::select_unpredictable(c, yes, no);
-        let like = r_like < pick(liked, w.like[0], w.like[1]);
-        let share = liked & (r_share < w.share);
-        let favorite = liked & (r_favorite < w.favorite);
-        let dislike = r_dislike
-            < pick(
-                disliked,
-                w.dislike[0],
-                pick(issue, w.dislike[1], w.dislike[2]),
-            );
-        let report = r_report < pick(issue, w.report[0], w.report[1]);
-        const BASE_WATCH: [f64; 3] = [0.75, 0.5, 0.25];
-        let penalty = std::hint::select_unpredictable(issue, 0.25, 0.0);
-        let watch = (BASE_WATCH[sat] + 0.15 * watch_noise - penalty).clamp(0.0, 1.0);
-
-        // Survey and response. The policy looks at the video only through its targeting tilt.
-        let regular = st.surveys_today < s.survey.cap_per_day
-            && survey_draw < self.survey_p * it.survey_weight as f64;
-        let fixed = &self.prep.scenario_below;
-        let panel = !regular && r_panel < fixed.panel;
-        let kind_draw = r_kind < fixed.satisfaction;
-        let response_draw = r_response;
-        let mut rec_kind = SurveyKind::None;
-        let (mut submitted, mut answer, mut rec_reasons) = (false, Answer::None, 0u8);
+        let key = ((self.day as u64) << 40) | ((request as u64) << 26) | item_id as u64;
+        let dice = Dice::roll(&mut Wy::new(self.exposure_seed, key));
+        let latent = self.latent(t, &dice);
+        let acts = self.behave(&latent, &dice);
         let history = st.submits;
-        if regular || panel {
-            rec_kind = if kind_draw {
-                SurveyKind::Satisfaction
-            } else {
-                SurveyKind::Inappropriate
-            };
-            let latent = if kind_draw { latent_sat } else { latent_inapp };
-            let p = probs.below[if kind_draw { 0 } else { 1 }][latent.is_negative() as usize];
-            submitted = panel || response_draw < p;
-            if regular {
-                st.surveys_today += 1;
-            }
-            if submitted {
-                answer = latent;
-                if !kind_draw {
-                    rec_reasons = latent_reasons;
-                }
-                if !panel {
-                    st.submits += 1;
-                }
-            }
-        }
-        let marginal = |p: [f64; 2], p_neg: f64| p_neg * p[1] + (1.0 - p_neg) * p[0];
-        let oracle = Oracle {
-            p_like: t.p_like,
-            p_neutral: (1.0 - t.p_like - t.p_dislike).max(0.0),
-            p_dislike: t.p_dislike,
-            p_inappropriate: t.p_inappropriate,
-            p_issue: t.p_issue,
-            p_submit: [
-                marginal(probs.p[0], t.p_dislike as f64) as f32,
-                marginal(probs.p[1], t.p_inappropriate as f64) as f32,
-            ],
-            latent_satisfaction: latent_sat,
-            latent_inappropriate: latent_inapp,
-            latent_reasons,
-        };
-        let exposure_id = ((user_id as u64) << 24) | st.exposures as u64;
+        let survey = self.survey(st, item_id, &latent, &dice, probs);
+        let exposure_id = ((self.user_id as u64) << 24) | st.exposures as u64;
         st.exposures += 1;
+        let (u, it) = (self.u, self.prep.item(item_id));
         ExposureRecord {
             exposure_id,
-            day,
+            day: self.day,
             request,
             slot,
             hour,
-            user_id,
+            user_id: self.user_id,
             item_id,
             author_id: it.author,
             user_age: u.age,
@@ -578,20 +576,130 @@ impl<'a> UserDay<'a> {
             item_quality_signal: it.quality_signal,
             item_log_duration: it.log_duration,
             item_risk_signal: it.risk_signal,
-            like,
-            share,
-            favorite,
-            dislike,
-            report,
-            skip: watch < 0.2,
-            watch_fraction: watch as f32,
-            survey: rec_kind,
-            panel,
-            submitted,
-            answer,
-            reasons: rec_reasons,
-            oracle: Some(oracle),
+            like: acts.like,
+            share: acts.share,
+            favorite: acts.favorite,
+            dislike: acts.dislike,
+            report: acts.report,
+            skip: acts.watch < 0.2,
+            watch_fraction: acts.watch as f32,
+            survey: survey.kind,
+            panel: survey.panel,
+            submitted: survey.submitted,
+            answer: survey.answer,
+            reasons: survey.reasons,
+            oracle: Some(oracle(t, probs, &latent)),
         }
+    }
+
+    /// What this viewer would answer if asked, from the video's dice against its truth.
+    #[inline(always)]
+    fn latent(&self, t: &Odds, dice: &Dice) -> Latent {
+        const SATISFACTION: [Answer; 3] = [Answer::Like, Answer::Neutral, Answer::Dislike];
+        // The video's dice take 24 of their 32 bits, in `f32` against the truth (see [`DICE24`]).
+        let u24 = |x: u64| (x >> 8) as u32 as f32;
+        let r_sat = u24(dice.sat);
+        let sat =
+            (r_sat >= t.satisfaction_dice[0]) as usize + (r_sat >= t.satisfaction_dice[1]) as usize;
+        let mut reasons = 0u8;
+        for (k, (&r, p)) in dice.issue.iter().zip(t.issue_dice).enumerate() {
+            reasons |= ((u24(r) < p) as u8) << k;
+        }
+        let content = reasons & ((1 << N_CONTENT_ISSUES) - 1);
+        let adult_kinds = (1 << 0) | (1 << 3); // sexual, violent
+        let inappropriate = if content == 0 {
+            Answer::Suitable
+        } else if content & !adult_kinds == 0 && dice.adult < self.prep.scenario_below.adult_only {
+            Answer::AdultOnly
+        } else {
+            Answer::NotSuitable
+        };
+        Latent {
+            sat,
+            satisfaction: SATISFACTION[sat],
+            inappropriate,
+            reasons: if content == 0 { 0 } else { reasons },
+            issue: content != 0,
+        }
+    }
+
+    /// The buttons pressed and the share watched, conditional on the latent answers.
+    #[inline(always)]
+    fn behave(&self, latent: &Latent, dice: &Dice) -> Acts {
+        let w = &self.below;
+        let (sat, issue) = (latent.sat, latent.issue);
+        let liked = sat == 0;
+        let disliked = sat == 2;
+        let pick = |c: bool, yes: u64, no: u64| std::hint::select_unpredictable(c, yes, no);
+        const BASE_WATCH: [f64; 3] = [0.75, 0.5, 0.25];
+        let penalty = std::hint::select_unpredictable(issue, 0.25, 0.0);
+        Acts {
+            like: dice.like < pick(liked, w.like[0], w.like[1]),
+            share: liked & (dice.share < w.share),
+            favorite: liked & (dice.favorite < w.favorite),
+            dislike: dice.dislike
+                < pick(
+                    disliked,
+                    w.dislike[0],
+                    pick(issue, w.dislike[1], w.dislike[2]),
+                ),
+            report: dice.report < pick(issue, w.report[0], w.report[1]),
+            watch: (BASE_WATCH[sat] + 0.15 * dice.watch_noise - penalty).clamp(0.0, 1.0),
+        }
+    }
+
+    /// The survey this exposure gets, if any, and the response. The policy looks at the video
+    /// only through its targeting tilt; the response, at the latent answer only through the
+    /// answer dependence in `probs`.
+    #[inline(always)]
+    fn survey(
+        &self,
+        st: &mut UserState,
+        item_id: u32,
+        latent: &Latent,
+        dice: &Dice,
+        probs: &HourProbs,
+    ) -> Survey {
+        let it = self.prep.item(item_id);
+        let regular = st.surveys_today < self.s.survey.cap_per_day
+            && dice.survey < self.survey_p * it.survey_weight as f64;
+        let fixed = &self.prep.scenario_below;
+        let panel = !regular && dice.panel < fixed.panel;
+        let kind_draw = dice.kind < fixed.satisfaction;
+        let mut out = Survey {
+            kind: SurveyKind::None,
+            panel,
+            submitted: false,
+            answer: Answer::None,
+            reasons: 0,
+        };
+        if regular || panel {
+            out.kind = if kind_draw {
+                SurveyKind::Satisfaction
+            } else {
+                SurveyKind::Inappropriate
+            };
+            let answer = if kind_draw {
+                latent.satisfaction
+            } else {
+                latent.inappropriate
+            };
+            let p = probs.below[if kind_draw { 0 } else { 1 }][answer.is_negative() as usize];
+            out.submitted = panel || dice.response < p;
+            if regular {
+                st.surveys_today += 1;
+            }
+            if out.submitted {
+                out.answer = answer;
+                if !kind_draw {
+                    out.reasons = latent.reasons;
+                }
+                if !panel {
+                    st.submits += 1;
+                }
+            }
+        }
+        out
     }
 
     /// At the end of a day with `bad` bad experiences among `exposures`: does the user leave?

@@ -471,13 +471,13 @@ impl Component for App {
             // Only an experiment locks the knobs: a slider moved during a simulation queues the next.
             let running = self.busy.as_ref().is_some_and(|b| !b.auto && b.what != "simulate");
             html! {
-                <label class="knob" for={id.clone()} title={k.help}>
+                <label class="knob" for={id.clone()} title={k.help()}>
                     <span class="name">{ k.label }</span>
                     <span class="value">
                         <input id={format!("{id}-slider")} type="range" min={lo.to_string()} max={hi.to_string()} step={step.to_string()} value={at.to_string()} oninput={on_slide} disabled={running} aria-label={k.label} />
                         <input id={id} type="text" inputmode="decimal" value={self.values[i].clone()} oninput={on_type} onchange={on_change} disabled={busy} />
                     </span>
-                    <span class="help">{ k.help }</span>
+                    <span class="help">{ k.help() }</span>
                 </label>
             }
         });

@@ -49,11 +49,24 @@ pub struct Knob {
     pub key: &'static str,
     /// Its label on the page.
     pub label: &'static str,
-    /// One line on what it does.
-    pub help: &'static str,
+    /// One line on what it does; `None` for a scenario field, whose own doc says
+    /// ([`usm_sim::scenario::Field::summary`]).
+    pub help: Option<&'static str>,
     /// The slider's range and step: `(min, max, step)`. The box beside it takes any value the
     /// CLI takes.
     pub slider: (f64, f64, f64),
+}
+
+impl Knob {
+    /// Its one line of help: its own, or its scenario field's.
+    pub fn help(&self) -> String {
+        match self.help {
+            Some(h) => h.to_string(),
+            None => usm_sim::scenario::Scenario::field(self.key)
+                .map(|f| f.summary())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// The knobs the page shows, in order.
@@ -61,103 +74,109 @@ pub const KNOBS: [Knob; 17] = [
     Knob {
         key: "population.users",
         label: "Users",
-        help: "people in the synthetic population",
+        help: None,
         slider: (1000.0, 100_000.0, 1000.0),
     },
     Knob {
         key: "population.days",
         label: "Days",
-        help: "days simulated; the last `eval_days` are for evaluation",
+        help: None,
         slider: (4.0, 30.0, 1.0),
     },
     Knob {
         key: "survey.rate",
         label: "Survey rate",
-        help: "share of exposures that get a survey (the paper's is under 1e-4)",
+        help: None,
         slider: (0.001, 0.1, 0.001),
     },
     Knob {
         key: "willingness.mean",
         label: "Willingness: mean",
-        help: "mean probability that a typical user answers a survey that is shown",
+        help: None,
         slider: (0.01, 1.0, 0.01),
     },
     Knob {
         key: "willingness.spread",
         label: "Willingness: spread",
-        help: "how much users differ in answering (response bias; 0: all alike)",
+        help: None,
         slider: (0.0, 5.0, 0.05),
     },
     Knob {
         key: "willingness.corr_sensitivity",
         label: "Willingness ~ sensitivity",
-        help: "correlation of answering with sensitivity to issues (-1 to 1)",
+        help: None,
         slider: (-1.0, 1.0, 0.05),
     },
     Knob {
         key: "willingness.observed",
         label: "Willingness: in the logs",
-        help: "share of the sensitivity-linked part of willingness that the logged user profile carries (0: hidden, 1: visible)",
+        help: None,
         slider: (0.0, 1.0, 0.05),
     },
     Knob {
         key: "willingness.answer_dependence",
         label: "Answer dependence",
-        help: "extra logit of answering when the answer is negative (missing not at random)",
+        help: None,
         slider: (-4.0, 4.0, 0.1),
     },
     Knob {
         key: "panel.rate",
         label: "Panel rate",
-        help: "share of exposures in an always-answered random panel (0: none)",
+        help: None,
         slider: (0.0, 0.05, 0.001),
     },
     Knob {
         key: "feed.candidates",
         label: "Candidates a request",
-        help: "recalled videos ranked for each request's top slots",
+        help: None,
         slider: (10.0, 200.0, 5.0),
     },
     Knob {
         key: "seed",
         label: "Seed",
-        help: "same seed, same run",
+        help: None,
         slider: (0.0, 1000.0, 1.0),
     },
     Knob {
         key: "replicates",
         label: "Replicates",
-        help: "independent runs, for confidence intervals (each adds about a minute)",
+        help: Some("independent runs, for confidence intervals (each adds about a minute)"),
         slider: (1.0, 5.0, 1.0),
     },
     Knob {
         key: "ab.users",
         label: "A/B test users",
-        help: "users in the closed-loop A/B test of ranking by the model (Eq. 3)",
+        help: Some("users in the closed-loop A/B test of ranking by the model (Eq. 3)"),
         slider: (500.0, 20_000.0, 500.0),
     },
     Knob {
         key: "ipw.clip",
         label: "IPW floor",
-        help: "the submit propensity is floored here: an inverse propensity weight is at most 1 / floor",
+        help: Some(
+            "the submit propensity is floored here: an inverse propensity weight is at most 1 / floor",
+        ),
         slider: (0.001, 0.5, 0.001),
     },
     Knob {
         key: "distill.tau_n",
         label: "Distillation: τn",
-        help: "a pseudo label below this is kept as a confident negative (Eq. 8)",
+        help: Some("a pseudo label below this is kept as a confident negative (Eq. 8)"),
         slider: (0.0, 1.0, 0.01),
     },
     Knob {
         key: "distill.tau_p",
         label: "Distillation: τp",
-        help: "a pseudo label above this is kept as a confident positive (Eq. 8; at least τn)",
+        help: Some(
+            "a pseudo label above this is kept as a confident positive (Eq. 8; at least τn)",
+        ),
         slider: (0.0, 1.0, 0.01),
     },
     Knob {
         key: "distill.alpha",
         label: "Distillation: α",
-        help: "weight of the labelled answers against the pseudo labels in the student's loss (Eq. 9)",
+        help: Some(
+            "weight of the labelled answers against the pseudo labels in the student's loss (Eq. 9)",
+        ),
         slider: (0.0, 20.0, 0.5),
     },
 ];

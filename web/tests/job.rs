@@ -265,3 +265,36 @@ fn the_first_look_is_a_complete_experiment_at_its_own_size() {
     assert!(res["rates"]["dislike"]["rate_debiased"].is_number());
     assert!(f.claims.len() >= 10, "{:?}", f.claims);
 }
+
+#[test]
+fn a_scenario_knob_takes_its_help_and_bounds_from_the_field() {
+    use usm_sim::scenario::{Check, Scenario};
+    for k in &KNOBS {
+        let field = Scenario::field(k.key);
+        // A knob with its own help is an experiment key; one without is a scenario field.
+        assert_eq!(k.help.is_none(), field.is_some(), "{}", k.key);
+        assert!(!k.help().is_empty(), "{}", k.key);
+        let Some(f) = field else { continue };
+        assert!(
+            f.text().starts_with(k.help().trim_end_matches('.')),
+            "{}",
+            k.key
+        );
+        // The slider never offers a value the field refuses.
+        let (lo, hi, _) = k.slider;
+        let ok = |v: f64| match f.check {
+            Check::Num(_, _) | Check::Int(_, _) => {
+                let mut s = Scenario::default();
+                s.set(&format!("{}={v}", k.key)).is_ok() && f.check_in(&s).is_ok()
+            }
+            Check::AboveUpTo(a, b) => v > a && v <= b,
+            _ => true,
+        };
+        assert!(
+            ok(lo) && ok(hi),
+            "{}: slider {lo}..{hi} against {}",
+            k.key,
+            f.check.describe()
+        );
+    }
+}

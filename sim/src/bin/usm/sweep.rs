@@ -8,7 +8,9 @@ use usm_sim::experiment::{Event, run_replicate};
 use usm_sim::output::Staging;
 use usm_sim::sweep::{self, Grid};
 
-use super::{RunArgs, bar, device, experiment_config};
+use crate::args::{RunArgs, device};
+use crate::config::experiment_config;
+use crate::progress::bar;
 
 pub fn sweep(run: &RunArgs, grid: Grid) -> Result<()> {
     let base = experiment_config(run)?;

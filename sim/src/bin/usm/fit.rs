@@ -1,0 +1,141 @@
+//! `usm fit` and `usm validate`: a team's logs (or logs `usm simulate` wrote) checked, then run
+//! through every stage the simulator's logs go through.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use indicatif::ProgressBar;
+use usm_sim::prelude::*;
+
+use crate::args::{FitArgs, LogFormat, LogsArgs, device};
+use crate::config::fit_config;
+use crate::progress::Bars;
+use crate::run::report_written;
+
+/// What `--logs` and `--format` name: a log set, or ratings converted to log rows.
+enum Input {
+    Files(Vec<usm_sim::logs::set::LogFile>),
+    Rows(
+        Vec<ExposureRecord>,
+        Vec<String>,
+        std::collections::HashMap<u64, f64>,
+    ),
+}
+
+/// The files a converted format reads.
+fn input_files(a: &LogsArgs) -> usize {
+    let dir = usm_sim::logs::ratings::folder(&a.logs);
+    let names: &[&str] = match a.format {
+        LogFormat::Obd => &[
+            "bts/all/all.csv",
+            "random/all/all.csv",
+            "bts/all/item_context.csv",
+        ],
+        _ => &[
+            "train.csv",
+            "test.csv",
+            "user_features.csv",
+            "item_features.csv",
+        ],
+    };
+    names.iter().filter(|n| dir.join(n).is_file()).count()
+}
+
+fn load_input(a: &LogsArgs) -> Result<Input> {
+    match a.format {
+        LogFormat::Log => return Ok(Input::Files(usm_sim::logs::set::files(&a.logs)?)),
+        LogFormat::Obd => {
+            let o = usm_sim::logs::obd::read(&a.logs, 1)?;
+            return Ok(Input::Rows(o.rows, o.notes, o.logged_propensity));
+        }
+        LogFormat::Ratings | LogFormat::RatingsDense => {}
+    }
+    if !a.rating_threshold.is_finite() {
+        anyhow::bail!("--rating-threshold must be a finite number");
+    }
+    let opt = usm_sim::logs::ratings::RatingsOptions {
+        threshold: a.rating_threshold,
+        dense: a.format == LogFormat::RatingsDense,
+        ..Default::default()
+    };
+    let (rows, notes) =
+        usm_sim::logs::ratings::read(&usm_sim::logs::ratings::folder(&a.logs), &opt)?;
+    Ok(Input::Rows(rows, notes, Default::default()))
+}
+
+pub fn fit(a: &FitArgs) -> Result<()> {
+    let cfg = fit_config(a)?;
+    let dev = device(a.device);
+    let t0 = Instant::now();
+    let input = load_input(&a.logs)?;
+    let mut bars = Bars { pb: None };
+    let clock = || t0.elapsed().as_secs_f64();
+    let res = match input {
+        Input::Files(files) => {
+            usm_sim::experiment::fit(&files, &cfg, &dev, &mut |e| bars.on(e), &clock)?
+        }
+        Input::Rows(rows, notes, logged) => {
+            let (mut world, mut source) = usm_sim::experiment::import::import_rows(&rows, &cfg)?;
+            drop(rows);
+            world.logged_propensity = logged;
+            source.path = a.logs.logs.display().to_string();
+            source.files = input_files(&a.logs);
+            source.format = a.logs.format.name().into();
+            source.notes = notes;
+            usm_sim::experiment::import::fit_world(
+                &cfg,
+                &world,
+                source,
+                &dev,
+                &mut |e| bars.on(e),
+                clock(),
+                &clock,
+            )?
+        }
+    };
+    bars.done();
+    eprintln!("{}", usm_sim::report::describe_results(&res));
+    print!("{}", usm_sim::report::text(&res));
+    report_written(&a.out, &res, t0)
+}
+
+/// Prints what the scan found; `Ok(false)` when the logs are unusable.
+pub fn validate(a: &LogsArgs, json: bool) -> Result<bool> {
+    let t0 = Instant::now();
+    let scan = match load_input(a) {
+        Ok(Input::Files(files)) => {
+            let pb = ProgressBar::new_spinner();
+            let scan = usm_sim::logs::set::scan(&files, &mut |rows| {
+                pb.set_message(format!("{rows} rows checked"));
+                pb.tick();
+            })?;
+            pb.finish_and_clear();
+            scan
+        }
+        Ok(Input::Rows(rows, notes, _)) => {
+            if !json {
+                for n in notes {
+                    println!("{n}");
+                }
+            }
+            usm_sim::logs::set::Scan::of_rows(&rows)
+        }
+        // The ratings reader lists every problem in its error.
+        Err(e) if a.format != LogFormat::Log => {
+            println!("{e:#}");
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&scan)?);
+    } else {
+        print!("{}", scan.text());
+        println!(
+            "read in {secs:.1} s ({:.0} rows/s)",
+            scan.rows as f64 / secs.max(1e-9)
+        );
+    }
+    Ok(scan.usable())
+}

@@ -1,0 +1,91 @@
+//! `usm run` and `usm ab`: an experiment end to end, its report printed and written.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Result;
+use usm_sim::experiment::{Results, run_experiment};
+use usm_sim::output::Staging;
+
+use crate::args::{RunArgs, device};
+use crate::config::experiment_config;
+use crate::progress::Bars;
+
+/// Writes the report into `out` and says where, and how long the whole took.
+pub fn report_written(out: &Path, res: &Results, t0: Instant) -> Result<()> {
+    let files = write_report(out, res)?;
+    println!(
+        "
+finished in {:.1} s; wrote {} files to {} (open {})",
+        t0.elapsed().as_secs_f64(),
+        files.len(),
+        out.display(),
+        out.join("report.html").display()
+    );
+    Ok(())
+}
+
+pub fn write_report(out: &Path, res: &Results) -> Result<Vec<PathBuf>> {
+    let staging = Staging::new(out)?;
+    for (name, text) in usm_sim::report::files(res) {
+        staging.write(&name, text)?;
+    }
+    Ok(staging.commit()?)
+}
+
+pub fn run(a: &RunArgs, ab_only: bool) -> Result<()> {
+    let cfg = experiment_config(a)?;
+    eprintln!("{}", usm_sim::report::describe(&cfg));
+    let dev = device(a.device);
+    let t0 = Instant::now();
+    let mut bars = Bars { pb: None };
+    let mut trained = usm_sim::experiment::event::TrainingClock::default();
+    let res = run_experiment(
+        &cfg,
+        &dev,
+        &mut |e| {
+            trained.on(&e, t0.elapsed().as_secs_f64());
+            bars.on(e)
+        },
+        &|| t0.elapsed().as_secs_f64(),
+    )?;
+    bars.done();
+    if let Some(rate) = trained.per_second() {
+        let at_once = usm_sim::experiment::replicates_at_once(&cfg, &dev);
+        eprintln!(
+            "training on {}{}: {} samples in {:.1} s ({:.0} samples/s, validation passes included)",
+            format!("{:?}", a.device).to_lowercase(),
+            if at_once > 1 {
+                format!(", the first of {at_once} replicates side by side, sharing the cores")
+            } else {
+                String::new()
+            },
+            trained.samples,
+            trained.seconds,
+            rate
+        );
+    }
+    let text = usm_sim::report::text(&res);
+    if ab_only {
+        let start = text.find("== Closed-loop").unwrap_or(0);
+        print!("{}", &text[start..]);
+    } else {
+        print!("{text}");
+    }
+    report_written(&a.out, &res, t0)
+}
+
+pub fn ab(mut a: RunArgs, users: Option<u32>, days: Option<u32>, weights: &[f64]) -> Result<()> {
+    a.set.push("ab.enabled=true".into());
+    if let Some(u) = users {
+        a.set.push(format!("ab.users={u}"));
+    }
+    if let Some(d) = days {
+        a.set.push(format!("ab.days={d}"));
+    }
+    if !weights.is_empty() {
+        let list: Vec<String> = weights.iter().map(|w| w.to_string()).collect();
+        a.set.push(format!("ab.weights=[{}]", list.join(",")));
+    }
+    run(&a, true)
+}
