@@ -769,7 +769,9 @@ impl Field {
                 (!(v.is_finite() && v > lo && v <= hi)).then(|| (v, format!("({lo}, {hi}]")))
             }
             (Check::Each(lo, hi, names), Value::List(vs)) => {
-                let bad = vs.iter().position(|v| !(v.is_finite() && *v >= lo && *v <= hi));
+                let bad = vs
+                    .iter()
+                    .position(|v| !(v.is_finite() && *v >= lo && *v <= hi));
                 if let Some(k) = bad {
                     let name = match names {
                         Some(n) => format!("{}[{k}] ({})", self.key, n[k]),
@@ -935,7 +937,10 @@ mod tests {
             text.contains("# allowed: 1..=50000000\nusers = 30000\n"),
             "{text}"
         );
-        assert!(text.contains("# allowed: (0, 1]\nrate = 0.00008\n"), "{text}");
+        assert!(
+            text.contains("# allowed: (0, 1]\nrate = 0.00008\n"),
+            "{text}"
+        );
         assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
     }
 

@@ -191,6 +191,65 @@ impl App {
         self.dispatch(ctx, what, self.sets(), false);
     }
 
+    /// What the worker said: progress, a simulation, a finished experiment, or a failure.
+    fn on_reply(&mut self, ctx: &Context<Self>, r: Reply) {
+        match r {
+            Reply::Event(Progress::Stage { name, total }) => {
+                if let Some(b) = &mut self.busy {
+                    b.stages_done += usize::from(!b.stage.is_empty());
+                    (b.stage, b.total, b.pos, b.msg) = (name, total, 0, String::new());
+                }
+            }
+            Reply::Event(Progress::Progress { pos, msg }) => {
+                if let Some(b) = &mut self.busy {
+                    (b.pos, b.msg) = (pos, msg);
+                }
+            }
+            // The worker keeps epochs to itself (they make its throughput figure).
+            Reply::Event(Progress::Epoch { .. }) => {}
+            Reply::Simulated(s) => {
+                self.busy = None;
+                self.simulated = Some(*s);
+                if std::mem::take(&mut self.resimulate) {
+                    self.send(ctx, "simulate");
+                }
+            }
+            Reply::Finished(f) => {
+                let was = self.busy.take();
+                self.first_look = was.as_ref().is_some_and(|b| b.what == "first look");
+                if self.first_look {
+                    self.dispatch(ctx, "full run", self.sets(), true);
+                }
+                self.clear_downloads();
+                self.downloads = f
+                    .files
+                    .iter()
+                    .filter_map(|(name, text)| {
+                        object_url(text, mime(name)).map(|url| Download {
+                            name: name.clone(),
+                            url,
+                        })
+                    })
+                    .collect();
+                self.results = f
+                    .files
+                    .iter()
+                    .find(|(n, _)| n == "results.json")
+                    .and_then(|(_, text)| serde_json::from_str(text).ok());
+                self.finished = Some(*f);
+            }
+            Reply::Failed { error } => {
+                let was = self.busy.take();
+                if was.is_some_and(|b| b.what == "first look") {
+                    // Too small for this scenario, say: the page's own size may not be.
+                    self.dispatch(ctx, "full run", self.sets(), true);
+                } else {
+                    self.error = Some(error);
+                }
+            }
+        }
+    }
+
     /// Ends the page's own work (the first look or the full run after it), if it runs.
     fn cancel_auto(&mut self) {
         if self.busy.as_ref().is_some_and(|b| b.auto) {
@@ -379,61 +438,7 @@ impl Component for App {
             }
             Msg::Simulate => self.send(ctx, "simulate"),
             Msg::Run => self.send(ctx, "experiment"),
-            Msg::Reply(r) => match r {
-                Reply::Event(Progress::Stage { name, total }) => {
-                    if let Some(b) = &mut self.busy {
-                        b.stages_done += usize::from(!b.stage.is_empty());
-                        (b.stage, b.total, b.pos, b.msg) = (name, total, 0, String::new());
-                    }
-                }
-                Reply::Event(Progress::Progress { pos, msg }) => {
-                    if let Some(b) = &mut self.busy {
-                        (b.pos, b.msg) = (pos, msg);
-                    }
-                }
-                // The worker keeps epochs to itself (they make its throughput figure).
-                Reply::Event(Progress::Epoch { .. }) => {}
-                Reply::Simulated(s) => {
-                    self.busy = None;
-                    self.simulated = Some(*s);
-                    if std::mem::take(&mut self.resimulate) {
-                        self.send(ctx, "simulate");
-                    }
-                }
-                Reply::Finished(f) => {
-                    let was = self.busy.take();
-                    self.first_look = was.as_ref().is_some_and(|b| b.what == "first look");
-                    if self.first_look {
-                        self.dispatch(ctx, "full run", self.sets(), true);
-                    }
-                    self.clear_downloads();
-                    self.downloads = f
-                        .files
-                        .iter()
-                        .filter_map(|(name, text)| {
-                            object_url(text, mime(name)).map(|url| Download {
-                                name: name.clone(),
-                                url,
-                            })
-                        })
-                        .collect();
-                    self.results = f
-                        .files
-                        .iter()
-                        .find(|(n, _)| n == "results.json")
-                        .and_then(|(_, text)| serde_json::from_str(text).ok());
-                    self.finished = Some(*f);
-                }
-                Reply::Failed { error } => {
-                    let was = self.busy.take();
-                    if was.is_some_and(|b| b.what == "first look") {
-                        // Too small for this scenario, say: the page's own size may not be.
-                        self.dispatch(ctx, "full run", self.sets(), true);
-                    } else {
-                        self.error = Some(error);
-                    }
-                }
-            },
+            Msg::Reply(r) => self.on_reply(ctx, r),
             Msg::WorkerFailed(e) => {
                 self.busy = None;
                 self.error = Some(e);

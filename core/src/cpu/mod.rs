@@ -314,31 +314,32 @@ impl HostNet {
         simd(Backward(self, work, dlogits))
     }
 
-    /// [`backward`](Self::backward)'s body, inlined where [`simd`] compiles it.
+    /// [`backward`](Self::backward)'s body, inlined where [`simd`] compiles it: the heads, the
+    /// SE block, the backbone and the input, each adding into `work.grad`.
     #[inline(always)]
     fn backward_here(&self, work: &mut Work, dlogits: &[f32]) {
+        work.grad.resize(self.layout.len, 0.0);
+        self.heads_back(work, dlogits);
+        self.se_back(work);
+        self.backbone_back(work);
+        self.input_back(work);
+    }
+
+    /// The heads, from the logit down; each adds its input's gradient into `work.dy`.
+    #[inline(always)]
+    fn heads_back(&self, work: &mut Work, dlogits: &[f32]) {
         let (lay, th) = (&self.layout, &self.theta[..]);
-        let m = work.rows;
-        let nh = lay.n_heads();
+        let (m, nh) = (work.rows, lay.n_heads());
         let Work {
-            x,
-            u,
-            g,
-            q,
-            s,
             y,
             a,
             grad,
-            emb_grad,
             dy,
             dz,
             dx,
-            dg,
             ..
         } = work;
-        grad.resize(lay.len, 0.0);
         let last = lay.squeeze.inp;
-        // Heads, from the logit down; each adds its input's gradient into dy.
         dy.clear();
         dy.resize(m * last, 0.0);
         for (k, head) in lay.heads.iter().enumerate() {
@@ -363,7 +364,25 @@ impl HostNet {
                 }
             }
         }
-        // SE: y = h * s, s = sigmoid(r), r = q We + be, q = relu(h Ws + bs).
+    }
+
+    /// SE: y = h * s, s = sigmoid(r), r = q We + be, q = relu(h Ws + bs). From `work.dy` (the
+    /// gradient of y) to `work.dx` (of h, the backbone's output).
+    #[inline(always)]
+    fn se_back(&self, work: &mut Work) {
+        let (lay, th) = (&self.layout, &self.theta[..]);
+        let m = work.rows;
+        let Work {
+            x,
+            q,
+            s,
+            grad,
+            dy,
+            dz,
+            dx,
+            ..
+        } = work;
+        let last = lay.squeeze.inp;
         let h = &x[lay.backbone.len()];
         // dz <- dr = dy * h * s (1 - s); dx <- dh = dy * s.
         dz.clear();
@@ -389,7 +408,24 @@ impl HostNet {
         let dq = Mat::new(&dy[..m * sq], m, sq);
         param_grads(grad, &lay.squeeze, Mat::new(h, m, last), dq);
         matmul(dx, last, dq, lay.squeeze.weight(th).t(), true);
-        // Backbone, top down: dx holds the gradient of layer l's output.
+    }
+
+    /// The backbone, top down: `work.dx` holds the gradient of layer l's output, then of the
+    /// net's input; with LHUC, the gates' gradient goes to `work.dg`.
+    #[inline(always)]
+    fn backbone_back(&self, work: &mut Work) {
+        let (lay, th) = (&self.layout, &self.theta[..]);
+        let m = work.rows;
+        let Work {
+            x,
+            u,
+            g,
+            grad,
+            dz,
+            dx,
+            dg,
+            ..
+        } = work;
         let gw = g.len() / m.max(1);
         if lay.lhuc.is_some() {
             dg.resize(m * gw, 0.0);
@@ -430,7 +466,24 @@ impl HostNet {
             }
             std::mem::swap(dx, dz);
         }
-        // dx now holds the input's gradient: its first columns are the embeddings'.
+    }
+
+    /// The input: `work.dx`'s first columns, the embeddings', into `work.emb_grad`, plus what
+    /// reaches them through the LHUC gates.
+    #[inline(always)]
+    fn input_back(&self, work: &mut Work) {
+        let (lay, th) = (&self.layout, &self.theta[..]);
+        let m = work.rows;
+        let Work {
+            x,
+            g,
+            grad,
+            emb_grad,
+            dx,
+            dg,
+            ..
+        } = work;
+        let gw = g.len() / m.max(1);
         let (e, iw) = (lay.emb, lay.input);
         emb_grad.clear();
         for row in dx.chunks_exact(iw) {

@@ -21,124 +21,144 @@ pub fn estimate_rates(
     panel: Option<&PanelRatios>,
 ) -> BTreeMap<HeadDef, MetricMap> {
     let sets = &split.eval;
-    let heads = split.heads();
-    let nh = heads.len();
-    let clip = split.exp.ipw.clip;
     let mut out = BTreeMap::new();
-    for (k, h) in heads.iter().enumerate() {
+    for (k, h) in split.heads().iter().enumerate() {
         let t = h.survey();
+        let head = Head {
+            h,
+            k,
+            shows: (0..sets.shows.len())
+                .filter(|&i| sets.shows.rows[i].survey == t)
+                .collect(),
+            submits: (0..sets.submits.len())
+                .filter(|&i| sets.submits.rows[i].survey == t)
+                .collect(),
+        };
         let mut m = MetricMap::new();
-        let shows_t: Vec<usize> = (0..sets.shows.len())
-            .filter(|&i| sets.shows.rows[i].survey == t)
-            .collect();
-        let oracle = split.world.oracle;
-        if oracle {
-            let truth: Vec<f64> = shows_t
-                .iter()
-                .map(|&i| h.truth(&sets.shows.rows[i].oracle.unwrap_or_default()) as f64)
-                .collect();
-            m.insert(Metric::RATE_TRUE, defined(metrics::mean_rate(&truth)));
-            let texp = h.truths(&sets.exposures.rows);
-            m.insert(
-                Metric::RATE_TRUE_EXPOSED,
-                defined(metrics::mean_rate(&texp)),
-            );
+        if split.world.oracle {
+            true_rates(split, &head, &mut m);
         }
-        let sub_t: Vec<usize> = (0..sets.submits.len())
-            .filter(|&i| sets.submits.rows[i].survey == t)
-            .collect();
-        let ans: Vec<bool> = sub_t
-            .iter()
-            .map(|&i| h.label(sets.submits.rows[i].answer, sets.submits.rows[i].reasons))
-            .collect();
-        let prop: Vec<f64> = sub_t
-            .iter()
-            .map(|&i| submit.submit_prop[i] as f64)
-            .collect();
-        let oprop: Vec<f64> = sub_t
-            .iter()
-            .map(|&i| sets.submits.rows[i].true_propensity())
-            .collect();
-        m.insert(Metric::RATE_NAIVE, defined(metrics::survey_rate(&ans)));
-        m.insert(
-            Metric::RATE_DEBIASED,
-            defined(metrics::debiased_rate(&ans, &prop, clip)),
-        );
-        if oracle {
-            m.insert(
-                Metric::RATE_DEBIASED_TRUE_PROPENSITY,
-                defined(metrics::debiased_rate(&ans, &oprop, clip)),
-            );
-        }
-        let logged = &split.world.logged_propensity;
-        if !logged.is_empty() {
-            let (a, p): (Vec<bool>, Vec<f64>) = sub_t
-                .iter()
-                .filter_map(|&i| {
-                    let r = sets.submits.rows[i];
-                    let l = logged.get(&r.exposure_id)?;
-                    Some((h.label(r.answer, r.reasons), *l))
-                })
-                .unzip();
-            m.insert(
-                Metric::RATE_DEBIASED_LOGGED_PROPENSITY,
-                defined(metrics::debiased_rate(&a, &p, clip)),
-            );
-        }
-        if !submit.ceiling_submit_prop.is_empty() {
-            let cprop: Vec<f64> = sub_t
-                .iter()
-                .map(|&i| submit.ceiling_submit_prop[i])
-                .collect();
-            m.insert(
-                Metric::RATE_DEBIASED_CEILING_PROPENSITY,
-                defined(metrics::debiased_rate(&ans, &cprop, clip)),
-            );
-        }
-        let rd = &show_preds[&Variant::ResponseDebias];
-        let eq5: Vec<f64> = shows_t.iter().map(|&i| rd[i * nh + k] as f64).collect();
-        m.insert(
-            Metric::RATE_EQ5_RESPONSE_DEBIAS,
-            defined(metrics::mean_rate(&eq5)),
-        );
-        // The random slice's own rate: unbiased, and noisy.
-        let pan: Vec<bool> = split
-            .world
-            .data
-            .eval_panel
-            .iter()
-            .filter(|r| r.survey == t)
-            .map(|r| h.label(r.answer, r.reasons))
-            .collect();
-        if !pan.is_empty() {
-            m.insert(Metric::RANDOM_RATE, defined(metrics::survey_rate(&pan)));
-        }
-        if let (Some(ratios), Some(pd)) = (panel, show_preds.get(&Variant::PanelDebias)) {
-            let rows: Vec<DrRow> = shows_t
-                .iter()
-                .map(|&i| {
-                    let r = sets.shows.rows[i];
-                    DrRow {
-                        model: pd[i * nh + k] as f64,
-                        answered: r.submitted.then(|| {
-                            (
-                                h.label(r.answer, r.reasons),
-                                answer_propensity(
-                                    submit.show_prop[i] as f64,
-                                    ratios.eval_shows[i],
-                                    clip,
-                                ),
-                            )
-                        }),
-                    }
-                })
-                .collect();
-            m.insert(Metric::RATE_DR, doubly_robust(&rows));
-            m.insert(Metric::RATE_IPW_PANEL, ipw_rate(&rows));
-        }
+        answered_rates(split, submit, &head, &mut m);
+        model_rates(split, submit, (show_preds, panel), &head, &mut m);
         out.insert(*h, m);
     }
     out
+}
+
+/// One head and the evaluation rows of its survey.
+struct Head<'a> {
+    h: &'a HeadDef,
+    /// Its column among the heads.
+    k: usize,
+    /// Its survey's shows, as indices into `EvalSets::shows`.
+    shows: Vec<usize>,
+    /// Its survey's submits, as indices into `EvalSets::submits`.
+    submits: Vec<usize>,
+}
+
+/// The truth: over the head's shows, and over every exposure of the evaluation users.
+fn true_rates(split: &Split, head: &Head, m: &mut MetricMap) {
+    let (sets, h) = (&split.eval, head.h);
+    let truth: Vec<f64> = head
+        .shows
+        .iter()
+        .map(|&i| h.truth(&sets.shows.rows[i].oracle.unwrap_or_default()) as f64)
+        .collect();
+    m.insert(Metric::RATE_TRUE, defined(metrics::mean_rate(&truth)));
+    let texp = h.truths(&sets.exposures.rows);
+    m.insert(
+        Metric::RATE_TRUE_EXPOSED,
+        defined(metrics::mean_rate(&texp)),
+    );
+}
+
+/// From the submitted answers: Eq. 2, and Eq. 13 with every propensity the run has (the submit
+/// model's; the truth's, the logged one and the ceiling's where there are).
+fn answered_rates(split: &Split, submit: &SubmitFit, head: &Head, m: &mut MetricMap) {
+    let (sets, h, clip) = (&split.eval, head.h, split.exp.ipw.clip);
+    let rows: Vec<_> = head.submits.iter().map(|&i| sets.submits.rows[i]).collect();
+    let ans: Vec<bool> = rows.iter().map(|r| h.label(r.answer, r.reasons)).collect();
+    let of =
+        |p: &dyn Fn(usize) -> f64| -> Vec<f64> { head.submits.iter().map(|&i| p(i)).collect() };
+    let eq13 = |p: &[f64]| defined(metrics::debiased_rate(&ans, p, clip));
+    m.insert(Metric::RATE_NAIVE, defined(metrics::survey_rate(&ans)));
+    m.insert(
+        Metric::RATE_DEBIASED,
+        eq13(&of(&|i| submit.submit_prop[i] as f64)),
+    );
+    if split.world.oracle {
+        let truth = of(&|i| sets.submits.rows[i].true_propensity());
+        m.insert(Metric::RATE_DEBIASED_TRUE_PROPENSITY, eq13(&truth));
+    }
+    let logged = &split.world.logged_propensity;
+    if !logged.is_empty() {
+        let (a, p): (Vec<bool>, Vec<f64>) = rows
+            .iter()
+            .filter_map(|r| {
+                let l = logged.get(&r.exposure_id)?;
+                Some((h.label(r.answer, r.reasons), *l))
+            })
+            .unzip();
+        m.insert(
+            Metric::RATE_DEBIASED_LOGGED_PROPENSITY,
+            defined(metrics::debiased_rate(&a, &p, clip)),
+        );
+    }
+    if !submit.ceiling_submit_prop.is_empty() {
+        let ceiling = of(&|i| submit.ceiling_submit_prop[i]);
+        m.insert(Metric::RATE_DEBIASED_CEILING_PROPENSITY, eq13(&ceiling));
+    }
+}
+
+/// Through models and the random slice: Eq. 5 (the response-debias model's mean over the
+/// shows), the random slice's own rate (unbiased, and noisy), and with a panel the doubly
+/// robust rate and Eq. 13 on the same answer-dependent propensities.
+fn model_rates(
+    split: &Split,
+    submit: &SubmitFit,
+    (show_preds, panel): (&BTreeMap<Variant, Vec<f32>>, Option<&PanelRatios>),
+    head: &Head,
+    m: &mut MetricMap,
+) {
+    let (sets, h, k) = (&split.eval, head.h, head.k);
+    let (nh, clip) = (split.heads().len(), split.exp.ipw.clip);
+    let rd = &show_preds[&Variant::ResponseDebias];
+    let eq5: Vec<f64> = head.shows.iter().map(|&i| rd[i * nh + k] as f64).collect();
+    m.insert(
+        Metric::RATE_EQ5_RESPONSE_DEBIAS,
+        defined(metrics::mean_rate(&eq5)),
+    );
+    let pan: Vec<bool> = split
+        .world
+        .data
+        .eval_panel
+        .iter()
+        .filter(|r| r.survey == h.survey())
+        .map(|r| h.label(r.answer, r.reasons))
+        .collect();
+    if !pan.is_empty() {
+        m.insert(Metric::RANDOM_RATE, defined(metrics::survey_rate(&pan)));
+    }
+    let (Some(ratios), Some(pd)) = (panel, show_preds.get(&Variant::PanelDebias)) else {
+        return;
+    };
+    let rows: Vec<DrRow> = head
+        .shows
+        .iter()
+        .map(|&i| {
+            let r = sets.shows.rows[i];
+            DrRow {
+                model: pd[i * nh + k] as f64,
+                answered: r.submitted.then(|| {
+                    let p =
+                        answer_propensity(submit.show_prop[i] as f64, ratios.eval_shows[i], clip);
+                    (h.label(r.answer, r.reasons), p)
+                }),
+            }
+        })
+        .collect();
+    m.insert(Metric::RATE_DR, doubly_robust(&rows));
+    m.insert(Metric::RATE_IPW_PANEL, ipw_rate(&rows));
 }
 
 /// One show in the doubly robust estimate.
