@@ -10,3 +10,4 @@ mod import;
 mod layers;
 mod logs;
 mod regimes;
+mod report;

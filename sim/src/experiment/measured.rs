@@ -35,13 +35,35 @@ pub struct Estimate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AbMetric {
     /// Control value.
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub control: f64,
     /// Treatment value.
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub treatment: f64,
     /// treatment / control - 1.
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub rel_change: f64,
     /// 95% interval of the relative change (paired bootstrap over users).
+    #[serde(deserialize_with = "null_as_nan::pair")]
     pub ci95: [f64; 2],
+}
+
+/// JSON has no NaN: serde_json writes an undefined number (an interval too few resamples
+/// defined, a rate of no answers) as `null`. These read it back as NaN, so that a
+/// `results.json` loads as it was written.
+pub mod null_as_nan {
+    use serde::{Deserialize, Deserializer};
+
+    /// A number, `null` as NaN.
+    pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+
+    /// Two numbers, each `null` as NaN.
+    pub fn pair<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
+        let v = <[Option<f64>; 2]>::deserialize(d)?;
+        Ok(v.map(|x| x.unwrap_or(f64::NAN)))
+    }
 }
 
 /// One replicate's A/B test: treatment → metric → estimate.

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::config::{Experiment, ExperimentConfig};
-use super::measured::{AbMetric, AbResult, Curve, DataCounts, Estimate, MetricMap, Replicate};
+use super::measured::{
+    AbMetric, AbResult, Curve, DataCounts, Estimate, MetricMap, Replicate, null_as_nan,
+};
 use super::names::{AbKey, GapId, Metric, ModelId, Variant, VariantPair};
 use super::stats::{mean_ci, pool_random_effects};
 use super::world::LogSource;
@@ -53,13 +55,17 @@ pub struct VariantOut {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AbOut {
     /// Relative change of the treatment against control.
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub rel_change: f64,
     /// 95% interval: a paired bootstrap over users within each replicate; with several
     /// replicates, their estimates pooled by random effects (DerSimonian–Laird).
+    #[serde(deserialize_with = "null_as_nan::pair")]
     pub ci95: [f64; 2],
     /// Control value (mean over replicates).
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub control: f64,
     /// Treatment value (mean over replicates).
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub treatment: f64,
 }
 

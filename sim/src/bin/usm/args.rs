@@ -118,6 +118,19 @@ pub enum Command {
     },
     /// List the presets.
     Presets,
+    /// Run each preset (3 replicates each by default) and write every claim's verdict by preset
+    /// to docs/verdicts.md, and the default run's to README's verdict block.
+    Verdicts {
+        /// Replicates of each preset.
+        #[arg(long, default_value_t = 3)]
+        replicates: usize,
+        /// The verdicts' file.
+        #[arg(long, default_value = "docs/verdicts.md")]
+        out: PathBuf,
+        /// The README whose verdict block to fill (`-` for none).
+        #[arg(long, default_value = "README.md")]
+        readme: PathBuf,
+    },
     /// Show or export a resolved scenario as TOML, each field with what it means and allows.
     Scenario {
         #[command(flatten)]

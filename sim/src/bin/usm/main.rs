@@ -12,6 +12,7 @@ mod run;
 mod scenario;
 mod simulate;
 mod sweep;
+mod verdicts;
 
 use clap::Parser;
 
@@ -62,6 +63,11 @@ fn main() {
             Ok(false) => std::process::exit(1),
             Err(e) => Err(e),
         },
+        Some(Command::Verdicts {
+            replicates,
+            out,
+            readme,
+        }) => verdicts::verdicts(replicates, &out, &readme),
         Some(Command::Presets) => {
             scenario::presets();
             Ok(())

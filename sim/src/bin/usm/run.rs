@@ -65,12 +65,10 @@ pub fn run(a: &RunArgs, ab_only: bool) -> Result<()> {
             rate
         );
     }
-    let text = usm_sim::report::text(&res);
     if ab_only {
-        let start = text.find("== Closed-loop").unwrap_or(0);
-        print!("{}", &text[start..]);
+        print!("{}", usm_sim::report::ab_text(&res));
     } else {
-        print!("{text}");
+        print!("{}", usm_sim::report::text(&res));
     }
     report_written(&a.out, &res, t0)
 }
