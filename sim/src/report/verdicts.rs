@@ -85,10 +85,10 @@ pub fn markdown(runs: &[(&str, &Results)], stamp: &str) -> String {
 /// README's block: the default run's claims and verdicts, between the markers.
 pub fn readme_block(default: &Results, stamp: &str) -> String {
     let mut o = format!(
-        "{README_BEGIN}\n| claim (the paper's, checked in the default run) | verdict |\n|---|---|\n"
+        "{README_BEGIN}\n| claim ([what each says](docs/verdicts.md)) | verdict |\n|---|---|\n"
     );
     for c in &default.claims {
-        let _ = writeln!(o, "| {} | {} |", c.statement, cell(c.verdict));
+        let _ = writeln!(o, "| `{}` | {} |", c.id, cell(c.verdict));
     }
     let holds = default
         .claims

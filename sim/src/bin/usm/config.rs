@@ -33,18 +33,24 @@ pub fn resolve(args: &ScenarioArgs) -> Result<ValidScenario> {
     Ok(s.check()?)
 }
 
+/// The `--config` file's experiment, or the default one.
+fn base_config(path: Option<&std::path::Path>) -> Result<ExperimentConfig> {
+    let Some(path) = path else {
+        return Ok(ExperimentConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading experiment file {}", path.display()))?;
+    Ok(ExperimentConfig::from_toml(
+        &text,
+        &path.display().to_string(),
+    )?)
+}
+
 /// The experiment `usm run` runs: the `--config` file (or the default experiment), its scenario
 /// replaced by `--scenario` when one is named (always without `--config`), then every `--set`,
 /// `--seed` and `--replicates` in that order, checked.
 pub fn experiment_config(a: &RunArgs) -> Result<Experiment> {
-    let base = match &a.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading experiment file {}", path.display()))?;
-            ExperimentConfig::from_toml(&text, &path.display().to_string())?
-        }
-        None => ExperimentConfig::default(),
-    };
+    let base = base_config(a.config.as_deref())?;
     let explicit = a.config.is_none() || a.scenario != "experiment";
     let scenario = if explicit {
         Some(load_scenario(&a.scenario)?)
@@ -60,14 +66,7 @@ pub fn experiment_config(a: &RunArgs) -> Result<Experiment> {
 /// The experiment `usm fit` runs: the `--config` file or the default experiment, without the
 /// A/B test (it needs the simulator), as one replicate, then every `--set` and `--seed`.
 pub fn fit_config(a: &FitArgs) -> Result<Experiment> {
-    let base = match &a.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading experiment file {}", path.display()))?;
-            ExperimentConfig::from_toml(&text, &path.display().to_string())?
-        }
-        None => ExperimentConfig::default(),
-    };
+    let base = base_config(a.config.as_deref())?;
     let mut sets = vec!["ab.enabled=false".to_string(), "replicates=1".to_string()];
     match a.logs.format {
         LogFormat::Log => {}
