@@ -20,14 +20,22 @@ row() { printf '| %s | %s | `%s` |\n' "$1" "$2" "$3" >>"$rows"; }
 field() { awk -v key="$1" '{ for (i = 1; i <= NF; i++) if ($i == key) { print $(i - 1); exit } }'; }
 secs() { python3 -c 'import sys; print(f"{float(sys.argv[1]):.0f} s")' "$1"; }
 peak() { awk '/Maximum resident set size/ { printf "%.0f MB", $NF / 1024 }' "$1"; }
-wall() { awk '/Elapsed \(wall clock\)/ { print $NF }' "$1"; }
+# /usr/bin/time's "m:ss.ss" (or "h:mm:ss") as seconds.
+wall() { awk '/Elapsed \(wall clock\)/ { n = split($NF, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.0f s", s }' "$1"; }
 threads=$(nproc)
 echo "figures: the default experiment" >&2
 for t in 2 1; do
-  /usr/bin/time -v -o "$work/time" env RAYON_NUM_THREADS=$t "$usm" run --out "$work/run" >/dev/null 2>&1
+  /usr/bin/time -v -o "$work/time" env RAYON_NUM_THREADS=$t "$usm" run --out "$work/run$t" >/dev/null 2>&1
   eval "run$t=\$(wall \"\$work/time\")"
 done
-row "the default experiment (3 replicates, A/B tests): wall time at 2 and 1 threads" "$run2 and $run1, the same \`results.json\` (seconds aside)" "time cargo run --release (RAYON_NUM_THREADS=2, then 1)"
+same=$(python3 - "$work/run2/results.json" "$work/run1/results.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+a.pop("seconds"); b.pop("seconds")
+print("the same" if a == b else "a different")
+PY
+)
+row "the default experiment (3 replicates, A/B tests): wall time at 2 and 1 threads" "$run2 and $run1, $same \`results.json\` (seconds aside)" "RAYON_NUM_THREADS=2 usm run, then =1"
 echo "figures: the simulator" >&2
 sim=$("$usm" bench --only sim --repeat 5 | grep '^simulate')
 row "simulator, feed ranking included, 200k users × 4 days" "$(field M <<<"$sim") M exposures/s (median of 5)" "usm bench --only sim --repeat 5"
@@ -56,8 +64,8 @@ if [ -f dist/usm_web_bg.wasm ]; then
   row "the demo's module (profile web)" "$(($(wc -c <dist/usm_web_bg.wasm) / 1000000)).$(($(wc -c <dist/usm_web_bg.wasm) / 100000 % 10)) MB, $(gzip -9 -c dist/usm_web_bg.wasm | wc -c | awk '{ printf "%.2f", $1 / 1e6 }') MB gzipped" "bash web/build.sh"
   if command -v chromium >/dev/null && [ -d tests/web/node_modules ]; then
     echo "figures: the page" >&2
-    first=$(node --test tests/web/ 2>&1 | grep -o 'first complete result[^"]*' | head -1 || true)
-    row "opening the page to its first complete result" "${first:-not printed by the tests}" "node --test tests/web/"
+    first=$(node --test tests/web/ 2>&1 | grep -o 'first complete result [0-9.]* s' | grep -o '[0-9.]* s' | head -1 || true)
+    row "opening the page in headless Chromium to its first complete result" "${first:-not printed by the tests}" "node --test tests/web/"
   fi
 else
   row "the demo's module" "not measured: dist/ is not built here" "bash web/build.sh"
