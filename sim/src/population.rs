@@ -187,6 +187,9 @@ impl User {
         for t in taste.iter_mut().take(p.taste_dim) {
             *t = rng.normal() as f32;
         }
+        if p.taste_shared != 0.0 {
+            taste[0] = (taste[0] as f64 + p.taste_shared) as f32;
+        }
         let general = rng.normal();
         let age_shift = p.age_sensitivity * (age as f64 - 2.0);
         let mut sensitivity = [0f32; N_ISSUES];
@@ -195,6 +198,12 @@ impl User {
         }
         let rest = willingness_rest_var(w).sqrt();
         let z = w.corr_sensitivity * general + w.corr_activity * activity_z + rest * rng.normal();
+        // Content-tied willingness: the taste no feature carries.
+        let z = if w.corr_taste != 0.0 {
+            z + w.corr_taste * (taste[0] as f64 - p.taste_shared)
+        } else {
+            z
+        };
         let willingness = logit(w.mean) + w.spread * z;
         let se = p.engagement_spread;
         let engagement = libm::exp(se * rng.normal() - 0.5 * se * se) as f32;
@@ -300,10 +309,10 @@ pub fn activity_at(p: &PopulationConfig, z: f64) -> f64 {
     p.requests_per_day * libm::exp(sa * z - 0.5 * sa * sa)
 }
 
-/// The variance of willingness's standardised part that neither sensitivity nor activity
-/// explains: `1 - corr_sensitivity^2 - corr_activity^2` (at least 0).
+/// The variance of willingness's standardised part that neither sensitivity, activity nor taste
+/// explains (at least 0).
 pub fn willingness_rest_var(w: &WillingnessConfig) -> f64 {
-    (1.0 - w.corr_sensitivity * w.corr_sensitivity - w.corr_activity * w.corr_activity).max(0.0)
+    w.unexplained_var().max(0.0)
 }
 
 /// The per-exposure survey rate of a user with `activity` requests a day when surveys target by

@@ -261,6 +261,10 @@ section! {
         categories: u32 = 12, int(1.0, 1000.0);
         /// Dimension of tastes and topics (at most 16).
         taste_dim: usize = 8, int(1.0, MAX_TASTE_DIM as f64);
+        /// Mean of the first taste dimension over users: a taste most users share (0: tastes
+        /// centred). With `willingness.corr_taste` of the other sign, those who answer readily
+        /// are the minority that does not share it.
+        taste_shared: f64 = 0.0, num(-3.0, 3.0);
         /// Simulated days (rounds); an experiment evaluates on the last `eval_days` of them.
         days: u32 = 8, int(1.0, 10_000.0);
         /// Mean feed requests per user per day; each request shows `feed.k` videos.
@@ -368,13 +372,19 @@ section! {
         spread: f64 = 1.5, num(0.0, 5.0);
         /// Correlation of willingness with a user's general sensitivity to issues.
         corr_sensitivity: f64 = 0.6, num(-1.0, 1.0);
-        /// Correlation of willingness with a user's activity (with `corr_sensitivity`, their
-        /// squares sum to at most 1).
+        /// Correlation of willingness with a user's activity (with `corr_sensitivity` and
+        /// `corr_taste`, their squares sum to at most 1).
         corr_activity: f64 = 0.3, num(-1.0, 1.0);
-        /// Share (0 to 1) of the sensitivity-linked part of willingness that the logged user
-        /// profile carries. The profile (`user_profile`, a feature the submit model reads, as a
-        /// platform's user profile is) is `sqrt(observed)` times the user's general sensitivity
-        /// plus `sqrt(1 - observed)` times independent noise. 1: a model on the logs can learn
+        /// Correlation of willingness with the first dimension of a user's taste, which no
+        /// feature carries: content-tied willingness. Those who answer readily like other
+        /// content than those who do not, so the answers over-represent one taste, and a model
+        /// trained on them ranks videos as the willing would. 0: none.
+        corr_taste: f64 = 0.0, num(-1.0, 1.0);
+        /// Share (0 to 1) of a user's general sensitivity that the logged user profile carries,
+        /// and so of the part of willingness that tracks it (`corr_sensitivity`). The profile
+        /// (`user_profile`, a feature every model reads, as a platform's user profile is) is
+        /// `sqrt(observed)` times the general sensitivity plus `sqrt(1 - observed)` times
+        /// independent noise. 1: a model on the logs can learn
         /// who answers and why; 0: only the survey history reveals it, and the propensity that
         /// Eq. 13 needs cannot be computed from the logs.
         observed: f64 = 0.8, num(0.0, 1.0);
@@ -385,6 +395,17 @@ section! {
         inappropriate_offset: f64 = -0.3, num(-10.0, 10.0);
         /// Log-odds effect of each hour bucket on submitting.
         hour_effect: [f64; HOURS] = [-0.3, 0.0, 0.2, 0.1], Check::Each(-10.0, 10.0, None);
+    }
+}
+
+impl WillingnessConfig {
+    /// The variance of willingness's standardised part that neither sensitivity, activity nor
+    /// taste explains: `1 - corr_sensitivity^2 - corr_activity^2 - corr_taste^2` (negative where
+    /// the correlations ask too much, which the check refuses).
+    pub fn unexplained_var(&self) -> f64 {
+        1.0 - self.corr_sensitivity * self.corr_sensitivity
+            - self.corr_activity * self.corr_activity
+            - self.corr_taste * self.corr_taste
     }
 }
 
@@ -456,7 +477,7 @@ impl Default for Scenario {
 }
 
 /// The presets, with one line on each.
-pub const PRESETS: [(&str, &str); 8] = [
+pub const PRESETS: [(&str, &str); 9] = [
     (
         "paper",
         "the paper's setting: rare surveys; willingness to answer varies, tracks sensitivity, and is mostly visible in the logged user profile",
@@ -488,6 +509,10 @@ pub const PRESETS: [(&str, &str); 8] = [
     (
         "extreme-rarity",
         "surveys ten times rarer than the paper's setting",
+    ),
+    (
+        "content-tied-willingness",
+        "`experiment` with willingness tied to taste, which no feature carries, not to sensitivity: the readiest to answer are the minority that does not share most users' taste, so the answers rank videos as that minority would, and weighting them by the inverse of their propensity ranks better",
     ),
 ];
 
@@ -540,6 +565,14 @@ impl Scenario {
                 s.survey.rate = 1.5e-2;
                 s.willingness.observed = 0.0;
             }
+            "content-tied-willingness" => {
+                s.population.users = 80_000;
+                s.survey.rate = 1.5e-2;
+                s.population.taste_shared = 0.5;
+                s.willingness.spread = 2.5;
+                s.willingness.corr_sensitivity = 0.0;
+                s.willingness.corr_taste = -0.9;
+            }
             other => {
                 let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
                 return Err(SimError::UnknownPreset {
@@ -586,12 +619,22 @@ impl Scenario {
         }
         // What no one field's range says.
         let w = &self.willingness;
-        let r2 = w.corr_sensitivity * w.corr_sensitivity + w.corr_activity * w.corr_activity;
+        let r2 = 1.0 - w.unexplained_var();
         if r2 > 1.0 + 1e-12 {
             return Err(SimError::field(
-                "willingness.corr_activity",
-                w.corr_activity,
-                &format!("|corr| with corr_sensitivity^2 + corr_activity^2 <= 1 (now {r2:.3})"),
+                if w.corr_taste != 0.0 {
+                    "willingness.corr_taste"
+                } else {
+                    "willingness.corr_activity"
+                },
+                if w.corr_taste != 0.0 {
+                    w.corr_taste
+                } else {
+                    w.corr_activity
+                },
+                &format!(
+                    "|corr| with corr_sensitivity^2 + corr_activity^2 + corr_taste^2 <= 1 (now {r2:.3})"
+                ),
             ));
         }
         let (survey, panel) = (self.survey.rate, self.panel.rate);

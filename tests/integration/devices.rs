@@ -21,7 +21,6 @@ fn tiny(device: &Device) -> Results {
         "submit_train.epochs=2",
         "ab.users=600",
         "ab.days=2",
-        "ab.bootstrap=20",
     ] {
         cfg.set(a).unwrap();
     }
@@ -83,7 +82,6 @@ fn replicates_side_by_side_give_the_results_of_one_after_another() {
         "submit_train.epochs=1",
         "ab.users=400",
         "ab.days=1",
-        "ab.bootstrap=20",
     ] {
         cfg.set(a).unwrap();
     }

@@ -26,7 +26,9 @@ fn errors(
         let truth = mean_truth(&shows, &h);
         let (mut num, mut den, mut pos, mut subs) = (0.0, 0.0, 0.0, 0.0);
         for r in shows.iter().filter(|r| r.submitted) {
-            let post = ceiling.posterior(&pop.users[r.user_id as usize]);
+            let days = s.survey.tenure_days + r.day as f64;
+            let post =
+                ceiling.posterior(&pop.users[r.user_id as usize], r.user_history_submits, days);
             let w = 1.0 / ceiling.propensity(&post, r.survey, r.hour);
             let y = h.label(r.answer, r.reasons) as u8 as f64;
             (num, den, pos, subs) = (num + w * y, den + w, pos + y, subs + 1.0);

@@ -323,9 +323,13 @@ test("an experiment ends with the paper's claims, plots and the report files", a
   await page.waitForSelector("#finished", { timeout: 480_000 });
   const verdicts = await page.$$eval(".claim .verdict", (v) => v.map((x) => x.textContent));
   assert.ok(verdicts.length >= 5, `claims: ${verdicts}`);
-  for (const v of verdicts) assert.match(v, /^(HOLDS|FAILS|INCONCLUSIVE|NO INTERVAL)$/);
-  // One replicate: the page says its verdicts have no intervals.
+  for (const v of verdicts) {
+    assert.match(v, /^(HOLDS|FAILS|NO EFFECT|SMALLER THAN THE PAPER'S|INCONCLUSIVE|NO INTERVAL)$/);
+  }
+  // One replicate: the page says its verdicts are in this world, and each decided one says so.
   assert.ok(await page.$("#one-replicate"));
+  const scopes = await page.$$eval(".claim .scope", (v) => v.map((x) => x.textContent));
+  assert.ok(scopes.includes("in this world"), `scopes: ${scopes}`);
   assert.ok((await page.$$eval("#finished .plot svg", (s) => s.length)) >= 3);
   const names = await page.$$eval(".downloads a", (as) => as.map((a) => a.getAttribute("download")));
   for (const want of ["report.html", "results.json", "scenario.toml", "experiment.toml"]) {
@@ -397,7 +401,7 @@ test("over WebGPU (SwiftShader), the experiment trains on the GPU and agrees wit
     Object.assign(config, { pseudo_rows: 1000 });
     config.train.epochs = 1;
     config.submit_train.epochs = 1;
-    Object.assign(config.ab, { users: 300, days: 1, bootstrap: 20 });
+    Object.assign(config.ab, { users: 300, days: 1 });
     const cpu = await workerJob(page, { kind: "experiment", config, device: "cpu" }, 120_000);
     const webgpu = await workerJob(page, { kind: "experiment", config, device: "webgpu" }, 900_000);
     for (const j of [cpu, webgpu]) assert.equal(j.last.type, "finished", JSON.stringify(j.last).slice(0, 400));

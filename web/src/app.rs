@@ -711,7 +711,7 @@ impl App {
                 } }</p>
                 <h3>{ "The paper's claims in this scenario" }</h3>
                 if f.replicates < 2 {
-                    <p class="caveat" id="one-replicate">{ "One replicate: the claims compared across replicates have no interval, and say NO INTERVAL rather than a verdict from a sign (the A/B test's intervals come from its users, so it is decided). Raise Replicates and Users for intervals; the command line's default (cargo run --release) is the run to read the paper's directions from." }</p>
+                    <p class="caveat" id="one-replicate">{ "One replicate: a verdict here is in this world, decided by its users' interval where it has one (model against model, the A/B test), and says so; it says nothing of another draw of the world or of the training. The rates compare replicates, and say NO INTERVAL. Raise Replicates for verdicts across worlds; the command line's default (cargo run --release, 12 replicates) is the run to read the paper's directions from." }</p>
                 }
                 <ul class="claims">
                     { for f.claims.iter().map(|c| {
@@ -719,7 +719,9 @@ impl App {
                         html! {
                             <li class={classes!("claim", class)}>
                                 <span class="verdict">{ word }</span>
+                                <span class="scope">{ usm_sim::report::tables::scope_text(c) }</span>
                                 <span class="statement">{ &c.statement }</span>
+                                <div class="prediction">{ usm_sim::report::tables::prediction_text(c) }</div>
                                 <div class="evidence">{ &c.evidence }</div>
                                 <div class="power">{ usm_sim::report::power_text(c) }</div>
                             </li>

@@ -14,23 +14,21 @@ use usm_sim::svg::{Series, bars};
 
 /// The page's demo defaults: the `usm run` experiment, made small enough for one browser thread
 /// (about a minute): 10,000 users, one replicate, a 3,000-user A/B test.
-pub const DEMO_SETS: [(&str, &str); 4] = [
+pub const DEMO_SETS: [(&str, &str); 3] = [
     ("population.users", "10000"),
     ("replicates", "1"),
     ("ab.users", "3000"),
-    ("ab.bootstrap", "100"),
 ];
 
 /// The first look the page runs by itself on load, over the page's own assignments: every
 /// variant trained, evaluated and A/B tested at a size one browser thread finishes in seconds.
 /// The run at the page's own size follows it and replaces it.
-pub const FIRST_LOOK_SETS: [(&str, &str); 6] = [
+pub const FIRST_LOOK_SETS: [(&str, &str); 5] = [
     ("population.users", "1500"),
     ("replicates", "1"),
     ("pseudo_rows", "10000"),
     ("ab.users", "600"),
     ("ab.days", "2"),
-    ("ab.bootstrap", "50"),
 ];
 
 /// `sets` with the first look's sizes after them (so they win).

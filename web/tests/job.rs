@@ -81,7 +81,7 @@ fn every_knob_reads_back_into_the_same_experiment() {
         value_of(&cfg, "scenario.population.users").as_deref(),
         Some("80000")
     );
-    assert_eq!(value_of(&cfg, "replicates").as_deref(), Some("3"));
+    assert_eq!(value_of(&cfg, "replicates").as_deref(), Some("12"));
     assert_eq!(value_of(&cfg, "population.nothing"), None);
 }
 
@@ -180,7 +180,6 @@ fn an_experiment_returns_the_report_files_the_cli_writes() {
             ("submit_train.epochs", "1"),
             ("ab.users", "1000"),
             ("ab.days", "2"),
-            ("ab.bootstrap", "20"),
         ]),
     )
     .unwrap();

@@ -1,12 +1,12 @@
 //! The closed-loop online A/B test (section 4.1.3): control ranks without a survey model, each
 //! treatment adds `sum_i w_i p(survey_i)` (Eq. 3) from one variant. Same users, same candidates,
-//! same dice (common random numbers); intervals from a paired bootstrap over users.
+//! same dice (common random numbers); each change's error over users from each user's influence
+//! on it (the paired bootstrap to first order).
 
 use std::collections::BTreeMap;
 
 use burn::prelude::Device;
 use usm_core::models::{SubmitModel, SurveyModel};
-use usm_core::rng::Rng;
 
 use super::event::Event;
 use super::measured::{AbMetric, AbResult};
@@ -172,42 +172,132 @@ impl Arms<'_> {
     }
 }
 
-/// Ratio metrics of an arm over a multiset of users.
-fn metric_values(t: &UserTotals, users: &[usize], heads: &[HeadDef]) -> Vec<(AbKey, f64)> {
-    // Every sum in one pass over the users (the bootstrap calls this thousands of times over
-    // samples of all of them), each added in the users' order from -0.0 as `Iterator::sum`
-    // adds: the same floats as a pass per sum.
-    let h = heads.len();
-    let (buttons, retained) = (1 + 5 * h, 1 + 5 * h + AbKey::BUTTONS.len());
-    let mut s = vec![-0.0f64; retained + 1];
-    for &u in users {
-        s[0] += t.exposures[u];
-        for k in 0..h {
-            let c = &mut s[1 + 5 * k..6 + 5 * k];
-            c[0] += t.truth[u][k];
-            c[1] += t.survey_num[u][k];
-            c[2] += t.survey_den[u][k];
-            c[3] += t.debiased_num[u][k];
-            c[4] += t.debiased_den[u][k];
-        }
-        for (a, b) in s[buttons..retained].iter_mut().zip(&t.buttons[u]) {
-            *a += b;
-        }
-        s[retained] += t.retained[u];
-    }
-    let expo = s[0];
+/// Every metric of an arm as a ratio of sums over its users, `sum(a_u) / sum(b_u)`: each
+/// metric's key and its users' `(a_u, b_u)`, in the users' order.
+fn ratios(t: &UserTotals, heads: &[HeadDef]) -> Vec<(AbKey, Vec<(f64, f64)>)> {
+    let n = t.exposures.len();
+    let per = |f: &dyn Fn(usize) -> (f64, f64)| (0..n).map(f).collect::<Vec<_>>();
     let mut out = Vec::new();
     for (k, h) in heads.iter().enumerate() {
-        let c = &s[1 + 5 * k..6 + 5 * k];
-        out.push((AbKey::TrueRate(*h), c[0] / expo));
-        out.push((AbKey::SurveyRate(*h), c[1] / c[2]));
-        out.push((AbKey::DebiasedRate(*h), c[3] / c[4]));
+        out.push((
+            AbKey::TrueRate(*h),
+            per(&|u| (t.truth[u][k], t.exposures[u])),
+        ));
+        out.push((
+            AbKey::SurveyRate(*h),
+            per(&|u| (t.survey_num[u][k], t.survey_den[u][k])),
+        ));
+        out.push((
+            AbKey::DebiasedRate(*h),
+            per(&|u| (t.debiased_num[u][k], t.debiased_den[u][k])),
+        ));
     }
     for (k, b) in AbKey::BUTTONS.into_iter().enumerate() {
-        out.push((b, s[buttons + k] / expo));
+        out.push((b, per(&|u| (t.buttons[u][k], t.exposures[u]))));
     }
-    out.push((AbKey::Retention, s[retained] / users.len() as f64));
-    out.push((AbKey::ExposuresPerUser, expo / users.len() as f64));
+    out.push((AbKey::Retention, per(&|u| (t.retained[u], 1.0))));
+    out.push((AbKey::ExposuresPerUser, per(&|u| (t.exposures[u], 1.0))));
+    out
+}
+
+/// A ratio of sums and each user's influence on its logarithm, `a_u / A - b_u / B`.
+struct Ratio {
+    value: f64,
+    influence: Vec<f64>,
+}
+
+impl Ratio {
+    fn of(pairs: &[(f64, f64)]) -> Ratio {
+        // Summed in the users' order from -0.0, as `Iterator::sum` adds.
+        let a: f64 = pairs.iter().map(|p| p.0).sum();
+        let b: f64 = pairs.iter().map(|p| p.1).sum();
+        Ratio {
+            value: a / b,
+            influence: pairs.iter().map(|(x, y)| x / a - y / b).collect(),
+        }
+    }
+}
+
+/// The relative change `r_t / r_c - 1` of a ratio between two arms over the same users, and
+/// each user's influence on it: `(1 + change) (infl_t - infl_c)`, the delta method on the
+/// logarithm of the ratio of ratios.
+fn change(control: &Ratio, arm: &Ratio) -> (f64, Vec<f64>) {
+    let rel = arm.value / control.value - 1.0;
+    let infl = arm
+        .influence
+        .iter()
+        .zip(&control.influence)
+        .map(|(t, c)| (1.0 + rel) * (t - c))
+        .collect();
+    (rel, infl)
+}
+
+/// A metric's estimate from its point value and its users' influences: the standard error
+/// `sqrt(sum(infl^2))` and the normal 95% interval.
+fn estimate(control: f64, treatment: f64, point: f64, influence: &[f64]) -> AbMetric {
+    let se = influence.iter().map(|x| x * x).sum::<f64>().sqrt();
+    AbMetric {
+        control,
+        treatment,
+        rel_change: point,
+        ci95: [point - 1.96 * se, point + 1.96 * se],
+        se,
+    }
+}
+
+/// Each metric's relative change of `arm` against `control` over the same users (the same
+/// users in both arms, common random numbers), with its standard error over users: each user's
+/// influence on the change (the infinitesimal jackknife of a ratio of sums, the paired
+/// bootstrap to first order, without its resampling noise). A metric undefined on the whole
+/// population is left out. Per head, also Fig. 5's two readings: the debiased rate's change
+/// minus the survey rate's, and how much closer the debiased rate's change is to the true
+/// rate's (`|survey - true| - |debiased - true|`), each with its influences.
+fn paired_changes(
+    control: &UserTotals,
+    arm: &UserTotals,
+    heads: &[HeadDef],
+) -> BTreeMap<AbKey, AbMetric> {
+    let mut out = BTreeMap::new();
+    let mut changes: BTreeMap<AbKey, (f64, Vec<f64>)> = BTreeMap::new();
+    for ((key, c), (_, t)) in ratios(control, heads).iter().zip(&ratios(arm, heads)) {
+        let (rc, rt) = (Ratio::of(c), Ratio::of(t));
+        let (rel, infl) = change(&rc, &rt);
+        if rel.is_finite() {
+            out.insert(*key, estimate(rc.value, rt.value, rel, &infl));
+            changes.insert(*key, (rel, infl));
+        }
+    }
+    for h in heads {
+        let (Some(survey), Some(debiased), Some(truth)) = (
+            changes.get(&AbKey::SurveyRate(*h)),
+            changes.get(&AbKey::DebiasedRate(*h)),
+            changes.get(&AbKey::TrueRate(*h)),
+        ) else {
+            continue;
+        };
+        let gap: Vec<f64> = debiased
+            .1
+            .iter()
+            .zip(&survey.1)
+            .map(|(d, s)| d - s)
+            .collect();
+        out.insert(
+            AbKey::DebiasedMinusSurvey(*h),
+            estimate(survey.0, debiased.0, debiased.0 - survey.0, &gap),
+        );
+        // |x - t| moves with the sign of x - t.
+        let (d2, d13) = (survey.0 - truth.0, debiased.0 - truth.0);
+        let closer: Vec<f64> = (0..gap.len())
+            .map(|u| {
+                d2.signum() * (survey.1[u] - truth.1[u])
+                    - d13.signum() * (debiased.1[u] - truth.1[u])
+            })
+            .collect();
+        out.insert(
+            AbKey::Eq13CloserToTruth(*h),
+            estimate(d2.abs(), d13.abs(), d2.abs() - d13.abs(), &closer),
+        );
+    }
     out
 }
 
@@ -275,8 +365,7 @@ pub async fn run_ab(
         };
         let (arm, te) = arms.simulate(Some(&hook)).await?;
         out.exposures.insert(Arm::Treatment(*variant), te);
-        let mut rng = Rng::new(arms.scenario.seed, 0xB007 + i as u64);
-        let metrics = paired_bootstrap(&control, &arm, arms.heads, ab.bootstrap, &mut rng);
+        let metrics = paired_changes(&control, &arm, arms.heads);
         out.treatments.insert(*variant, metrics);
         arms_done.insert(*variant, arm);
         report(Event::Progress {
@@ -287,124 +376,18 @@ pub async fn run_ab(
     if out.treatments.is_empty() {
         return Err(SimError::Experiment("the A/B test has no treatment".into()));
     }
-    for (j, pair) in PAIRS.iter().enumerate() {
+    for pair in &PAIRS {
         if let (Some(ta), Some(tb)) = (arms_done.get(&pair.0), arms_done.get(&pair.1)) {
-            let mut rng = Rng::new(arms.scenario.seed, 0xB0B0 + j as u64);
-            let metrics = paired_bootstrap(tb, ta, arms.heads, ab.bootstrap, &mut rng);
-            out.pairs.insert(*pair, metrics);
+            out.pairs.insert(*pair, paired_changes(tb, ta, arms.heads));
         }
     }
     Ok(out)
 }
 
-/// Each metric's relative change of `arm` against `control` over all users, with a 95%
-/// percentile interval from `resamples` paired bootstrap draws of users (the same users in
-/// both arms of a draw). A metric undefined on the whole population is left out; with fewer
-/// than 20 finite draws its interval is NaN.
-fn paired_bootstrap(
-    control: &UserTotals,
-    arm: &UserTotals,
-    heads: &[HeadDef],
-    resamples: usize,
-    rng: &mut Rng,
-) -> BTreeMap<AbKey, AbMetric> {
-    let n = control.exposures.len();
-    let all: Vec<usize> = (0..n).collect();
-    let base = metric_values(control, &all, heads);
-    let point = metric_values(arm, &all, heads);
-    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); point.len()];
-    // Per head, in the same resamples: the debiased rate's change minus the survey rate's.
-    let mut gaps: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); heads.len()];
-    let mut sample = vec![0usize; n];
-    let mut rels = vec![f64::NAN; point.len()];
-    for _ in 0..resamples {
-        for v in sample.iter_mut() {
-            *v = rng.below(n as u64) as usize;
-        }
-        let c = metric_values(control, &sample, heads);
-        let t = metric_values(arm, &sample, heads);
-        for (m, (cv, tv)) in c.iter().zip(&t).enumerate() {
-            rels[m] = tv.1 / cv.1 - 1.0;
-            if rels[m].is_finite() {
-                draws[m].push(rels[m]);
-            }
-        }
-        for (k, h) in heads.iter().enumerate() {
-            let gap = rel_of(&c, &rels, AbKey::DebiasedRate(*h))
-                - rel_of(&c, &rels, AbKey::SurveyRate(*h));
-            if gap.is_finite() {
-                gaps[k].push(gap);
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    let point_rel: Vec<f64> = base
-        .iter()
-        .zip(&point)
-        .map(|(c, t)| t.1 / c.1 - 1.0)
-        .collect();
-    for (k, h) in heads.iter().enumerate() {
-        let (survey, debiased) = (
-            rel_of(&base, &point_rel, AbKey::SurveyRate(*h)),
-            rel_of(&base, &point_rel, AbKey::DebiasedRate(*h)),
-        );
-        if (debiased - survey).is_finite() {
-            let mut d = std::mem::take(&mut gaps[k]);
-            d.sort_by(f64::total_cmp);
-            out.insert(
-                AbKey::DebiasedMinusSurvey(*h),
-                AbMetric {
-                    control: survey,
-                    treatment: debiased,
-                    rel_change: debiased - survey,
-                    ci95: percentile_interval(&d),
-                },
-            );
-        }
-    }
-    for (m, ((key, cv), (_, tv))) in base.iter().zip(&point).enumerate() {
-        let rel = tv / cv - 1.0;
-        if !rel.is_finite() {
-            continue;
-        }
-        let mut d = std::mem::take(&mut draws[m]);
-        d.sort_by(f64::total_cmp);
-        out.insert(
-            *key,
-            AbMetric {
-                control: *cv,
-                treatment: *tv,
-                rel_change: rel,
-                ci95: percentile_interval(&d),
-            },
-        );
-    }
-    out
-}
-
-/// The relative change of metric `key` among `keys` (a metric list) in `rels` (aligned with it).
-fn rel_of(keys: &[(AbKey, f64)], rels: &[f64], key: AbKey) -> f64 {
-    keys.iter()
-        .position(|(k, _)| *k == key)
-        .map_or(f64::NAN, |i| rels[i])
-}
-
-/// The 2.5% and 97.5% points of sorted draws, NaN with fewer than 20.
-fn percentile_interval(sorted: &[f64]) -> [f64; 2] {
-    let n = sorted.len();
-    if n >= 20 {
-        [
-            sorted[(n as f64 * 0.025) as usize],
-            sorted[((n as f64 * 0.975) as usize).min(n - 1)],
-        ]
-    } else {
-        [f64::NAN, f64::NAN]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use usm_core::rng::Rng;
 
     fn totals(per_user: &[(f64, f64)]) -> UserTotals {
         // One head; (exposures, summed truth) per user; nothing else.
@@ -422,44 +405,97 @@ mod tests {
     }
 
     #[test]
-    fn percentile_interval_hand_values() {
-        let d: Vec<f64> = (0..40).map(|i| i as f64).collect();
-        // 40 draws: the 2.5% point is index 1, the 97.5% point index 39.
-        assert_eq!(percentile_interval(&d), [1.0, 39.0]);
-        let d: Vec<f64> = (0..200).map(|i| i as f64).collect();
-        assert_eq!(percentile_interval(&d), [5.0, 195.0]);
-        assert!(percentile_interval(&d[..19]).iter().all(|x| x.is_nan()));
-    }
-
-    #[test]
-    fn paired_bootstrap_hand_values() {
+    fn paired_changes_hand_values() {
         let h = [HeadDef::Dislike];
-        // Control: 2 bad in 10 exposures per user; treatment halves it for every user. Every
-        // resample then gives exactly -50%, so the interval collapses onto the point.
+        // Control: 2 bad in 10 exposures per user; treatment halves it for every user: every
+        // user's influence is zero, and so is the error.
         let c = totals(&[(10.0, 2.0), (10.0, 2.0), (10.0, 2.0)]);
         let t = totals(&[(10.0, 1.0), (10.0, 1.0), (10.0, 1.0)]);
-        let out = paired_bootstrap(&c, &t, &h, 50, &mut Rng::new(1, 2));
+        let out = paired_changes(&c, &t, &h);
         let m = &out[&AbKey::TrueRate(HeadDef::Dislike)];
         assert_eq!((m.control, m.treatment), (0.2, 0.1));
-        assert!((m.rel_change + 0.5).abs() < 1e-12);
-        assert!((m.ci95[0] + 0.5).abs() < 1e-12 && (m.ci95[1] + 0.5).abs() < 1e-12);
+        assert!((m.rel_change + 0.5).abs() < 1e-12 && m.se == 0.0, "{m:?}");
         // Survey rates have no answers here (0 / 0): left out, not NaN.
         assert!(!out.contains_key(&AbKey::SurveyRate(HeadDef::Dislike)));
         assert_eq!(out[&AbKey::Retention].rel_change, 0.0);
-        // Heterogeneous users: the interval covers the point and is not degenerate.
-        let c = totals(&[(10.0, 1.0), (10.0, 3.0), (10.0, 2.0), (10.0, 4.0)]);
-        let t = totals(&[(10.0, 1.0), (10.0, 1.0), (10.0, 2.0), (10.0, 1.0)]);
-        let out = paired_bootstrap(&c, &t, &h, 400, &mut Rng::new(1, 2));
-        let m = &out[&AbKey::TrueRate(HeadDef::Dislike)];
-        // Point: 5 / 10 against 10 / 40... per exposure: 0.125 against 0.25, -50%.
+        // Control 1 and 3 bad in 10 each, treatment 1 and 1: ratios 0.2 and 0.1, a change of
+        // −50%. Control's influences on log r: 1/4 − 10/20 = −0.25 and 0.25; the treatment's
+        // 0 and 0; so each user's on the change is 0.5 · (0 − ∓0.25) = ±0.125, and the error
+        // sqrt(2 · 0.125²) = 0.17678.
+        let c = totals(&[(10.0, 1.0), (10.0, 3.0)]);
+        let t = totals(&[(10.0, 1.0), (10.0, 1.0)]);
+        let m = &paired_changes(&c, &t, &h)[&AbKey::TrueRate(HeadDef::Dislike)];
         assert!((m.rel_change + 0.5).abs() < 1e-12);
         assert!(
-            m.ci95[0] < m.rel_change && m.rel_change < m.ci95[1],
+            (m.se - (2.0f64 * 0.125 * 0.125).sqrt()).abs() < 1e-12,
             "{m:?}"
         );
-        assert!(
-            m.ci95[1] <= 0.0,
-            "every resample lowers the rate or keeps it: {m:?}"
-        );
+        assert!((m.ci95[1] - (-0.5 + 1.96 * m.se)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_influence_error_is_the_bootstrap_s() {
+        // Two arms over 400 users with every sum the metrics read, against 4,000 paired bootstrap
+        // resamples of the same users: each change's error within 10%.
+        let mut rng = Rng::new(5, 6);
+        let arm = |rng: &mut Rng, lift: f64| {
+            let n = 400;
+            let mut t = totals(&vec![(0.0, 0.0); n]);
+            for u in 0..n {
+                let e = 20.0 + rng.below(30) as f64;
+                t.exposures[u] = e;
+                t.truth[u][0] = e * (0.1 + 0.05 * rng.uniform()) * lift;
+                let shows = rng.below(4) as f64;
+                let yes = (0..shows as u64)
+                    .filter(|_| rng.bernoulli(0.2 * lift))
+                    .count() as f64;
+                let w = 1.0 + 4.0 * rng.uniform();
+                (t.survey_num[u][0], t.survey_den[u][0]) = (yes, shows);
+                (t.debiased_num[u][0], t.debiased_den[u][0]) = (yes * w, shows * w);
+                t.buttons[u][0] = rng.below(3) as f64;
+            }
+            t
+        };
+        let (c, t) = (arm(&mut rng, 1.0), arm(&mut rng, 0.8));
+        let h = [HeadDef::Dislike];
+        let out = paired_changes(&c, &t, &h);
+        let keys = [
+            AbKey::TrueRate(HeadDef::Dislike),
+            AbKey::SurveyRate(HeadDef::Dislike),
+            AbKey::DebiasedRate(HeadDef::Dislike),
+            AbKey::DislikeRate,
+            AbKey::DebiasedMinusSurvey(HeadDef::Dislike),
+        ];
+        let mut draws: Vec<Vec<f64>> = vec![Vec::new(); keys.len()];
+        for _ in 0..4000 {
+            let pick: Vec<usize> = (0..400).map(|_| rng.below(400) as usize).collect();
+            let sample = |x: &UserTotals| {
+                let mut y = totals(&vec![(0.0, 0.0); pick.len()]);
+                for (i, &u) in pick.iter().enumerate() {
+                    y.exposures[i] = x.exposures[u];
+                    y.truth[i] = x.truth[u].clone();
+                    y.survey_num[i] = x.survey_num[u].clone();
+                    y.survey_den[i] = x.survey_den[u].clone();
+                    y.debiased_num[i] = x.debiased_num[u].clone();
+                    y.debiased_den[i] = x.debiased_den[u].clone();
+                    y.buttons[i] = x.buttons[u];
+                }
+                y
+            };
+            let o = paired_changes(&sample(&c), &sample(&t), &h);
+            for (d, k) in draws.iter_mut().zip(&keys) {
+                d.push(o[k].rel_change);
+            }
+        }
+        for (d, k) in draws.iter().zip(&keys) {
+            let mean = d.iter().sum::<f64>() / d.len() as f64;
+            let sd =
+                (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (d.len() - 1) as f64).sqrt();
+            let se = out[k].se;
+            assert!(
+                (se / sd - 1.0).abs() < 0.1,
+                "{k}: influence {se}, bootstrap {sd}"
+            );
+        }
     }
 }

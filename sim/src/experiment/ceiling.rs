@@ -4,11 +4,13 @@
 //! not carry. The submit model is judged against it and against the true propensity: the gap to
 //! the ceiling is the model's, the gap from the ceiling to the truth the logs'.
 //!
-//! Willingness is `logit(mean) + spread * (corr_sensitivity * g + corr_activity * a + rest * e)`
-//! with `g`, `a`, `e` standard normals. The logs carry `g` through the profile (`g | profile ~
-//! N(sqrt(o) profile, 1 - o)`, `o = willingness.observed`), `a` through the observed activity,
-//! and both through the history: `n` past submissions, Poisson with mean `shows(a) * q(w)` (past
-//! shows are Poisson and each is submitted with `q(w)`, the mean over survey types and hours).
+//! Willingness is `logit(mean) + spread * (corr_sensitivity * g + corr_activity * a +
+//! corr_taste * t + rest * e)` with `g`, `a`, `t`, `e` standard normals. The logs carry `g`
+//! through the profile (`g | profile ~ N(sqrt(o) profile, 1 - o)`, `o = willingness.observed`),
+//! `a` through the observed activity, nothing of `t`, and all of it through the history: the
+//! `n` submissions before the exposure, Poisson with mean `shows(a) * q(w)` (past shows are
+//! Poisson over the tenure and the simulated days before it, and each is submitted with `q(w)`,
+//! the mean over survey types and hours).
 //! The posterior over `(a, rest of w)` is integrated on a Gauss–Hermite grid. Where answering
 //! depends on the answer itself (`answer_dependence`), `q` leaves that out: the ceiling is then
 //! the feature-level one, like the true propensity it is compared with.
@@ -84,9 +86,11 @@ impl<'a> Ceiling<'a> {
         }
     }
 
-    /// What the logs say of a user's willingness: their profile score, observed activity and
-    /// past submissions (the values the logs hold; read off the user for convenience).
-    pub fn posterior(&self, u: &User) -> Posterior {
+    /// What the logs say of a user's willingness at an exposure: their profile score and
+    /// observed activity, and the count of their submissions before it (`history`, the logged
+    /// `user_history_submits`) over the `days` of surveys it counts (the tenure before the
+    /// simulated period, and the simulated days before the exposure's).
+    pub fn posterior(&self, u: &User, history: u32, days: f64) -> Posterior {
         let (p, w, sv) = (&self.s.population, &self.s.willingness, &self.s.survey);
         let sa = p.activity_spread;
         // a | observed activity: activity_obs = ln(rpd) - sa^2/2 + sa a + noise.
@@ -98,8 +102,9 @@ impl<'a> Ceiling<'a> {
         let (cs, ca, o) = (w.corr_sensitivity, w.corr_activity, w.observed);
         let rest2 = willingness_rest_var(w);
         let mu = cs * o.sqrt() * u.profile as f64;
-        let sdu = (cs * cs * (1.0 - o) + rest2).sqrt();
-        let n = u.history_submits as f64;
+        // What the logs do not carry: the profile's noise, the taste, the rest.
+        let sdu = (cs * cs * (1.0 - o) + w.corr_taste * w.corr_taste + rest2).sqrt();
+        let n = history as f64;
         let base = logit(w.mean);
         let sat = sv.satisfaction_share;
         let mut out = Vec::with_capacity(self.nodes.len() * self.nodes.len());
@@ -112,7 +117,7 @@ impl<'a> Ceiling<'a> {
                 Targeting::ByActivity => survey_rate_by_activity(self.s, activity),
                 _ => sv.rate,
             };
-            let shows = activity * self.s.feed.k as f64 * rate * sv.tenure_days;
+            let shows = activity * self.s.feed.k as f64 * rate * days;
             for &(xu, wu) in &self.nodes {
                 let will = base + w.spread * (ca * a + mu + sdu * xu);
                 // Each past show: a survey type, a uniform hour.
@@ -194,7 +199,11 @@ mod tests {
             history_submits: 3,
             ..User::default()
         };
-        let p = c.propensity(&c.posterior(&u), SurveyKind::Satisfaction, 2);
+        let p = c.propensity(
+            &c.posterior(&u, 3, s.survey.tenure_days),
+            SurveyKind::Satisfaction,
+            2,
+        );
         let truth = sigmoid(u.willingness as f64 + s.willingness.hour_effect[2]);
         assert!((p - truth).abs() < 1e-5, "{p} vs {truth}");
     }

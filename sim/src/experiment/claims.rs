@@ -1,699 +1,1013 @@
-//! The paper's claims, checked against aggregated results, honestly: a claim that fails is
-//! reported as failing. With two or more replicates a claim holds or fails only when the 95%
-//! interval of its difference excludes zero, and is inconclusive otherwise. Model against model
-//! ([`super::gaps`]), the interval uses the users inside each replicate as well as the
-//! replicates (random-effects pooling); the rate estimates' use the replicates alone (a
-//! t-interval of the paired differences); the A/B test's, the bootstrap over users pooled.
+//! The paper's claims, as one table of specifications ([`SPECS`]: what each states, where the
+//! paper makes it, what it measures, in which direction, within which margin, and the paper's
+//! own effect), decided by a few evaluators on aggregated results. A claim that fails is reported
+//! as failing, and one whose effect is too small to matter as no effect.
+//!
+//! Every claim reads an interval ([`Interval`]). Across worlds (two or more replicates, each a
+//! fresh world and fresh training) it is the t interval of the replicates' values, on `k - 1`
+//! degrees of freedom: it covers at three replicates, where a normal quantile on a
+//! random-effects variance did not (`stats`' coverage test). In this world (one replicate) it is
+//! the interval over that replicate's users, where the run has one (the model-against-model gaps,
+//! the A/B test), and the verdict says so; the rates have none, and read NO INTERVAL.
+//!
+//! A claim of a direction **holds** when its 95% interval excludes zero on the claimed side and
+//! **fails** on the other; it has **no effect** when its 90% interval (two one-sided tests) lies
+//! inside its margin, and is **smaller than the paper's** when the interval includes zero and its
+//! one-sided 95% bound is under half the paper's effect. A claim of nearness (a rate within 5% of
+//! the truth) holds when its 90% interval lies inside the margin and fails when its 95% interval
+//! lies outside it. A claim over every head is an intersection–union test: it holds only when each
+//! head holds, and fails when one fails.
 
 use super::ab::PAIRS;
 use super::measured::Estimate;
-use super::names::{AbKey, GapId, Metric, Variant};
-use super::results::{AbOut, Claim, Metrics, Results, Verdict};
-use super::stats::{mean_ci, pool_random_effects, summary, t80, t975};
+use super::names::{AbKey, ClaimId, GapId, Metric, Variant, VariantPair};
+use super::results::{AbOut, Claim, Metrics, Needed, Results, Scope, Verdict};
+use super::stats::{Interval, t95, t975};
+use crate::heads::HeadDef;
+use crate::scenario::Scenario;
 
-/// A paired comparison: a difference per replicate, then its mean and 95% interval.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Paired {
-    /// Mean of the differences (pooled, for [`Paired::pooled`]).
-    pub mean: Option<f64>,
-    /// Its 95% interval (two or more replicates).
-    pub ci: Option<[f64; 2]>,
-    /// Replicates with a difference.
-    pub n: usize,
-    /// Standard deviation of the differences (two or more replicates; [`Paired::of`]).
-    pub sd: Option<f64>,
-    /// Standard error of the pooled mean (two or more replicates; [`Paired::pooled`]).
-    pub se: Option<f64>,
+/// The equivalence margins, each chosen from the paper's own numbers before any run (never tuned
+/// to a result). An effect inside its margin is too small to matter.
+pub mod margin {
+    /// Ranking against the truth (regAUC): a fifth of Table 1's smallest AUC gain, +0.0117 (its
+    /// gains are +0.0248, +0.0277, +0.0117).
+    pub const RANKING: f64 = 0.005;
+    /// AUC inside a band of the submit score (Table 2), where the paper's gains run from +0.023
+    /// to +0.145 on far fewer answers.
+    pub const BAND_AUC: f64 = 0.02;
+    /// The reluctant quarter's extra regAUC gain: as for ranking.
+    pub const RELUCTANT: f64 = 0.005;
+    /// UAUC (Table 3): half the combination's smallest gain over distillation, +0.0022 (its
+    /// gains are +0.0022, +0.0049, +0.0048).
+    pub const UAUC: f64 = 0.001;
+    /// A relative change in the A/B test: below §4.2's smallest, −1.44% (and Fig. 6's reported
+    /// changes, −0.47% to −3.9%, are mostly beyond it).
+    pub const AB: f64 = 0.01;
+    /// Fig. 5: one point of relative change, against the 2.46 points by which Eq. 13 fell
+    /// further than Eq. 2 (−3.9% against −1.44%).
+    pub const FIG5: f64 = 0.01;
+    /// A rate against the truth, relative: 5%.
+    pub const RATE: f64 = 0.05;
 }
 
-/// The normal quantiles behind 95% two-sided intervals with 80% power.
-const Z975_PLUS_Z80: f64 = 1.96 + 0.8416;
+/// The paper's effects, in each claim's unit and direction.
+pub mod paper {
+    /// Table 1: response debias's AUC gain, the mean of +0.0248, +0.0277, +0.0117.
+    pub const RANKING: f64 = (0.0248 + 0.0277 + 0.0117) / 3.0;
+    /// Table 2: the gain inside the two low bands, the mean of the six.
+    pub const BAND_AUC: f64 = (0.145 + 0.0465 + 0.1167 + 0.023 + 0.0254 + 0.0562) / 6.0;
+    /// Table 3: distillation's UAUC gain over the baseline.
+    pub const UAUC_DISTILLATION: f64 = (0.0134 + 0.0079 + 0.0232) / 3.0;
+    /// Table 3: the combination's over distillation.
+    pub const UAUC_COMBINATION: f64 = (0.0022 + 0.0049 + 0.0048) / 3.0;
+    /// §4.2: response debias lowers the survey sexual and inappropriate rates by 1.44% and 3.53%.
+    pub const AB_RESPONSE_DEBIAS: f64 = (0.0144 + 0.0353) / 2.0;
+    /// Fig. 6: distillation lowers the dislike rate by 2.27%, the survey inappropriate and
+    /// sexual rates by 1.62% and 0.47%.
+    pub const AB_DISTILLATION: f64 = (0.0227 + 0.0162 + 0.0047) / 3.0;
+    /// Fig. 6: the combination against distillation, by 2% and 1.95%.
+    pub const AB_COMBINATION: f64 = (0.02 + 0.0195) / 2.0;
+    /// After launch: reports, dislikes and the inappropriate rate down 1.75%, 2.57%, 2.06%.
+    pub const AB_LAUNCH: f64 = (0.0175 + 0.0257 + 0.0206) / 3.0;
+    /// Fig. 5: Eq. 13 fell 3.9% where Eq. 2 fell 1.44%.
+    pub const FIG5: f64 = 0.039 - 0.0144;
+}
 
-impl Paired {
-    /// The comparison of per-replicate differences: their mean and t-interval.
-    pub fn of(values: Vec<Option<f64>>) -> Paired {
-        let (n, _, sd) = summary(&values);
-        let (mean, ci) = mean_ci(&values);
-        Paired {
-            mean,
-            ci,
-            n,
-            sd,
-            se: None,
+/// Which way a claim points.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Direction {
+    /// The difference is positive.
+    Up,
+    /// It is negative.
+    Down,
+    /// It is not zero, either way (a bias).
+    Either,
+    /// It is within the margin of zero (a rate that recovers the truth).
+    Near,
+}
+
+/// Which heads a per-head claim needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Heads {
+    /// Every head (intersection–union).
+    Every,
+    /// Some head (union).
+    Some,
+}
+
+/// What a claim measures.
+#[derive(Clone, Copy, Debug)]
+pub enum Measure {
+    /// Model-against-model gaps (`experiment::gaps`): each must hold.
+    Gaps(&'static [GapId]),
+    /// Per head, the relative error of a rate estimate against the true rate,
+    /// `estimate / true - 1`.
+    RateError(Metric),
+    /// Per head, how much closer `estimate` is to the true rate than `than`, in relative error:
+    /// `|than / true - 1| - |estimate / true - 1|`.
+    RateCloser {
+        /// The estimate claimed closer.
+        estimate: Metric,
+        /// The one it is compared with.
+        than: Metric,
+    },
+    /// Per head, a variant's metric (calibration over shows: the relative error of its mean
+    /// prediction against the true rate).
+    VariantMetric(Variant, Metric),
+    /// Per head, an A/B metric of a treatment against control.
+    AbArm(Variant, fn(HeadDef) -> AbKey),
+    /// Per head, an A/B metric of one model against another.
+    AbPair(VariantPair, fn(HeadDef) -> AbKey),
+}
+
+/// A claim's specification.
+pub struct Spec {
+    /// Its id.
+    pub id: ClaimId,
+    /// What it states.
+    pub statement: &'static str,
+    /// Where the paper makes it.
+    pub source: &'static str,
+    /// What it measures.
+    pub measure: Measure,
+    /// Which way it points.
+    pub direction: Direction,
+    /// Which heads a per-head measure needs.
+    pub heads: Heads,
+    /// Its equivalence margin, in the measure's unit.
+    pub margin: f64,
+    /// The paper's effect, in the measure's unit and the claim's direction.
+    pub paper: Option<f64>,
+    /// A fidelity check, not a finding.
+    pub check: bool,
+    /// Decided on logs without the truth too (submitted answers, behaviour).
+    pub without_truth: bool,
+}
+
+const fn spec(id: ClaimId, statement: &'static str, source: &'static str) -> Spec {
+    Spec {
+        id,
+        statement,
+        source,
+        measure: Measure::Gaps(&[]),
+        direction: Direction::Up,
+        heads: Heads::Every,
+        margin: 0.0,
+        paper: None,
+        check: false,
+        without_truth: false,
+    }
+}
+
+fn true_rate(h: HeadDef) -> AbKey {
+    AbKey::TrueRate(h)
+}
+
+fn debiased_minus_survey(h: HeadDef) -> AbKey {
+    AbKey::DebiasedMinusSurvey(h)
+}
+
+fn eq13_closer(h: HeadDef) -> AbKey {
+    AbKey::Eq13CloserToTruth(h)
+}
+
+use ClaimId as C;
+use Direction::{Down, Either, Near, Up};
+
+/// Every claim, in report order.
+pub const SPECS: &[Spec] = &[
+    Spec {
+        measure: Measure::RateError(Metric::RATE_NAIVE),
+        direction: Either,
+        heads: Heads::Some,
+        margin: margin::RATE,
+        ..spec(
+            C::NaiveRateBiased,
+            "The naive survey issue rate (Eq. 2) is off the true rate, for some head",
+            "§3.2.1, Eq. 2 against Eq. 5",
+        )
+    },
+    Spec {
+        measure: Measure::RateCloser {
+            estimate: Metric::RATE_DEBIASED,
+            than: Metric::RATE_NAIVE,
+        },
+        margin: margin::RATE,
+        ..spec(
+            C::Eq13TowardTruth,
+            "The debiased rate (Eq. 13) is closer to the true rate than the naive rate, for every head",
+            "§4.1.4, Eq. 13",
+        )
+    },
+    Spec {
+        measure: Measure::RateError(Metric::RATE_DEBIASED),
+        direction: Near,
+        margin: margin::RATE,
+        ..spec(
+            C::Eq13RecoversTruth,
+            "The debiased rate (Eq. 13) is within 5% of the true rate, for every head",
+            "§4.1.4, Eq. 13",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[GapId::ResponseDebiasRegaucShown]),
+        margin: margin::RANKING,
+        paper: Some(paper::RANKING),
+        ..spec(
+            C::ResponseDebiasRanksBetter,
+            "Response debias ranks all survey shows (answerers and non-answerers) better than the baseline, against the truth",
+            "Table 1, §4.2",
+        )
+    },
+    Spec {
+        measure: Measure::VariantMetric(Variant::ResponseDebias, Metric::ORACLE_CALIBRATION_SHOWN),
+        direction: Near,
+        margin: margin::RATE,
+        ..spec(
+            C::ResponseDebiasCalibrated,
+            "Response debias's mean prediction over all survey shows is within 5% of the true rate (Eq. 5 against the truth), for every head",
+            "Table 1 (calibration), Eq. 5",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[GapId::ResponseDebiasBand0Auc, GapId::ResponseDebiasBand1Auc]),
+        margin: margin::BAND_AUC,
+        paper: Some(paper::BAND_AUC),
+        without_truth: true,
+        ..spec(
+            C::ResponseDebiasBetterInLowBands,
+            "Inside the low-willingness bands of the submit score ([0, P25) and [P25, P50)), response debias has a higher AUC on submitted answers than the baseline",
+            "Table 2",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[GapId::ResponseDebiasGainReluctantMinusWilling]),
+        margin: margin::RELUCTANT,
+        ..spec(
+            C::ResponseDebiasMostForReluctant,
+            "Response debias improves ranking against the truth more for reluctant answerers (the lowest quarter of the submit score) than for the rest",
+            "a reading of Table 2 only a simulator can check",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[GapId::DistillationUauc]),
+        margin: margin::UAUC,
+        paper: Some(paper::UAUC_DISTILLATION),
+        without_truth: true,
+        ..spec(
+            C::DistillationImprovesUauc,
+            "Pseudo-label distillation improves Nfb/Pfb UAUC over the baseline",
+            "Table 3",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[GapId::DistillationRegaucExposed]),
+        margin: margin::RANKING,
+        ..spec(
+            C::DistillationRanksExposuresBetter,
+            "Pseudo-label distillation ranks every exposure better than the baseline against the truth (regAUC over all evaluation exposures)",
+            "§3.3, against the truth only a simulator knows",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[
+            GapId::CombinationUaucVsBaseline,
+            GapId::CombinationUaucVsResponseDebias,
+            GapId::CombinationUaucVsDistillation,
+        ]),
+        margin: margin::UAUC,
+        paper: Some(paper::UAUC_COMBINATION),
+        without_truth: true,
+        ..spec(
+            C::CombinationBest,
+            "Distillation + response debias has the best UAUC of the four variants",
+            "Table 3",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[GapId::DistillationRegaucVsTeacher]),
+        margin: margin::RANKING,
+        check: true,
+        without_truth: true,
+        ..spec(
+            C::StudentRanksLikeTeacher,
+            "The distillation student ranks exposures closer to its teacher's pseudo labels than the baseline does (a check that it learnt from them)",
+            "§4.1.1, regAUC",
+        )
+    },
+    Spec {
+        measure: Measure::AbArm(Variant::DistillationResponseDebias, true_rate),
+        direction: Down,
+        margin: margin::AB,
+        paper: Some(paper::AB_LAUNCH),
+        ..spec(
+            C::AbLowersTrueRates,
+            "Ranking with the survey model (Eq. 3, distillation + response debias) lowers the true rate of every issue against control",
+            "§4.1.3, after launch",
+        )
+    },
+    Spec {
+        measure: Measure::AbPair(PAIRS[0], true_rate),
+        direction: Down,
+        margin: margin::AB,
+        paper: Some(paper::AB_RESPONSE_DEBIAS),
+        ..spec(
+            C::AbResponseDebiasVsBaseline,
+            "In the A/B test, ranking with response debias lowers the true rate of every issue against ranking with the baseline",
+            "§4.2",
+        )
+    },
+    Spec {
+        measure: Measure::AbPair(PAIRS[1], true_rate),
+        direction: Down,
+        margin: margin::AB,
+        paper: Some(paper::AB_DISTILLATION),
+        ..spec(
+            C::AbDistillationVsBaseline,
+            "In the A/B test, ranking with distillation lowers the true rate of every issue against ranking with the baseline",
+            "Fig. 6",
+        )
+    },
+    Spec {
+        measure: Measure::AbPair(PAIRS[2], true_rate),
+        direction: Down,
+        margin: margin::AB,
+        paper: Some(paper::AB_COMBINATION),
+        ..spec(
+            C::AbCombinationVsDistillation,
+            "In the A/B test, ranking with distillation + response debias lowers the true rate of every issue against ranking with distillation",
+            "Fig. 6",
+        )
+    },
+    Spec {
+        measure: Measure::AbPair(PAIRS[0], debiased_minus_survey),
+        direction: Down,
+        margin: margin::FIG5,
+        paper: Some(paper::FIG5),
+        ..spec(
+            C::Fig5DebiasedFallsFurther,
+            "In the A/B test of response debias against the baseline, the debiased survey rate (Eq. 13) falls further than the naive one (Eq. 2), for every head",
+            "Fig. 5",
+        )
+    },
+    Spec {
+        measure: Measure::AbPair(PAIRS[0], eq13_closer),
+        margin: margin::FIG5,
+        ..spec(
+            C::Fig5Eq13CloserToTruth,
+            "In that A/B test, the debiased rate's change (Eq. 13) is closer to the true rate's change than the naive rate's (Eq. 2), for every head: the reasoning of Fig. 5, against the truth",
+            "Fig. 5, against the truth only a simulator knows",
+        )
+    },
+    Spec {
+        measure: Measure::RateCloser {
+            estimate: Metric::RATE_DR,
+            than: Metric::RATE_DEBIASED,
+        },
+        margin: margin::RATE,
+        ..spec(
+            C::PanelDrCloserThanEq13,
+            "With a panel, the doubly robust rate (answer-dependent propensities) is closer to the true rate than Eq. 13, for every head",
+            "beyond the paper",
+        )
+    },
+    Spec {
+        measure: Measure::Gaps(&[GapId::PanelCalibrationShown]),
+        margin: margin::RATE,
+        ..spec(
+            C::PanelVariantBetterCalibrated,
+            "The panel-weighted model is better calibrated against the truth over all shows than the response-debias model (mean |calibration| over heads)",
+            "beyond the paper",
+        )
+    },
+];
+
+/// One part of a claim (a head, a gap): its interval, and across worlds or in one.
+struct Part {
+    label: String,
+    iv: Option<Interval>,
+    scope: Option<Scope>,
+}
+
+impl Part {
+    /// A part from per-replicate values: their t interval across worlds, none in one world.
+    fn of_values(label: String, values: &[Option<f64>]) -> Part {
+        let iv = Interval::of_values(values);
+        Part {
+            label,
+            scope: iv.map(|_| Scope::AcrossWorlds),
+            iv,
         }
     }
 
-    /// The comparison of per-replicate estimates that carry their own standard errors (over
-    /// the users of the replicate): pooled by random effects (DerSimonian–Laird), so the
-    /// interval widens by the spread between replicates beyond those errors. One replicate
-    /// gives no interval: that spread (a fresh world, fresh training) is then unmeasured.
-    pub fn pooled(estimates: &[Option<Estimate>]) -> Paired {
-        let ok: Vec<(f64, [f64; 2])> = estimates
+    /// A part from per-replicate estimates with errors over users: across worlds the t interval
+    /// of the values; with one replicate, its users' interval (in this world).
+    fn of_estimates(label: String, est: &[(f64, f64)]) -> Part {
+        let ok: Vec<(f64, f64)> = est
             .iter()
-            .flatten()
-            .filter(|e| e.value.is_finite() && e.se.is_finite())
-            .map(|e| (e.value, [e.value - 1.96 * e.se, e.value + 1.96 * e.se]))
+            .copied()
+            .filter(|(v, se)| v.is_finite() && se.is_finite())
             .collect();
-        let n = ok.len();
-        // No noise among the users (two models that agree on every row, say): the replicates
-        // alone, whose t-interval is then exact at a difference of exactly zero.
-        if n >= 2 && ok.iter().all(|(_, ci)| ci[0] == ci[1]) {
-            return Paired::of(ok.iter().map(|e| Some(e.0)).collect());
-        }
-        let pooled = (n >= 2).then(|| pool_random_effects(&ok)).flatten();
-        Paired {
-            mean: pooled.map(|p| p.0).or(ok.first().map(|e| e.0)),
-            ci: pooled.map(|p| p.1),
-            n,
-            sd: None,
-            se: pooled.map(|(_, ci)| (ci[1] - ci[0]) / (2.0 * 1.96)),
-        }
-    }
-
-    /// [`Verdict::Holds`] when the 95% interval lies above zero, [`Verdict::Fails`] when at or
-    /// below it, [`Verdict::Inconclusive`] when it straddles zero, and [`Verdict::NoInterval`]
-    /// without an interval (one replicate, or nothing measured): a sign alone decides nothing.
-    pub fn verdict(&self) -> Verdict {
-        match self.ci {
-            Some([lo, _]) if lo > 0.0 => Verdict::Holds,
-            Some([_, hi]) if hi <= 0.0 => Verdict::Fails,
-            Some(_) => Verdict::Inconclusive,
-            None => Verdict::NoInterval,
+        match ok.len() {
+            0 => Part {
+                label,
+                iv: None,
+                scope: None,
+            },
+            1 => Part {
+                label,
+                iv: Some(Interval {
+                    mean: ok[0].0,
+                    se: ok[0].1,
+                    df: None,
+                }),
+                scope: Some(Scope::InThisWorld),
+            },
+            _ => Part::of_values(label, &ok.iter().map(|e| Some(e.0)).collect::<Vec<_>>()),
         }
     }
+}
 
-    /// The smallest difference this many replicates detect (95% two-sided, 80% power), and how
-    /// many replicates would detect the difference measured (`None`: not within 1,000). Pooled,
-    /// each replicate adds the same information as those measured did on average: a variance
-    /// of `n · se²` per replicate.
-    pub fn power(&self) -> (Option<f64>, Option<usize>) {
-        let Some(mean) = self.mean else {
-            return (None, None);
-        };
-        let z: Box<dyn Fn(usize) -> f64> = match (self.sd, self.se) {
-            (Some(sd), _) => Box::new(move |n| (t975(n - 1) + t80(n - 1)) * sd / (n as f64).sqrt()),
-            (None, Some(se)) => {
-                let per_replicate = self.n as f64 * se * se;
-                Box::new(move |n| Z975_PLUS_Z80 * (per_replicate / n as f64).sqrt())
-            }
-            (None, None) => return (None, None),
-        };
-        let needed = (2..=1000).find(|&n| z(n) <= mean.abs());
-        (Some(z(self.n)), needed)
+/// The verdict of one interval on a claim of `direction`, `margin` and the paper's effect.
+pub fn decide(
+    iv: Option<Interval>,
+    direction: Direction,
+    margin: f64,
+    paper: Option<f64>,
+) -> Verdict {
+    let Some(iv) = iv.filter(|iv| iv.mean.is_finite() && iv.se.is_finite()) else {
+        return Verdict::NoInterval;
+    };
+    let ([lo95, hi95], [lo90, hi90]) = (iv.ci95(), iv.ci90());
+    let inside = lo90 > -margin && hi90 < margin;
+    let (lo95, hi95, hi90) = match direction {
+        Down => (-hi95, -lo95, -lo90),
+        _ => (lo95, hi95, hi90),
+    };
+    match direction {
+        Near if inside => Verdict::Holds,
+        Near if lo95 > margin || hi95 < -margin => Verdict::Fails,
+        Near => Verdict::Inconclusive,
+        Either if lo95 > 0.0 || hi95 < 0.0 => Verdict::Holds,
+        Up | Down if lo95 > 0.0 => Verdict::Holds,
+        Up | Down if hi95 < 0.0 => Verdict::Fails,
+        _ if inside => Verdict::NoEffect,
+        Up | Down if paper.is_some_and(|p| hi90 < p / 2.0) => Verdict::SmallerThanPaper,
+        _ => Verdict::Inconclusive,
     }
+}
 
-    /// The mean and interval in words, times `scale`.
-    pub fn show(&self, scale: f64, unit: &str) -> String {
-        match (self.mean, self.ci) {
-            (Some(m), Some([a, b])) => format!(
-                "{:+.4}{unit} [{:+.4}, {:+.4}] over {} replicates{}",
-                m * scale,
+/// The verdict of a claim over parts that must each hold (intersection–union): fails if one
+/// fails, holds if all hold, no interval if one has none; otherwise no effect if one has no
+/// effect (the claim does not hold for it), smaller than the paper's if each is that or
+/// better, and inconclusive.
+pub fn every(verdicts: &[Verdict]) -> Verdict {
+    use Verdict::*;
+    let any = |v: Verdict| verdicts.contains(&v);
+    if verdicts.is_empty() {
+        NoInterval
+    } else if any(Fails) {
+        Fails
+    } else if verdicts.iter().all(|v| *v == Holds) {
+        Holds
+    } else if any(NoInterval) {
+        NoInterval
+    } else if any(NoEffect) && !any(Inconclusive) {
+        NoEffect
+    } else if verdicts
+        .iter()
+        .all(|v| matches!(v, Holds | NoEffect | SmallerThanPaper))
+    {
+        SmallerThanPaper
+    } else {
+        Inconclusive
+    }
+}
+
+/// The verdict of a claim that needs one part to hold (union): holds if one holds, no effect if
+/// all have none, no interval if one has none, and inconclusive otherwise.
+pub fn some(verdicts: &[Verdict]) -> Verdict {
+    use Verdict::*;
+    if verdicts.contains(&Holds) {
+        Holds
+    } else if !verdicts.is_empty() && verdicts.iter().all(|v| *v == NoEffect) {
+        NoEffect
+    } else if verdicts.is_empty() || verdicts.contains(&NoInterval) {
+        NoInterval
+    } else {
+        Inconclusive
+    }
+}
+
+/// The parts a claim measures in `res`, one per head or gap.
+fn parts(res: &Results, measure: Measure) -> Vec<Part> {
+    let reps = res.seeds.len().max(1);
+    let series = |m: Option<&Metrics>, k: Metric| match m {
+        Some(m) => m.series(k),
+        None => vec![None; reps],
+    };
+    let rate_error = |est: &[Option<f64>], truth: &[Option<f64>]| -> Vec<Option<f64>> {
+        est.iter()
+            .zip(truth)
+            .map(|(e, t)| match (e, t) {
+                (Some(e), Some(t)) if *t > 0.0 => Some(e / t - 1.0),
+                _ => None,
+            })
+            .collect()
+    };
+    let ab = |t: Option<&AbOut>| -> Vec<(f64, f64)> {
+        t.map_or(Vec::new(), |x| {
+            x.replicates.iter().map(|r| (r.rel_change, r.se)).collect()
+        })
+    };
+    match measure {
+        // A gap no replicate has (the panel's, without a panel) makes no claim.
+        Measure::Gaps(ids) if !ids.iter().any(|id| res.comparisons.contains_key(id)) => Vec::new(),
+        Measure::Gaps(ids) => ids
+            .iter()
+            .map(|id| {
+                let est: Vec<(f64, f64)> = res
+                    .comparisons
+                    .get(id)
+                    .map_or(&[][..], |v| v)
+                    .iter()
+                    .flatten()
+                    .map(|e: &Estimate| (e.value, e.se))
+                    .collect();
+                Part::of_estimates(id.name().to_string(), &est)
+            })
+            .collect(),
+        Measure::RateError(k) => res
+            .rates
+            .iter()
+            .filter(|(_, m)| m.get(k).is_some())
+            .map(|(h, m)| {
+                let e = rate_error(&series(Some(m), k), &series(Some(m), Metric::RATE_TRUE));
+                Part::of_values(h.name().to_string(), &e)
+            })
+            .collect(),
+        Measure::RateCloser { estimate, than } => res
+            .rates
+            .iter()
+            .filter(|(_, m)| m.get(estimate).is_some() && m.get(than).is_some())
+            .map(|(h, m)| {
+                let t = series(Some(m), Metric::RATE_TRUE);
+                let (a, b) = (
+                    rate_error(&series(Some(m), estimate), &t),
+                    rate_error(&series(Some(m), than), &t),
+                );
+                let gain: Vec<Option<f64>> = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(a, b)| Some(b.as_ref()?.abs() - a.as_ref()?.abs()))
+                    .collect();
+                Part::of_values(h.name().to_string(), &gain)
+            })
+            .collect(),
+        Measure::VariantMetric(v, k) => res
+            .heads()
+            .iter()
+            .filter_map(|h| {
+                let m = res.variants.get(&v)?.heads.get(h)?;
+                m.get(k)?;
+                Some(Part::of_values(h.name().to_string(), &series(Some(m), k)))
+            })
+            .collect(),
+        Measure::AbArm(v, key) => res
+            .ab
+            .get(&v)
+            .map(|t| {
+                res.heads()
+                    .iter()
+                    .map(|h| Part::of_estimates(h.name().to_string(), &ab(t.get(&key(*h)))))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Measure::AbPair(p, key) => res
+            .ab_pairs
+            .get(&p)
+            .map(|t| {
+                res.heads()
+                    .iter()
+                    .map(|h| Part::of_estimates(h.name().to_string(), &ab(t.get(&key(*h)))))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// A number of the claim's unit: percentages for relative changes and errors.
+fn unit(measure: Measure) -> (f64, &'static str) {
+    match measure {
+        Measure::Gaps(_) => (1.0, ""),
+        _ => (100.0, "%"),
+    }
+}
+
+/// One part's estimate and intervals in words.
+fn evidence(p: &Part, scale: f64, u: &str) -> String {
+    match p.iv {
+        Some(iv) => {
+            let ([a, b], [c, d]) = (iv.ci95(), iv.ci90());
+            format!(
+                "{} {:+.4}{u} [{:+.4}, {:+.4}] (90%: [{:+.4}, {:+.4}])",
+                p.label,
+                iv.mean * scale,
                 a * scale,
                 b * scale,
-                self.n,
-                if self.se.is_some() {
-                    " and their users"
-                } else {
-                    ""
-                }
-            ),
-            (Some(m), None) => format!("{:+.4}{unit} (one replicate, no interval)", m * scale),
-            _ => "n/a".into(),
+                c * scale,
+                d * scale
+            )
+        }
+        None => format!("{} no interval", p.label),
+    }
+}
+
+/// How many replicates would decide an inconclusive part at the difference and spread measured
+/// across worlds: the first `n` at which its t interval would exclude zero, or its 90% interval
+/// fit inside the margin. With the spread's own 95% range (it rests on `k - 1` degrees of
+/// freedom).
+fn needed(iv: &Interval, margin: f64) -> Option<Needed> {
+    let df = iv.df?;
+    let sd = iv.se * ((df + 1) as f64).sqrt();
+    let at = |sd: f64| {
+        (2..=1000).find(|&n| {
+            let se = sd / (n as f64).sqrt();
+            iv.mean.abs() > t975(n - 1) * se || iv.mean.abs() + t95(n - 1) * se < margin
+        })
+    };
+    let (lo, hi) = chi2_95(df);
+    Some(Needed {
+        estimate: at(sd),
+        low: at(sd * (df as f64 / hi).sqrt()),
+        high: at(sd * (df as f64 / lo).sqrt()),
+    })
+}
+
+/// The 2.5% and 97.5% points of the chi-square distribution on `df` degrees of freedom (a table
+/// to 30, the Wilson–Hilferty approximation beyond).
+fn chi2_95(df: usize) -> (f64, f64) {
+    const LO: [f64; 30] = [
+        0.000982, 0.0506, 0.2158, 0.4844, 0.8312, 1.237, 1.690, 2.180, 2.700, 3.247, 3.816, 4.404,
+        5.009, 5.629, 6.262, 6.908, 7.564, 8.231, 8.907, 9.591, 10.283, 10.982, 11.689, 12.401,
+        13.120, 13.844, 14.573, 15.308, 16.047, 16.791,
+    ];
+    const HI: [f64; 30] = [
+        5.024, 7.378, 9.348, 11.143, 12.833, 14.449, 16.013, 17.535, 19.023, 20.483, 21.920,
+        23.337, 24.736, 26.119, 27.488, 28.845, 30.191, 31.526, 32.852, 34.170, 35.479, 36.781,
+        38.076, 39.364, 40.646, 41.923, 43.195, 44.461, 45.722, 46.979,
+    ];
+    match df {
+        0 => (f64::NAN, f64::NAN),
+        1..=30 => (LO[df - 1], HI[df - 1]),
+        _ => {
+            let k = df as f64;
+            let wh = |z: f64| k * (1.0 - 2.0 / (9.0 * k) + z * (2.0 / (9.0 * k)).sqrt()).powi(3);
+            (wh(-1.96), wh(1.96))
         }
     }
 }
 
-/// Per-replicate values of a metric, or `None`s when there is no such metrics block.
-fn series(m: Option<&Metrics>, k: Metric, reps: usize) -> Vec<Option<f64>> {
-    match m {
-        Some(m) => m.series(k),
-        None => vec![None; reps.max(1)],
+/// Decides one claim on `res`.
+fn claim(res: &Results, s: &Spec) -> Option<Claim> {
+    let parts = parts(res, s.measure);
+    if parts.is_empty() {
+        return None;
     }
+    let verdicts: Vec<Verdict> = parts
+        .iter()
+        .map(|p| decide(p.iv, s.direction, s.margin, s.paper))
+        .collect();
+    let verdict = match s.heads {
+        Heads::Some => some(&verdicts),
+        Heads::Every => every(&verdicts),
+    };
+    let (scale, u) = unit(s.measure);
+    let mut ev: Vec<String> = parts.iter().map(|p| evidence(p, scale, u)).collect();
+    let scope = if parts.iter().all(|p| p.scope == Some(Scope::AcrossWorlds)) {
+        Some(Scope::AcrossWorlds)
+    } else if parts.iter().any(|p| p.scope == Some(Scope::InThisWorld)) {
+        ev.push("in this world: one replicate, its interval over users".into());
+        Some(Scope::InThisWorld)
+    } else {
+        None
+    };
+    // The part nearest to deciding an undecided claim: the one that needs the most replicates.
+    let replicates_needed = (!verdict.decided())
+        .then(|| {
+            parts
+                .iter()
+                .zip(&verdicts)
+                .filter(|(_, v)| !v.decided())
+                .filter_map(|(p, _)| needed(p.iv.as_ref()?, s.margin))
+                .max_by_key(|n| n.estimate.unwrap_or(usize::MAX))
+        })
+        .flatten();
+    Some(Claim {
+        id: s.id,
+        statement: s.statement.into(),
+        source: s.source.into(),
+        check: s.check,
+        verdict,
+        scope,
+        evidence: ev.join("; "),
+        margin: s.margin,
+        paper_effect: s.paper,
+        predicted: predicted(res, s.id),
+        replicates_needed,
+    })
 }
 
-/// Element by element, where both are defined.
-pub fn zip_with(
-    a: &[Option<f64>],
-    b: &[Option<f64>],
-    f: impl Fn(f64, f64) -> f64,
-) -> Vec<Option<f64>> {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| match (x, y) {
-            (Some(x), Some(y)) => Some(f(*x, *y)),
-            _ => None,
-        })
+/// Checks every claim that applies against aggregated results: on logs without the truth, only
+/// those decided on submitted answers and behaviour.
+pub fn check_claims(res: &Results) -> Vec<Claim> {
+    let without_truth = res.logs.as_ref().is_some_and(|l| !l.oracle);
+    SPECS
+        .iter()
+        .filter(|s| s.without_truth || !without_truth)
+        .filter_map(|s| claim(res, s))
         .collect()
 }
 
-/// A model-against-model difference ([`super::gaps`]), pooled over replicates.
-fn gap(res: &Results, id: GapId) -> Paired {
-    Paired::pooled(res.comparisons.get(&id).map_or(&[][..], |v| v))
-}
-
-/// A claim over several parts: fails if any part fails, holds if all hold, has no interval if
-/// any part has none, and is inconclusive otherwise (no parts: no interval).
-pub fn all_of(verdicts: &[Verdict]) -> Verdict {
-    if verdicts.is_empty() {
-        Verdict::NoInterval
-    } else if verdicts.contains(&Verdict::Fails) {
-        Verdict::Fails
-    } else if verdicts.iter().all(|v| *v == Verdict::Holds) {
-        Verdict::Holds
-    } else if verdicts.contains(&Verdict::NoInterval) {
-        Verdict::NoInterval
-    } else {
-        Verdict::Inconclusive
-    }
-}
-
-/// Whether a relative change with interval `ci` is a decrease (holds), an increase (fails) or
-/// neither; a NaN interval (too few bootstrap draws) has none.
-pub fn lowered(ci: [f64; 2]) -> Verdict {
-    if ci.iter().any(|x| x.is_nan()) {
-        Verdict::NoInterval
-    } else if ci[1] < 0.0 {
-        Verdict::Holds
-    } else if ci[0] > 0.0 {
-        Verdict::Fails
-    } else {
-        Verdict::Inconclusive
-    }
-}
-
-/// A composite claim's power: the largest detectable difference among its parts, and the
-/// most replicates any undecided part needs (`None` when one would need more than 1,000).
-fn power_of(parts: &[Paired]) -> Option<(Option<f64>, Option<usize>)> {
-    let powers: Vec<(Option<f64>, Option<usize>, Verdict)> = parts
-        .iter()
-        .map(|p| {
-            let (d, n) = p.power();
-            (d, n, p.verdict())
-        })
-        .collect();
-    let detectable = powers.iter().filter_map(|p| p.0).reduce(f64::max);
-    let undecided: Vec<Option<usize>> = powers
-        .iter()
-        .filter(|p| p.2.holds().is_none())
-        .map(|p| p.1)
-        .collect();
-    let needed = if undecided.contains(&None) {
-        None
-    } else {
-        undecided.into_iter().flatten().max()
-    };
-    Some((detectable, needed))
-}
-
-/// Checks the paper's claims (and the panel extension) against aggregated results.
-pub fn check_claims(res: &Results) -> Vec<Claim> {
-    let why_ad = answer_dependence_note(res);
-    let [biased, toward] = rate_claims(res, &why_ad);
-    let mut claims = vec![biased, toward];
-    claims.extend(response_debias_claims(res, &why_ad));
-    claims.extend(distillation_claims(res));
-    claims.extend(ab_claim(res));
-    claims.extend(ab_pair_claims(res));
-    claims.extend(fig5_claim(res));
-    claims.extend(panel_claims(res));
-    if res.logs.as_ref().is_some_and(|l| !l.oracle) {
-        claims.retain(|c| WITHOUT_TRUTH.contains(&c.id.as_str()));
-    }
-    claims
-}
-
-/// The claims that logs without the truth decide: on submitted answers (Table 2's bands) and on
-/// behaviour (Table 3's UAUC, the teacher's pseudo labels). The others need the truth.
-const WITHOUT_TRUTH: [&str; 4] = [
-    "response_debias_better_for_reluctant",
-    "distillation_improves_uauc",
-    "student_ranks_like_its_teacher",
-    "combination_best",
-];
-
-/// Why the corrections cannot remove the bias when answering depends on the answer.
-fn answer_dependence_note(res: &Results) -> String {
-    let ad = res.config.scenario.willingness.answer_dependence;
-    if ad != 0.0 {
-        format!(
-            " Response here depends on the answer itself (willingness.answer_dependence = {ad}): a submit model that sees only user and item features cannot learn that, so inverse propensity weights from it cannot remove the bias; `rate_debiased_true_propensity` shows that even the true feature-level propensity does not."
-        )
-    } else {
-        String::new()
-    }
-}
-
-/// Claims 1 and 2: the naive rate is biased, and Eq. 13 moves it toward the truth.
-fn rate_claims(res: &Results, why_ad: &str) -> [Claim; 2] {
-    let reps = res.seeds.len();
-    let (mut biased, mut gains, mut ev1, mut ev2) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (h, m) in &res.rates {
-        let t = series(Some(m), Metric::RATE_TRUE, reps);
-        let n = series(Some(m), Metric::RATE_NAIVE, reps);
-        let d = series(Some(m), Metric::RATE_DEBIASED, reps);
-        let bias = Paired::of(zip_with(&n, &t, |n, t| ((n - t) / t).abs()));
-        let gain = Paired::of(zip_with(
-            &zip_with(&n, &t, |n, t| (n - t).abs()),
-            &zip_with(&d, &t, |d, t| (d - t).abs()),
-            |a, b| a - b,
-        ));
-        ev1.push(format!(
-            "{h}: true {:.4}, naive {:.4}, relative error {}",
-            m.get(Metric::RATE_TRUE).unwrap_or(f64::NAN),
-            m.get(Metric::RATE_NAIVE).unwrap_or(f64::NAN),
-            bias.show(100.0, "%")
-        ));
-        ev2.push(format!(
-            "{h}: |naive - true| - |Eq.13 - true| = {}",
-            gain.show(1.0, "")
-        ));
-        // Biased: the naive rate's relative error exceeds 5% (with an interval, all of it does).
-        biased.push(Paired::of(zip_with(&n, &t, |n, t| {
-            ((n - t) / t).abs() - 0.05
-        })));
-        gains.push(gain);
-    }
-    let v1: Vec<Verdict> = biased.iter().map(Paired::verdict).collect();
-    let v2: Vec<Verdict> = gains.iter().map(Paired::verdict).collect();
-    [
-        Claim::new(
-            "naive_rate_biased",
-            "The naive survey issue rate (Eq. 2) is off the true rate by more than 5% for some head",
-            if v1.contains(&Verdict::Holds) {
-                Verdict::Holds
-            } else {
-                all_of(&v1)
-            },
-            ev1.join("; "),
-            power_of(&biased),
-        ),
-        Claim::new(
-            "eq13_moves_toward_truth",
-            "The debiased rate (Eq. 13) is closer to the true rate than the naive rate, for every head",
-            all_of(&v2),
-            ev2.join("; ") + why_ad,
-            power_of(&gains),
-        ),
-    ]
-}
-
-/// Claims 3 to 5: response debias against the baseline, over all shows and, as Table 2 states
-/// it, inside the low-willingness bands.
-fn response_debias_claims(res: &Results, why_ad: &str) -> [Claim; 4] {
-    let gain_auc = gap(res, GapId::ResponseDebiasRegaucShown);
-    let gain_cal = gap(res, GapId::ResponseDebiasCalibrationShown);
-    // Table 2: inside the two lowest quarters of the submit score, on submitted answers (what a
-    // platform measures), the response-debias model's AUC above the baseline's.
-    let bands = [
-        gap(res, GapId::ResponseDebiasBand0Auc),
-        gap(res, GapId::ResponseDebiasBand1Auc),
-    ];
-    let most = gap(res, GapId::ResponseDebiasGainReluctantMinusWilling);
-    let band_ev: Vec<String> = ["[0, P25)", "[P25, P50)"]
-        .iter()
-        .zip(&bands)
-        .map(|(name, p)| format!("{name}: {}", p.show(1.0, "")))
-        .collect();
-    [
-        Claim::new(
-            "response_debias_improves_oracle_auc",
-            "Response debias ranks all survey shows (answerers and non-answerers) better than the baseline",
-            gain_auc.verdict(),
-            format!(
-                "mean regAUC against the true probability over all shows, response debias minus baseline: {}.{why_ad}",
-                gain_auc.show(1.0, "")
-            ),
-            power_of(std::slice::from_ref(&gain_auc)),
-        ),
-        Claim::new(
-            "response_debias_improves_oracle_calibration",
-            "Response debias is better calibrated against the truth over all survey shows",
-            gain_cal.verdict(),
-            format!(
-                "mean |calibration| over shows, baseline minus response debias: {}.{why_ad}",
-                gain_cal.show(1.0, "")
-            ),
-            power_of(std::slice::from_ref(&gain_cal)),
-        ),
-        Claim::new(
-            "response_debias_better_for_reluctant",
-            "Inside the low-willingness bands of the submit score ([0, P25) and [P25, P50)), response debias has a higher AUC on submitted answers than the baseline (Table 2)",
-            all_of(&bands.iter().map(Paired::verdict).collect::<Vec<_>>()),
-            format!(
-                "mean AUC over heads on submitted answers, response debias minus baseline, {}",
-                band_ev.join("; ")
-            ),
-            power_of(&bands),
-        ),
-        Claim::new(
-            "response_debias_most_for_reluctant",
-            "Response debias improves ranking against the truth more for reluctant answerers (lowest quarter of submit score) than for the rest (a reading of Table 2 only a simulator can check)",
-            most.verdict(),
-            format!(
-                "regAUC gain against the truth, reluctant quarter {}; the rest {}; difference {}",
-                gap(res, GapId::ResponseDebiasRegaucReluctant).show(1.0, ""),
-                gap(res, GapId::ResponseDebiasRegaucWilling).show(1.0, ""),
-                most.show(1.0, "")
-            ),
-            power_of(std::slice::from_ref(&most)),
-        ),
-    ]
-}
-
-/// Claims 6 and 7: distillation's UAUC (Table 3).
-fn distillation_claims(res: &Results) -> [Claim; 3] {
-    let d_uauc = gap(res, GapId::DistillationUauc);
-    let d_teacher = gap(res, GapId::DistillationRegaucVsTeacher);
-    let mut parts = Vec::new();
-    let mut ev = Vec::new();
-    for (other, id) in [
-        (Variant::Baseline, GapId::CombinationUaucVsBaseline),
+/// What theory predicts of each claim in a preset's regime, where it says: the presets' reason
+/// for being. A run of the preset as shipped (only its seed changed) shows each prediction beside
+/// its verdict.
+pub const PREDICTIONS: &[(&str, &[(ClaimId, Verdict)])] = {
+    use Verdict::*;
+    &[
         (
-            Variant::ResponseDebias,
-            GapId::CombinationUaucVsResponseDebias,
+            // Willingness tracks sensitivity, mostly visible in the logged profile: Eq. 13 can
+            // correct the rate; a shift of each user's level does not change the ranking.
+            "experiment",
+            &[
+                (C::NaiveRateBiased, Holds),
+                (C::Eq13TowardTruth, Holds),
+                (C::ResponseDebiasRanksBetter, NoEffect),
+                (C::ResponseDebiasMostForReluctant, NoEffect),
+                (C::DistillationImprovesUauc, Holds),
+                (C::DistillationRanksExposuresBetter, Holds),
+                (C::StudentRanksLikeTeacher, Holds),
+                (C::AbLowersTrueRates, Holds),
+                (C::AbResponseDebiasVsBaseline, NoEffect),
+            ],
         ),
-        (Variant::Distillation, GapId::CombinationUaucVsDistillation),
-    ] {
-        let p = gap(res, id);
-        ev.push(format!("vs {other}: {}", p.show(1.0, "")));
-        parts.push(p);
-    }
-    [
-        Claim::new(
-            "distillation_improves_uauc",
-            "Pseudo-label distillation improves Nfb/Pfb UAUC over the baseline (Table 3)",
-            d_uauc.verdict(),
-            format!(
-                "mean UAUC over heads, distillation minus baseline: {}",
-                d_uauc.show(1.0, "")
-            ),
-            power_of(std::slice::from_ref(&d_uauc)),
+        (
+            // Willingness hidden from the logs: no propensity from them recovers the truth.
+            "hidden-willingness",
+            &[
+                (C::NaiveRateBiased, Holds),
+                (C::Eq13RecoversTruth, Fails),
+                (C::ResponseDebiasRanksBetter, NoEffect),
+                (C::DistillationImprovesUauc, Holds),
+            ],
         ),
-        Claim::new(
-            "student_ranks_like_its_teacher",
-            "The distillation student ranks exposures closer to its teacher's pseudo labels than the baseline does (regAUC, section 4.1.1)",
-            d_teacher.verdict(),
-            format!(
-                "mean regAUC against the teacher's pseudo labels over every evaluation exposure, distillation minus baseline: {}",
-                d_teacher.show(1.0, "")
-            ),
-            power_of(std::slice::from_ref(&d_teacher)),
+        (
+            // Everyone answers: every correction has nothing to correct.
+            "no-bias",
+            &[
+                (C::NaiveRateBiased, NoEffect),
+                (C::Eq13TowardTruth, NoEffect),
+                (C::Eq13RecoversTruth, Holds),
+                (C::ResponseDebiasRanksBetter, NoEffect),
+                (C::ResponseDebiasBetterInLowBands, NoEffect),
+                (C::ResponseDebiasMostForReluctant, NoEffect),
+                (C::AbResponseDebiasVsBaseline, NoEffect),
+                (C::Fig5DebiasedFallsFurther, NoEffect),
+            ],
         ),
-        Claim::new(
-            "combination_best",
-            "Distillation + response debias has the best UAUC of the four variants (Table 3)",
-            all_of(&parts.iter().map(Paired::verdict).collect::<Vec<_>>()),
-            format!(
-                "mean UAUC over heads, distillation + response debias minus: {}",
-                ev.join("; ")
-            ),
-            power_of(&parts),
+        (
+            // Answering depends on the answer: a propensity from features cannot remove the
+            // bias; the panel's answer-dependent propensities can.
+            "answer-dependent",
+            &[
+                (C::NaiveRateBiased, Holds),
+                (C::Eq13RecoversTruth, Fails),
+                (C::PanelDrCloserThanEq13, Holds),
+            ],
+        ),
+        (
+            // Willingness tied to which content a user finds bad, hidden from the features:
+            // the answers over-represent one kind of taste, and the weights restore the rest.
+            "content-tied-willingness",
+            &[
+                (C::NaiveRateBiased, Holds),
+                (C::ResponseDebiasRanksBetter, Holds),
+                (C::ResponseDebiasBetterInLowBands, Holds),
+                (C::ResponseDebiasMostForReluctant, Holds),
+            ],
         ),
     ]
-}
+};
 
-/// An A/B metric's relative change and interval, in percent.
-fn ab_change(m: &AbKey, v: &AbOut) -> String {
-    format!(
-        "{m} {:+.2}% [{:+.2}%, {:+.2}%]",
-        100.0 * v.rel_change,
-        100.0 * v.ci95[0],
-        100.0 * v.ci95[1]
-    )
-}
-
-/// Claim 8: ranking by the model (Eq. 3) lowers the true rate of every issue in the A/B test.
-/// Its intervals are the bootstrap's over users, so one replicate decides it too.
-fn ab_claim(res: &Results) -> Option<Claim> {
-    let t = res
-        .ab
-        .get(&Variant::DistillationResponseDebias)
-        .or_else(|| res.ab.values().next())?;
-    let mut vs = Vec::new();
-    let mut ev = Vec::new();
-    for (m, v) in t.iter().filter(|(m, _)| matches!(m, AbKey::TrueRate(_))) {
-        vs.push(lowered(v.ci95));
-        ev.push(ab_change(m, v));
-    }
-    Some(Claim::new(
-        "ab_lowers_true_bad_exposures",
-        "Ranking with the survey model (Eq. 3, distillation + response debias) lowers the true rate of every issue against control",
-        all_of(&vs),
-        ev.join("; "),
-        None,
-    ))
-}
-
-/// The paper's A/B tests as it runs them, model against model (Fig. 5 and 6): each correction
-/// lowers the true rate of every issue against the model without it. Intervals from the paired
-/// bootstrap over users, pooled over replicates.
-fn ab_pair_claims(res: &Results) -> Vec<Claim> {
-    let mut out = Vec::new();
-    for pair in PAIRS {
-        let (a, b) = (pair.0, pair.1);
-        let Some(t) = res.ab_pairs.get(&pair) else {
-            continue;
-        };
-        let mut vs = Vec::new();
-        let mut ev = Vec::new();
-        for (m, v) in t {
-            if matches!(
-                m,
-                AbKey::TrueRate(_) | AbKey::SurveyRate(_) | AbKey::DebiasedRate(_)
-            ) {
-                if matches!(m, AbKey::TrueRate(_)) {
-                    vs.push(lowered(v.ci95));
-                }
-                ev.push(ab_change(m, v));
-            }
-        }
-        out.push(Claim::new(
-            &format!("ab_{}_lowers_true_rates_vs_{}", a.name(), b.name()),
-            &format!(
-                "In the A/B test, ranking with {} lowers the true rate of every issue against ranking with {} (the paper's model-against-model comparison)",
-                a.label().to_lowercase(),
-                b.label().to_lowercase()
-            ),
-            all_of(&vs),
-            format!("relative change, {a} against {b}: {}", ev.join("; ")),
-            None,
-        ));
-    }
-    out
-}
-
-/// Fig. 5: in the A/B test of response debias against control, the Eq. 13 (debiased) survey rate
-/// falls further than the Eq. 2 rate, for every head; beside it, what the truth did.
-fn fig5_claim(res: &Results) -> Option<Claim> {
-    let t = res.ab.get(&Variant::ResponseDebias)?;
-    let mut vs = Vec::new();
-    let mut ev = Vec::new();
-    for (m, v) in t {
-        if let AbKey::DebiasedMinusSurvey(h) = m {
-            vs.push(lowered(v.ci95));
-            // Each change pooled over replicates as the A/B table shows it (the gap's own
-            // `control` and `treatment` are plain means of the replicates' changes).
-            let change = |k: AbKey| {
-                t.get(&k)
-                    .map_or("n/a".into(), |x| format!("{:+.2}%", 100.0 * x.rel_change))
-            };
-            ev.push(format!(
-                "{h}: Eq. 13 {}, Eq. 2 {}, the true rate {}; difference {:+.2}% [{:+.2}%, {:+.2}%]",
-                change(AbKey::DebiasedRate(*h)),
-                change(AbKey::SurveyRate(*h)),
-                change(AbKey::TrueRate(*h)),
-                100.0 * v.rel_change,
-                100.0 * v.ci95[0],
-                100.0 * v.ci95[1]
-            ));
-        }
-    }
-    if vs.is_empty() {
+/// The prediction for claim `id` where the results are a preset's as shipped (its seed aside).
+fn predicted(res: &Results, id: ClaimId) -> Option<Verdict> {
+    if res.logs.is_some() {
         return None;
     }
-    Some(Claim::new(
-        "ab_debiased_rate_falls_further",
-        "In the A/B test of response debias against control, the debiased survey rate (Eq. 13) falls further than the naive one (Eq. 2), for every head (Fig. 5)",
-        all_of(&vs),
-        ev.join("; "),
-        None,
-    ))
-}
-
-/// Beyond the paper, with a panel: the doubly robust rate, and the panel-weighted model.
-fn panel_claims(res: &Results) -> Vec<Claim> {
-    let reps = res.seeds.len();
-    let with_dr: Vec<_> = res
-        .rates
+    let s = &res.config.scenario;
+    let preset = Scenario::preset(&s.name).ok()?;
+    if (Scenario {
+        seed: s.seed,
+        ..preset
+    }) != *s
+    {
+        return None;
+    }
+    PREDICTIONS
         .iter()
-        .filter(|(_, m)| m.get(Metric::RATE_DR).is_some())
-        .collect();
-    if with_dr.is_empty() {
-        return Vec::new();
-    }
-    let mut parts = Vec::new();
-    let mut ev = Vec::new();
-    for (h, m) in with_dr {
-        let t = series(Some(m), Metric::RATE_TRUE, reps);
-        let d = series(Some(m), Metric::RATE_DEBIASED, reps);
-        let dr = series(Some(m), Metric::RATE_DR, reps);
-        let p = Paired::of(zip_with(
-            &zip_with(&d, &t, |d, t| (d - t).abs()),
-            &zip_with(&dr, &t, |x, t| (x - t).abs()),
-            |a, b| a - b,
-        ));
-        ev.push(format!(
-            "{h}: true {:.4}, Eq. 13 {:.4}, doubly robust {:.4}; |Eq.13 - true| - |DR - true| = {}",
-            m.get(Metric::RATE_TRUE).unwrap_or(f64::NAN),
-            m.get(Metric::RATE_DEBIASED).unwrap_or(f64::NAN),
-            m.get(Metric::RATE_DR).unwrap_or(f64::NAN),
-            p.show(1.0, "")
-        ));
-        parts.push(p);
-    }
-    let p = gap(res, GapId::PanelRegaucShown);
-    let c = gap(res, GapId::PanelCalibrationShown);
-    vec![
-        Claim::new(
-            "panel_dr_closer_than_eq13",
-            "With a panel, the doubly robust rate (answer-dependent propensities) is closer to the truth than Eq. 13, for every head",
-            all_of(&parts.iter().map(Paired::verdict).collect::<Vec<_>>()),
-            ev.join("; "),
-            power_of(&parts),
-        ),
-        Claim::new(
-            "panel_variant_better_calibrated",
-            "The panel-weighted model is better calibrated against the truth over all shows than the response-debias model",
-            c.verdict(),
-            format!(
-                "mean |calibration|, response debias minus panel debias: {}; regAUC against the truth over shows, panel minus response debias: {}",
-                c.show(1.0, ""),
-                p.show(1.0, "")
-            ),
-            power_of(std::slice::from_ref(&c)),
-        ),
-    ]
+        .find(|(p, _)| *p == s.name)?
+        .1
+        .iter()
+        .find(|(c, _)| *c == id)
+        .map(|(_, v)| *v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::config::ExperimentConfig;
+    use crate::experiment::results::{AbOut, AbReplicate};
+    use crate::heads::HeadDef::Dislike;
 
-    #[test]
-    fn paired_verdicts_hand_values() {
-        // 0.1, 0.2, 0.3: mean 0.2, sd 0.1, half-width t(2) 4.303 * 0.1 / sqrt(3) = 0.2484.
-        let p = Paired::of(vec![Some(0.1), Some(0.2), Some(0.3)]);
-        let [lo, hi] = p.ci.unwrap();
-        assert!((p.mean.unwrap() - 0.2).abs() < 1e-12);
-        assert!((hi - lo - 2.0 * 4.303 * 0.1 / 3f64.sqrt()).abs() < 1e-9);
-        // The interval reaches below zero: inconclusive.
-        assert_eq!(p.verdict(), Verdict::Inconclusive);
-        // 1.0, 1.1, 1.2: the interval [0.85, 1.35] excludes zero from above: holds.
-        let up = Paired::of(vec![Some(1.0), Some(1.1), Some(1.2)]);
-        assert_eq!(up.verdict(), Verdict::Holds);
-        // Entirely at or below zero: fails.
-        let down = Paired::of(vec![Some(-1.0), Some(-1.1), Some(-1.2)]);
-        assert_eq!(down.verdict(), Verdict::Fails);
-        // One replicate: no interval, so no verdict, whatever the sign.
-        let one = Paired::of(vec![Some(-0.01)]);
-        assert_eq!((one.verdict(), one.ci), (Verdict::NoInterval, None));
-        assert!(one.show(1.0, "").contains("no interval"));
-        // Nothing measured: no interval. A missing replicate is skipped, not zero.
-        assert_eq!(Paired::of(vec![None, None]).verdict(), Verdict::NoInterval);
-        let gap = Paired::of(vec![Some(1.0), None, Some(1.2)]);
-        assert_eq!(
-            (gap.n, gap.mean.map(|m| (m * 10.0).round())),
-            (2, Some(11.0))
-        );
+    fn iv(mean: f64, se: f64, df: Option<usize>) -> Option<Interval> {
+        Some(Interval { mean, se, df })
     }
 
     #[test]
-    fn power_hand_values() {
-        // Differences 0.1, 0.2, 0.3: sd 0.1, n 3. Detectable: (t975(2) + t80(2)) * 0.1 / sqrt(3)
-        // = (4.303 + 1.061) * 0.057735 = 0.30969.
-        let p = Paired::of(vec![Some(0.1), Some(0.2), Some(0.3)]);
-        let (d, n) = p.power();
+    fn tost_and_directions_hand_values() {
+        use Verdict::*;
+        // 0.010 ± 0.002 (z): 95% [0.0061, 0.0139] excludes zero above.
+        assert_eq!(decide(iv(0.010, 0.002, None), Up, 0.005, None), Holds);
+        assert_eq!(decide(iv(0.010, 0.002, None), Down, 0.005, None), Fails);
+        // 0.001 ± 0.001: 95% [−0.00096, 0.00296] straddles zero; 90% [−0.000645, 0.002645]
+        // lies inside ±0.005: no effect.
+        assert_eq!(decide(iv(0.001, 0.001, None), Up, 0.005, None), NoEffect);
+        // Exactly zero, no spread: no effect (it failed before).
+        assert_eq!(decide(iv(0.0, 0.0, Some(2)), Up, 0.005, None), NoEffect);
+        // 0.002 ± 0.0025 on 2 df: 95% [−0.00876, 0.01276] straddles zero; 90% [−0.0053,
+        // 0.0093] is not inside ±0.005; its upper bound is under half of 0.0214 (0.0107): smaller
+        // than the paper's.
+        let small = iv(0.002, 0.0025, Some(2));
+        assert_eq!(decide(small, Up, 0.005, Some(0.0214)), SmallerThanPaper);
+        // Without the paper's effect, or with a bound above half of it (0.009): inconclusive.
+        assert_eq!(decide(small, Up, 0.005, None), Inconclusive);
+        assert_eq!(decide(small, Up, 0.005, Some(0.018)), Inconclusive);
+        // Down reads the bound on the other side: −0.002 ± 0.0025 is smaller than a fall of
+        // 0.0214.
+        let fall = iv(-0.002, 0.0025, Some(2));
+        assert_eq!(decide(fall, Down, 0.005, Some(0.0214)), SmallerThanPaper);
+        // A bias either way.
+        assert_eq!(decide(iv(-0.3, 0.05, Some(2)), Either, 0.05, None), Holds);
+        assert_eq!(
+            decide(iv(0.01, 0.005, Some(2)), Either, 0.05, None),
+            NoEffect
+        );
+        // Nearness: 0.01 ± 0.005 on 2 df, 90% [−0.0046, 0.0246] inside ±0.05: holds; 0.3 ± 0.05,
+        // 95% [0.085, 0.515] beyond 0.05: fails; 0.05 ± 0.02 straddles the margin: inconclusive.
+        assert_eq!(decide(iv(0.01, 0.005, Some(2)), Near, 0.05, None), Holds);
+        assert_eq!(decide(iv(0.3, 0.05, Some(2)), Near, 0.05, None), Fails);
+        assert_eq!(
+            decide(iv(0.05, 0.02, Some(2)), Near, 0.05, None),
+            Inconclusive
+        );
+        assert_eq!(decide(None, Up, 0.005, None), NoInterval);
+    }
+
+    #[test]
+    fn intersection_union_hand_values() {
+        use Verdict::*;
+        assert_eq!(every(&[Holds, Holds]), Holds);
+        assert_eq!(every(&[Holds, Fails, NoInterval]), Fails);
+        assert_eq!(every(&[Holds, NoInterval]), NoInterval);
+        assert_eq!(every(&[Holds, NoEffect]), NoEffect);
+        assert_eq!(every(&[NoEffect, Inconclusive]), Inconclusive);
+        assert_eq!(every(&[Holds, SmallerThanPaper, NoEffect]), NoEffect);
+        assert_eq!(every(&[Holds, SmallerThanPaper]), SmallerThanPaper);
+        assert_eq!(every(&[]), NoInterval);
+        assert_eq!(some(&[Inconclusive, Holds]), Holds);
+        assert_eq!(some(&[NoEffect, NoEffect]), NoEffect);
+        assert_eq!(some(&[NoEffect, Inconclusive]), Inconclusive);
+    }
+
+    #[test]
+    fn replicates_needed_hand_values() {
+        // A mean of 0.002 with a spread of 0.004 a replicate (se 0.004 / sqrt(3) on 2 df): zero
+        // is excluded once t975(n − 1) · 0.004 / sqrt(n) < 0.002, at n = 18 (2.110 · 0.000943
+        // = 0.00199), and no sooner can the 90% interval fit inside ±0.001.
+        let sd = 0.004;
+        let n = needed(
+            &Interval {
+                mean: 0.002,
+                se: sd / 3f64.sqrt(),
+                df: Some(2),
+            },
+            0.001,
+        )
+        .unwrap();
+        assert_eq!(n.estimate, Some(18));
         assert!(
-            (d.unwrap() - 5.364 * 0.1 / 3f64.sqrt()).abs() < 1e-9,
-            "{d:?}"
+            n.low.unwrap() < 18 && n.high.is_none_or(|h| h > 18),
+            "{n:?}"
         );
-        // The mean 0.2 is detected once (t975(n-1) + t80(n-1)) * 0.1 / sqrt(n) <= 0.2: at n = 4
-        // it is (3.182 + 0.978) * 0.05 = 0.208, at n = 5 (2.776 + 0.941) * 0.0447 = 0.1662.
-        assert_eq!(n, Some(5));
-        // One replicate: no spread, no power figure.
-        assert_eq!(Paired::of(vec![Some(0.2)]).power(), (None, None));
-        // A claim records power only where it is undecided.
-        let c = Claim::new(
-            "x",
-            "x",
-            Verdict::Holds,
-            String::new(),
-            Some((Some(0.1), Some(9))),
-        );
-        assert_eq!(
-            (c.holds, c.detectable, c.replicates_needed),
-            (Some(true), Some(0.1), None)
-        );
-        let c = Claim::new(
-            "x",
-            "x",
-            Verdict::Inconclusive,
-            String::new(),
-            Some((Some(0.3), Some(5))),
-        );
-        assert_eq!((c.holds, c.replicates_needed), (None, Some(5)));
+        let (lo, hi) = chi2_95(2);
+        assert_eq!((lo, hi), (0.0506, 7.378));
+        // Wilson–Hilferty beyond the table is within 1% of the exact 95% points at 40 df.
+        let (lo, hi) = chi2_95(40);
+        assert!((lo / 24.433 - 1.0).abs() < 0.01 && (hi / 59.342 - 1.0).abs() < 0.01);
+    }
+
+    /// An experiment of the "don't like" head alone.
+    fn dislike_only() -> ExperimentConfig {
+        ExperimentConfig {
+            heads: vec!["dislike".into()],
+            ab: crate::experiment::config::AbConfig {
+                weights: vec![-2.0],
+                ..Default::default()
+            },
+            ..ExperimentConfig::default()
+        }
+    }
+
+    fn out(per_replicate: &[(f64, f64)]) -> AbOut {
+        AbOut {
+            rel_change: 0.0,
+            ci95: [0.0, 0.0],
+            control: 0.1,
+            treatment: 0.1,
+            replicates: per_replicate
+                .iter()
+                .map(|&(rel_change, se)| AbReplicate { rel_change, se })
+                .collect(),
+        }
     }
 
     #[test]
-    fn pooled_hand_values() {
-        let e = |value, se| Some(Estimate { value, se });
-        // 0.10 and 0.12, each ± 0.01: fixed weights 10,000, Q = 2, C = 10,000, so τ² = 1e-4;
-        // random-effects weights 5,000 each: mean 0.11, se sqrt(1 / 10,000) = 0.01.
-        let p = Paired::pooled(&[e(0.10, 0.01), e(0.12, 0.01)]);
-        let [lo, hi] = p.ci.unwrap();
-        assert!((p.mean.unwrap() - 0.11).abs() < 1e-12);
-        assert!((lo - (0.11 - 0.0196)).abs() < 1e-9 && (hi - (0.11 + 0.0196)).abs() < 1e-9);
-        assert_eq!(p.verdict(), Verdict::Holds);
-        // Detectable: (1.96 + 0.8416) · 0.01.
-        assert!((p.power().0.unwrap() - 0.028016).abs() < 1e-9);
-        assert!(
-            p.show(1.0, "")
-                .contains("over 2 replicates and their users")
+    fn fig5_reads_response_debias_against_the_baseline() {
+        let mut res = Results::empty(dislike_only(), vec![1, 2, 3]);
+        // In the A/B test of response debias against the baseline: Eq. 13 fell further than
+        // Eq. 2 by 3, 2.5 and 3.5 points, and its change was closer to the truth's by 1 point
+        // in each replicate (t interval: mean −0.03, sd 0.005, se 0.002887 on 2 df, 95% upper
+        // end −0.03 + 4.303 · 0.002887 = −0.0176 < 0).
+        res.ab_pairs.insert(
+            VariantPair(Variant::ResponseDebias, Variant::Baseline),
+            [
+                (
+                    AbKey::DebiasedMinusSurvey(Dislike),
+                    out(&[(-0.03, 0.01), (-0.025, 0.01), (-0.035, 0.01)]),
+                ),
+                (
+                    AbKey::Eq13CloserToTruth(Dislike),
+                    out(&[(0.01, 0.001), (0.01, 0.001), (0.01, 0.001)]),
+                ),
+            ]
+            .into(),
         );
-        // 0.01 and 0.00, each ± 0.02: Q = 0.125 < 1, τ² = 0; se sqrt(1 / 5,000) = 0.014142, the
-        // interval 0.005 ± 0.027719 straddles zero. At a variance of 2 · 0.014142² = 0.0004 a
-        // replicate, 0.005 is detected once 2.8016 · sqrt(0.0004 / n) <= 0.005: n >= 125.6.
-        let q = Paired::pooled(&[e(0.01, 0.02), e(0.0, 0.02)]);
-        assert_eq!(q.verdict(), Verdict::Inconclusive);
-        assert!((q.se.unwrap() - (1.0f64 / 5000.0).sqrt()).abs() < 1e-12);
-        assert_eq!(q.power().1, Some(126));
-        // One replicate: its users' error alone leaves the replicates' spread unmeasured.
-        let one = Paired::pooled(&[e(0.5, 0.001), None]);
+        // Against control, the same changes would read otherwise: Fig. 5 no longer reads them.
+        res.ab.insert(
+            Variant::ResponseDebias,
+            [(AbKey::DebiasedMinusSurvey(Dislike), out(&[(0.05, 0.01); 3]))].into(),
+        );
+        let claims = check_claims(&res);
+        let v = |id| {
+            claims
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| (c.verdict, c.scope))
+        };
+        let across = Some(Scope::AcrossWorlds);
         assert_eq!(
-            (one.verdict(), one.mean, one.n),
-            (Verdict::NoInterval, Some(0.5), 1)
+            v(C::Fig5DebiasedFallsFurther),
+            Some((Verdict::Holds, across))
         );
-        assert_eq!(one.power(), (None, None));
-        assert_eq!(Paired::pooled(&[]).verdict(), Verdict::NoInterval);
-        // Two models that agree on every row of every replicate: a difference of exactly zero,
-        // which fails a claim of improvement (as a t-interval of zeros does).
-        let same = Paired::pooled(&[e(0.0, 0.0), e(0.0, 0.0), e(0.0, 0.0)]);
+        // Exactly 1 point closer in every replicate: no spread, and the interval [0.01, 0.01]
+        // excludes zero above.
+        assert_eq!(v(C::Fig5Eq13CloserToTruth), Some((Verdict::Holds, across)));
+        // With one replicate, the users decide, in this world.
+        let mut one = Results::empty(dislike_only(), vec![1]);
+        one.ab_pairs = res.ab_pairs.clone();
+        for t in one.ab_pairs.values_mut() {
+            for o in t.values_mut() {
+                o.replicates.truncate(1);
+            }
+        }
+        let claims = check_claims(&one);
+        let c = claims
+            .iter()
+            .find(|c| c.id == C::Fig5DebiasedFallsFurther)
+            .unwrap();
+        // −0.03 ± 1.96 · 0.01: [−0.0496, −0.0104].
         assert_eq!(
-            (same.ci, same.verdict()),
-            (Some([0.0, 0.0]), Verdict::Fails)
+            (c.verdict, c.scope),
+            (Verdict::Holds, Some(Scope::InThisWorld))
         );
+        assert!(c.evidence.contains("in this world"), "{}", c.evidence);
     }
 
     #[test]
-    fn every_claim_from_hand_made_results() {
-        use super::super::config::ExperimentConfig;
-        use super::super::names::VariantPair;
-        use crate::heads::HeadDef::Dislike;
-        let mut res = Results::empty(ExperimentConfig::default(), vec![1, 2, 3]);
-        // Rates of one head over three replicates: truth 0.10, naive about 0.13 (30% off, well
-        // past 5%), Eq. 13 within 0.001 of the truth.
+    fn rates_decide_across_worlds_only() {
+        let mut res = Results::empty(dislike_only(), vec![1, 2, 3]);
         let mut rates = Metrics::default();
+        // Truth 0.10; naive 30% above it; Eq. 13 within 1% of it.
         for (k, v) in [
             (Metric::RATE_TRUE, [0.10, 0.10, 0.10]),
             (Metric::RATE_NAIVE, [0.13, 0.131, 0.129]),
@@ -705,94 +1019,47 @@ mod tests {
                 .insert(k, v.iter().map(|x| Some(*x)).collect());
         }
         res.rates.insert(Dislike, rates);
-        // Model against model: value ± se per replicate.
-        let e = |v: &[(f64, f64)]| -> Vec<Option<Estimate>> {
-            v.iter()
-                .map(|&(value, se)| Some(Estimate { value, se }))
-                .collect()
-        };
-        let up = e(&[(0.010, 0.001), (0.012, 0.001), (0.011, 0.001)]);
-        let down = e(&[(-0.020, 0.001), (-0.021, 0.001), (-0.019, 0.001)]);
-        let around = e(&[(0.01, 0.02), (-0.01, 0.02), (0.0, 0.02)]);
-        let mut once = e(&[(0.5, 0.01)]);
-        once.extend([None, None]);
-        for (id, v) in [
-            (GapId::ResponseDebiasRegaucShown, &up),
-            (GapId::ResponseDebiasCalibrationShown, &down),
-            (GapId::ResponseDebiasBand0Auc, &up),
-            (GapId::ResponseDebiasBand1Auc, &around),
-            (GapId::ResponseDebiasGainReluctantMinusWilling, &once),
-            (GapId::DistillationUauc, &up),
-            (GapId::DistillationRegaucVsTeacher, &up),
-            (GapId::CombinationUaucVsBaseline, &up),
-            (GapId::CombinationUaucVsResponseDebias, &up),
-            (GapId::CombinationUaucVsDistillation, &down),
-        ] {
-            res.comparisons.insert(id, v.clone());
+        let claims = check_claims(&res);
+        let v = |id| claims.iter().find(|c| c.id == id).unwrap().verdict;
+        assert_eq!(v(C::NaiveRateBiased), Verdict::Holds);
+        assert_eq!(v(C::Eq13TowardTruth), Verdict::Holds);
+        assert_eq!(v(C::Eq13RecoversTruth), Verdict::Holds);
+        // The sign is kept: the naive rate is 30% above the truth, not "30% off".
+        let naive = claims.iter().find(|c| c.id == C::NaiveRateBiased).unwrap();
+        assert!(
+            naive.evidence.contains("dislike +30.0000%"),
+            "{}",
+            naive.evidence
+        );
+        // One replicate: no interval across worlds, and none over users for a rate.
+        let mut one = res.clone();
+        one.seeds = vec![1];
+        for m in one.rates.values_mut() {
+            m.replicates.clear();
         }
-        // The A/B tests: ranking by the combination lowers the true rate against control; response
-        // debias raises it against the baseline; Fig. 5's gap straddles zero.
-        let out = |lo: f64, hi: f64| AbOut {
-            rel_change: (lo + hi) / 2.0,
-            ci95: [lo, hi],
-            control: 0.1,
-            treatment: 0.1,
-        };
-        res.ab.insert(
-            Variant::DistillationResponseDebias,
-            [(AbKey::TrueRate(Dislike), out(-0.2, -0.1))].into(),
-        );
-        res.ab.insert(
-            Variant::ResponseDebias,
-            [(AbKey::DebiasedMinusSurvey(Dislike), out(-0.1, 0.05))].into(),
-        );
-        res.ab_pairs.insert(
-            VariantPair(Variant::ResponseDebias, Variant::Baseline),
-            [(AbKey::TrueRate(Dislike), out(0.01, 0.02))].into(),
-        );
-        let verdicts: Vec<(String, Verdict)> = check_claims(&res)
-            .into_iter()
-            .map(|c| (c.id, c.verdict))
-            .collect();
-        use Verdict::*;
-        let want = [
-            ("naive_rate_biased", Holds),
-            ("eq13_moves_toward_truth", Holds),
-            ("response_debias_improves_oracle_auc", Holds),
-            ("response_debias_improves_oracle_calibration", Fails),
-            ("response_debias_better_for_reluctant", Inconclusive),
-            ("response_debias_most_for_reluctant", NoInterval),
-            ("distillation_improves_uauc", Holds),
-            ("student_ranks_like_its_teacher", Holds),
-            ("combination_best", Fails),
-            ("ab_lowers_true_bad_exposures", Holds),
-            ("ab_response_debias_lowers_true_rates_vs_baseline", Fails),
-            ("ab_debiased_rate_falls_further", Inconclusive),
-        ];
-        let want: Vec<(String, Verdict)> = want.iter().map(|(i, v)| (i.to_string(), *v)).collect();
-        // No panel claims without a doubly robust rate.
-        assert_eq!(verdicts, want);
+        let claims = check_claims(&one);
+        let c = claims.iter().find(|c| c.id == C::NaiveRateBiased).unwrap();
+        assert_eq!((c.verdict, c.scope), (Verdict::NoInterval, None));
     }
 
     #[test]
-    fn combinators_hand_values() {
-        use Verdict::*;
-        assert_eq!(all_of(&[Holds, Holds]), Holds);
-        assert_eq!(all_of(&[Holds, Inconclusive]), Inconclusive);
-        assert_eq!(all_of(&[Holds, NoInterval, Inconclusive]), NoInterval);
-        assert_eq!(all_of(&[NoInterval, Fails]), Fails);
-        assert_eq!(all_of(&[]), NoInterval);
-        assert_eq!(lowered([-0.2, -0.01]), Holds);
-        assert_eq!(lowered([0.01, 0.2]), Fails);
-        assert_eq!(lowered([-0.1, 0.1]), Inconclusive);
-        assert_eq!(lowered([f64::NAN, f64::NAN]), NoInterval);
-        assert_eq!(
-            zip_with(
-                &[Some(3.0), None, Some(1.0)],
-                &[Some(1.0), Some(2.0), None],
-                |a, b| a - b
-            ),
-            vec![Some(2.0), None, None]
-        );
+    fn every_spec_has_its_own_id_and_margin() {
+        let mut ids: Vec<&str> = SPECS.iter().map(|s| s.id.name()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), SPECS.len());
+        assert_eq!(ids.len(), ClaimId::ALL.len());
+        for s in SPECS {
+            assert!(s.margin > 0.0, "{}", s.id);
+            assert!(
+                s.paper.is_none_or(|p| p > s.margin),
+                "{}: the paper's effect inside the margin",
+                s.id
+            );
+        }
+        for (preset, predictions) in PREDICTIONS {
+            assert!(Scenario::preset(preset).is_ok(), "{preset}");
+            assert!(!predictions.is_empty());
+        }
     }
 }

@@ -532,12 +532,18 @@ impl HeadContext<'_, '_> {
                 .map(|r| h.latent(&r.oracle.unwrap_or_default()))
                 .collect();
             let et = h.truths(exposures);
-            let keys = [
-                Metric::ORACLE_AUC_EXPOSED,
+            m.insert(Metric::ORACLE_AUC_EXPOSED, defined(metrics::auc(&ep, &ey)));
+            m.insert(
                 Metric::ORACLE_CALIBRATION_EXPOSED,
+                defined(metrics::calibration(&ep, &et, None)),
+            );
+            let (users, n) = (&self.clusters.exposures, self.clusters.n);
+            inf.keep(
+                m,
                 Metric::ORACLE_REGAUC_EXPOSED,
-            ];
-            against_truth(m, keys, &ep, &ey, &et);
+                || influence::reg_auc(&ep, &et, users, n),
+                || metrics::reg_auc(&ep, &et),
+            );
         }
         // Users as clusters, numbered in increasing id: the same per-user AUCs, summed in the
         // same order, as with the ids themselves.
@@ -606,14 +612,6 @@ fn random_slice(h: &HeadDef, panel: &[&ExposureRecord], p: &[f64], m: &mut Metri
         Metric::RANDOM_LOGLOSS,
         defined(metrics::log_loss(&p, &yf, None)),
     );
-}
-
-/// AUC against the latent answers, and calibration and regAUC against the true probabilities,
-/// under `keys` in that order.
-fn against_truth(m: &mut MetricMap, keys: [Metric; 3], p: &[f64], latent: &[bool], truth: &[f64]) {
-    m.insert(keys[0], defined(metrics::auc(p, latent)));
-    m.insert(keys[1], defined(metrics::calibration(p, truth, None)));
-    m.insert(keys[2], defined(metrics::reg_auc(p, truth)));
 }
 
 /// A calibration curve of `bins` equally filled bins by prediction: each bin's mean prediction

@@ -3,10 +3,10 @@
 //! Each gap is a difference of head-averaged metrics between variants scored on the same
 //! evaluation rows. Its standard error in a replicate comes from each evaluation user's
 //! influence on every term (`usm_core::influence`): the paired bootstrap over users, to first
-//! order, without its resamples. Across replicates the estimates pool by random effects
-//! (DerSimonian–Laird, `results::pool_random_effects`), as the A/B test's do, so an interval
-//! carries the users' noise and the replicates' spread (a fresh world and fresh training each)
-//! beyond it. With one replicate that spread is unmeasured, and the claims give no interval.
+//! order, without its resamples: with one replicate it decides a claim in that world. Across
+//! replicates the claims read the t interval of the replicates' values (`stats::Interval`),
+//! which carries both the users' noise and the replicates' spread (a fresh world and fresh
+//! training each).
 
 use std::collections::BTreeMap;
 
@@ -112,6 +112,10 @@ pub const GAPS: &[Gap] = &[
     Gap {
         id: GapId::DistillationRegaucVsTeacher,
         terms: &diff(D, B, TEACHER),
+    },
+    Gap {
+        id: GapId::DistillationRegaucExposed,
+        terms: &diff(D, B, Metric::ORACLE_REGAUC_EXPOSED),
     },
     Gap {
         id: GapId::CombinationUaucVsBaseline,

@@ -46,6 +46,10 @@ pub struct AbMetric {
     /// 95% interval of the relative change (paired bootstrap over users).
     #[serde(deserialize_with = "null_as_nan::pair")]
     pub ci95: [f64; 2],
+    /// The standard error of the relative change over users: the bootstrap draws' standard
+    /// deviation.
+    #[serde(deserialize_with = "null_as_nan::number")]
+    pub se: f64,
 }
 
 /// JSON has no NaN: serde_json writes an undefined number (an interval too few resamples

@@ -321,6 +321,11 @@ pub enum AbKey {
     /// (negative: the debiased metric falls further). Its `control` and `treatment` hold the two
     /// relative changes.
     DebiasedMinusSurvey(crate::heads::HeadDef),
+    /// Fig. 5's reading: how much closer the Eq. 13 rate's relative change is to the true
+    /// rate's than the Eq. 2 rate's is, `|survey - true| - |debiased - true|`, in the same
+    /// resamples (positive: Eq. 13 is closer). Its `control` and `treatment` hold the Eq. 2 and
+    /// Eq. 13 changes' distances to the true change.
+    Eq13CloserToTruth(crate::heads::HeadDef),
     /// Dislikes per exposure.
     DislikeRate,
     /// Reports per exposure.
@@ -351,6 +356,7 @@ impl AbKey {
             AbKey::SurveyRate(h) => format!("survey_rate_{}", h.name()),
             AbKey::DebiasedRate(h) => format!("debiased_rate_{}", h.name()),
             AbKey::DebiasedMinusSurvey(h) => format!("debiased_minus_survey_change_{}", h.name()),
+            AbKey::Eq13CloserToTruth(h) => format!("eq13_change_closer_to_truth_{}", h.name()),
             AbKey::DislikeRate => "dislike_rate".into(),
             AbKey::ReportRate => "report_rate".into(),
             AbKey::LikeRate => "like_rate".into(),
@@ -379,6 +385,9 @@ impl AbKey {
         if let Some(h) = head("debiased_minus_survey_change_") {
             return Some(AbKey::DebiasedMinusSurvey(h));
         }
+        if let Some(h) = head("eq13_change_closer_to_truth_") {
+            return Some(AbKey::Eq13CloserToTruth(h));
+        }
         [
             AbKey::DislikeRate,
             AbKey::ReportRate,
@@ -395,7 +404,10 @@ impl AbKey {
     pub fn is_surveyed(&self) -> bool {
         matches!(
             self,
-            AbKey::SurveyRate(_) | AbKey::DebiasedRate(_) | AbKey::DebiasedMinusSurvey(_)
+            AbKey::SurveyRate(_)
+                | AbKey::DebiasedRate(_)
+                | AbKey::DebiasedMinusSurvey(_)
+                | AbKey::Eq13CloserToTruth(_)
         )
     }
 }
@@ -424,6 +436,9 @@ names! {
         DistillationUauc = "distillation_uauc",
         /// regAUC against the teacher's pseudo labels, distillation minus the baseline.
         DistillationRegaucVsTeacher = "distillation_regauc_vs_teacher",
+        /// regAUC against the truth over every exposure of the evaluation users, distillation
+        /// minus the baseline.
+        DistillationRegaucExposed = "distillation_regauc_exposed",
         /// UAUC, distillation + response debias minus the baseline.
         CombinationUaucVsBaseline = "combination_uauc_vs_baseline",
         /// The same against response debias.
@@ -458,6 +473,51 @@ names! {
         PanelAnswers = "panel_answers",
         /// The panel-weighted survey model.
         PanelDebias = "panel_debias",
+    }
+}
+
+names! {
+    /// A claim of the paper (or beyond it), by its id in `results.json` (`claims`);
+    /// `experiment::claims::SPECS` says what each states and how it is decided.
+    pub enum ClaimId ("claim") {
+        /// The naive rate (Eq. 2) is off the truth for some head.
+        NaiveRateBiased = "naive_rate_biased",
+        /// Eq. 13 is closer to the truth than Eq. 2, every head.
+        Eq13TowardTruth = "eq13_moves_toward_truth",
+        /// Eq. 13 is within 5% of the truth, every head.
+        Eq13RecoversTruth = "eq13_recovers_truth",
+        /// Response debias ranks all shows better than the baseline, against the truth.
+        ResponseDebiasRanksBetter = "response_debias_ranks_better",
+        /// Response debias's mean prediction over shows is within 5% of the truth, every head.
+        ResponseDebiasCalibrated = "response_debias_calibrated",
+        /// Table 2: in the low-willingness bands, response debias's AUC beats the baseline's.
+        ResponseDebiasBetterInLowBands = "response_debias_better_in_low_bands",
+        /// Response debias's gain is largest for the reluctant quarter.
+        ResponseDebiasMostForReluctant = "response_debias_most_for_reluctant",
+        /// Table 3: distillation's UAUC beats the baseline's.
+        DistillationImprovesUauc = "distillation_improves_uauc",
+        /// Distillation ranks every exposure better against the truth.
+        DistillationRanksExposuresBetter = "distillation_ranks_exposures_better",
+        /// Distillation + response debias has the best UAUC of the four.
+        CombinationBest = "combination_best",
+        /// A check: the student ranks like its teacher's pseudo labels.
+        StudentRanksLikeTeacher = "student_ranks_like_its_teacher",
+        /// Eq. 3 lowers true bad exposures against control, every head.
+        AbLowersTrueRates = "ab_lowers_true_bad_exposures",
+        /// The A/B: response debias against the baseline.
+        AbResponseDebiasVsBaseline = "ab_response_debias_vs_baseline",
+        /// The A/B: distillation against the baseline.
+        AbDistillationVsBaseline = "ab_distillation_vs_baseline",
+        /// The A/B: both corrections against distillation.
+        AbCombinationVsDistillation = "ab_combination_vs_distillation",
+        /// Fig. 5: in response debias's A/B against the baseline, Eq. 13 falls further than Eq. 2.
+        Fig5DebiasedFallsFurther = "fig5_debiased_rate_falls_further",
+        /// Fig. 5's reading: Eq. 13's change is closer to the true change than Eq. 2's.
+        Fig5Eq13CloserToTruth = "fig5_eq13_change_closer_to_truth",
+        /// With a panel: the doubly robust rate is closer to the truth than Eq. 13.
+        PanelDrCloserThanEq13 = "panel_dr_closer_than_eq13",
+        /// With a panel: the panel-weighted model is better calibrated than response debias.
+        PanelVariantBetterCalibrated = "panel_variant_better_calibrated",
     }
 }
 

@@ -9,8 +9,8 @@ use super::config::{Experiment, ExperimentConfig};
 use super::measured::{
     AbMetric, AbResult, Curve, DataCounts, Estimate, MetricMap, Replicate, null_as_nan,
 };
-use super::names::{AbKey, GapId, Metric, ModelId, Variant, VariantPair};
-use super::stats::{mean_ci, pool_random_effects};
+use super::names::{AbKey, ClaimId, GapId, Metric, ModelId, Variant, VariantPair};
+use super::stats::{Interval, mean_ci};
 use super::world::LogSource;
 use crate::heads::HeadDef;
 use crate::summary::RunStats;
@@ -54,11 +54,11 @@ pub struct VariantOut {
 /// One A/B metric.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AbOut {
-    /// Relative change of the treatment against control.
+    /// Relative change of the treatment against control: the mean over replicates.
     #[serde(deserialize_with = "null_as_nan::number")]
     pub rel_change: f64,
-    /// 95% interval: a paired bootstrap over users within each replicate; with several
-    /// replicates, their estimates pooled by random effects (DerSimonian–Laird).
+    /// 95% interval. With two or more replicates, the t interval of the replicates' changes
+    /// (across worlds); with one, the paired bootstrap's over its users (in this world).
     #[serde(deserialize_with = "null_as_nan::pair")]
     pub ci95: [f64; 2],
     /// Control value (mean over replicates).
@@ -67,96 +67,132 @@ pub struct AbOut {
     /// Treatment value (mean over replicates).
     #[serde(deserialize_with = "null_as_nan::number")]
     pub treatment: f64,
+    /// Each replicate's change and its standard error over users (the bootstrap's).
+    #[serde(default)]
+    pub replicates: Vec<AbReplicate>,
 }
 
-/// What a run says of a claim.
+/// One replicate's A/B estimate of a metric.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AbReplicate {
+    /// Its relative change.
+    #[serde(deserialize_with = "null_as_nan::number")]
+    pub rel_change: f64,
+    /// Its standard error over the replicate's users.
+    #[serde(deserialize_with = "null_as_nan::number")]
+    pub se: f64,
+}
+
+/// What a run says of a claim. A claim states a direction (up, down, away from zero) or a
+/// nearness (within its margin of zero); each verdict reads the claim's intervals: the 95%
+/// interval for a direction, the 90% one (two one-sided 5% tests, TOST) for an equivalence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// The 95% interval of the difference lies on the claim's side of zero.
+    /// The 95% interval lies on the claim's side of zero (for a nearness: the 90% interval lies
+    /// inside the margin).
     Holds,
-    /// It lies on the other side (or at zero).
+    /// The 95% interval lies on the other side of zero (for a nearness: outside the margin).
     Fails,
-    /// It straddles zero.
+    /// The 90% interval lies inside the margin: the effect is too small to matter, decided.
+    NoEffect,
+    /// The 95% interval includes zero, and the one-sided 95% bound is under half the paper's
+    /// effect: whatever the effect is here, it is smaller than the paper's.
+    SmallerThanPaper,
+    /// None of these: the run cannot decide at this size.
     Inconclusive,
-    /// There is no interval (one replicate, or nothing measured): the run cannot decide.
+    /// There is no interval (nothing measured, or a comparison across replicates with one).
     NoInterval,
 }
 
 impl Verdict {
-    /// The word in reports: `HOLDS`, `FAILS`, `INCONCLUSIVE`, `NO INTERVAL`.
+    /// The word in reports: `HOLDS`, `FAILS`, `NO EFFECT`, ...
     pub fn word(self) -> &'static str {
         match self {
             Verdict::Holds => "HOLDS",
             Verdict::Fails => "FAILS",
+            Verdict::NoEffect => "NO EFFECT",
+            Verdict::SmallerThanPaper => "SMALLER THAN THE PAPER'S",
             Verdict::Inconclusive => "INCONCLUSIVE",
             Verdict::NoInterval => "NO INTERVAL",
         }
     }
 
-    /// The class in HTML: `holds`, `fails`, `inconclusive`, `no-interval`.
+    /// The class in HTML: `holds`, `fails`, `no-effect`, ...
     pub fn class(self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
             Verdict::Fails => "fails",
+            Verdict::NoEffect => "no-effect",
+            Verdict::SmallerThanPaper => "smaller-than-paper",
             Verdict::Inconclusive => "inconclusive",
             Verdict::NoInterval => "no-interval",
         }
     }
 
-    /// `Some(true)` for holds, `Some(false)` for fails, `None` otherwise.
-    pub fn holds(self) -> Option<bool> {
-        match self {
-            Verdict::Holds => Some(true),
-            Verdict::Fails => Some(false),
-            Verdict::Inconclusive | Verdict::NoInterval => None,
-        }
+    /// Whether the run decided the claim: every verdict but inconclusive and no interval.
+    pub fn decided(self) -> bool {
+        !matches!(self, Verdict::Inconclusive | Verdict::NoInterval)
     }
+}
+
+/// Which question a verdict answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Across worlds: does the claim hold in this regime? Two or more replicates, each a fresh
+    /// world and fresh training; the interval is over them.
+    AcrossWorlds,
+    /// In this world: did it hold here, for these users and these trained models? One replicate;
+    /// the interval is over its users, and says nothing of another draw of the world.
+    InThisWorld,
 }
 
 /// A claim of the paper and whether this run supports it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
-    /// Short id.
-    pub id: String,
+    /// Its id.
+    pub id: ClaimId,
     /// The claim in words.
     pub statement: String,
+    /// Where the paper makes it (or `beyond the paper`).
+    pub source: String,
+    /// A fidelity check of the pipeline (the student learns its teacher), not a finding.
+    #[serde(default)]
+    pub check: bool,
     /// The verdict.
     pub verdict: Verdict,
-    /// `true` holds, `false` fails, `null` otherwise (inconclusive or no interval): `verdict`
-    /// as a boolean, kept for readers of earlier `results.json`.
-    pub holds: Option<bool>,
-    /// The numbers behind the verdict.
+    /// Which question the verdict answers (`null` without an interval).
+    pub scope: Option<Scope>,
+    /// The numbers behind the verdict: each part's estimate and intervals.
     pub evidence: String,
-    /// The smallest effect this run could detect (95% two-sided, 80% power) for the part of
-    /// the claim nearest to undecided, in the unit of its evidence; `null` without an interval.
-    #[serde(default)]
-    pub detectable: Option<f64>,
-    /// Where that part is inconclusive or has no interval: about how many replicates would
-    /// decide it at the effect measured (`null` where decided, or never at that effect).
-    #[serde(default)]
-    pub replicates_needed: Option<usize>,
+    /// The equivalence margin: a difference inside it is no effect (in the claim's unit).
+    pub margin: f64,
+    /// The paper's own effect, in the claim's unit and direction, where it reports one.
+    pub paper_effect: Option<f64>,
+    /// What theory predicts in this regime, where this is a preset as shipped and theory says.
+    pub predicted: Option<Verdict>,
+    /// Where the run is inconclusive across worlds: about how many replicates would decide it at
+    /// the difference and spread measured, and the 95% range of that count (the spread is
+    /// itself estimated from the few replicates run).
+    pub replicates_needed: Option<Needed>,
+}
+
+/// How many replicates would decide an undecided claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Needed {
+    /// At the spread measured; `null`: more than 1,000.
+    pub estimate: Option<usize>,
+    /// At the low end of the spread's 95% interval.
+    pub low: Option<usize>,
+    /// At its high end; `null`: more than 1,000.
+    pub high: Option<usize>,
 }
 
 impl Claim {
-    /// A claim with its verdict and power from `parts` (each a part's verdict and power).
-    pub fn new(
-        id: &str,
-        statement: &str,
-        verdict: Verdict,
-        evidence: String,
-        power: Option<(Option<f64>, Option<usize>)>,
-    ) -> Claim {
-        let (detectable, replicates_needed) = power.unwrap_or((None, None));
-        Claim {
-            id: id.into(),
-            statement: statement.into(),
-            verdict,
-            holds: verdict.holds(),
-            evidence,
-            detectable,
-            replicates_needed: replicates_needed.filter(|_| verdict.holds().is_none()),
-        }
+    /// Whether the verdict is the one theory predicts, where it predicts one.
+    pub fn as_predicted(&self) -> Option<bool> {
+        self.predicted.map(|p| p == self.verdict)
     }
 }
 
@@ -246,8 +282,7 @@ impl Results {
     }
 }
 
-/// Each A/B metric of each arm (or pair of arms) that `arms` picks, pooled over the replicates'
-/// tests.
+/// Each A/B metric of each arm (or pair of arms) that `arms` picks, over the replicates' tests.
 fn pool_ab<K: Ord + Clone>(
     abs: &[&AbResult],
     arms: impl Fn(&AbResult) -> &BTreeMap<K, BTreeMap<AbKey, AbMetric>>,
@@ -263,9 +298,15 @@ fn pool_ab<K: Ord + Clone>(
                 .iter()
                 .filter_map(|a| arms(a).get(t).and_then(|x| x.get(m)))
                 .collect();
-            let est: Vec<(f64, [f64; 2])> = vals.iter().map(|v| (v.rel_change, v.ci95)).collect();
-            let (rel_change, ci95) =
-                pool_random_effects(&est).unwrap_or((first_m.rel_change, first_m.ci95));
+            // Across worlds, the t interval of the replicates' changes; in one world, its users'.
+            let changes: Vec<Option<f64>> = vals
+                .iter()
+                .map(|v| Some(v.rel_change).filter(|x| x.is_finite()))
+                .collect();
+            let (rel_change, ci95) = match Interval::of_values(&changes) {
+                Some(iv) => (iv.mean, iv.ci95()),
+                None => (first_m.rel_change, first_m.ci95),
+            };
             let n = vals.len() as f64;
             out.insert(
                 *m,
@@ -274,6 +315,13 @@ fn pool_ab<K: Ord + Clone>(
                     ci95,
                     control: vals.iter().map(|v| v.control).sum::<f64>() / n,
                     treatment: vals.iter().map(|v| v.treatment).sum::<f64>() / n,
+                    replicates: vals
+                        .iter()
+                        .map(|v| AbReplicate {
+                            rel_change: v.rel_change,
+                            se: v.se,
+                        })
+                        .collect(),
                 },
             );
         }

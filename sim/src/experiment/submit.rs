@@ -50,7 +50,7 @@ pub async fn fit_submit_model(
         Some(sim) => {
             let ceiling = Ceiling::new(&sim.scenario);
             let users = &sim.pop.users;
-            // A user's posterior serves each of their shows.
+            // A posterior serves each show of the same user, history count and day.
             let mut posteriors = std::collections::BTreeMap::new();
             let show: Vec<f64> = split
                 .eval
@@ -58,9 +58,16 @@ pub async fn fit_submit_model(
                 .rows
                 .iter()
                 .map(|r| {
+                    let days = sim.scenario.survey.tenure_days + r.day as f64;
                     let post = posteriors
-                        .entry(r.user_id)
-                        .or_insert_with(|| ceiling.posterior(&users[r.user_id as usize]));
+                        .entry((r.user_id, r.user_history_submits, r.day))
+                        .or_insert_with(|| {
+                            ceiling.posterior(
+                                &users[r.user_id as usize],
+                                r.user_history_submits,
+                                days,
+                            )
+                        });
                     ceiling.propensity(post, r.survey, r.hour)
                 })
                 .collect();

@@ -23,7 +23,7 @@ impl Plots {
     }
 }
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.holds{color:#0a7d32;font-weight:bold}.inconclusive{color:#8a6d00;font-weight:bold}.no-interval{color:#666;font-weight:bold}.fails{color:#b00020;font-weight:bold}pre{background:#f6f6f6;padding:1em;overflow:auto}";
+const STYLE: &str = "body{font-family:sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}.holds{color:#0a7d32;font-weight:bold}.inconclusive{color:#8a6d00;font-weight:bold}.no-interval{color:#666;font-weight:bold}.fails{color:#b00020;font-weight:bold}.no-effect{color:#444;font-weight:bold}.smaller-than-paper{color:#8a6d00;font-weight:bold}pre{background:#f6f6f6;padding:1em;overflow:auto}";
 
 /// The self-contained HTML report.
 pub fn html(res: &Results) -> String {

@@ -137,12 +137,16 @@ mod tests {
         let mut cfg = ExperimentConfig::default();
         cfg.scenario.name = hostile.into();
         let claim = Claim {
-            id: "c".into(),
+            id: crate::experiment::names::ClaimId::NaiveRateBiased,
             statement: "<img src=x onerror=alert(1)>".into(),
+            source: "Table <1>".into(),
+            check: false,
             verdict: crate::experiment::results::Verdict::Inconclusive,
-            holds: None,
+            scope: None,
             evidence: "a < b & c".into(),
-            detectable: None,
+            margin: 0.05,
+            paper_effect: None,
+            predicted: None,
             replicates_needed: None,
         };
         let html = html(&empty_results(cfg, vec![claim]));

@@ -305,7 +305,10 @@ impl Table {
 fn verdict_class(t: &str) -> String {
     let class = t.to_lowercase().replace(' ', "-");
     match class.as_str() {
-        "holds" | "fails" | "inconclusive" | "no-interval" => format!(" class=\"{class}\""),
+        "holds" | "fails" | "inconclusive" | "no-interval" | "no-effect" => {
+            format!(" class=\"{class}\"")
+        }
+        "smaller-than-the-paper's" => " class=\"smaller-than-paper\"".into(),
         _ => String::new(),
     }
 }

@@ -1,7 +1,7 @@
 //! Every table of the report, each built once from the results ([`Table`]); the text, HTML and
 //! CSV renderings all read these.
 
-use crate::experiment::results::{AbOut, Metrics};
+use crate::experiment::results::{AbOut, Metrics, Scope};
 use crate::experiment::{AbKey, Claim, Metric, Results, Variant};
 
 use super::table::{Cell, Layout, Style, Table};
@@ -440,40 +440,82 @@ pub fn ab_pairs(res: &Results) -> Option<Table> {
     )
 }
 
-/// What the run could detect, and what would decide an undecided claim, in words.
+/// What would decide an undecided claim, in words.
 pub fn power_text(c: &Claim) -> String {
-    let mut parts = Vec::new();
-    if let Some(d) = c.detectable {
-        parts.push(format!(
-            "smallest difference these replicates detect (95%, 80% power): {d:.4}"
-        ));
+    let Some(n) = c.replicates_needed else {
+        return String::new();
+    };
+    let at = |n: Option<usize>| n.map_or("more than 1,000".into(), |n| n.to_string());
+    match n.estimate {
+        Some(e) => format!(
+            "about {e} replicates would decide it at the difference and spread measured (95% range {} to {}: the spread rests on few replicates)",
+            at(n.low),
+            at(n.high)
+        ),
+        None => format!(
+            "the difference measured is too small to decide within 1,000 replicates at the spread measured (at the low end of its 95% range: {})",
+            at(n.low)
+        ),
     }
-    match (c.verdict.holds(), c.replicates_needed) {
-        (None, Some(n)) => parts.push(format!(
-            "about {n} replicates would decide it at the difference measured"
-        )),
-        (None, None) if c.detectable.is_some() => parts
-            .push("the difference measured is too small to decide within 1,000 replicates".into()),
-        _ => {}
-    }
-    parts.join("; ")
 }
 
-/// The paper's claims with their verdicts.
+/// A verdict against its prediction, in words: `as predicted`, `not as predicted (theory: NO
+/// EFFECT)`, or nothing where theory says nothing here.
+pub fn prediction_text(c: &Claim) -> String {
+    match (c.predicted, c.as_predicted()) {
+        (Some(_), Some(true)) => "as predicted".into(),
+        (Some(p), _) => format!("not as predicted (theory: {})", p.word()),
+        _ => String::new(),
+    }
+}
+
+/// The scope of a verdict, in words.
+pub fn scope_text(c: &Claim) -> &'static str {
+    match c.scope {
+        Some(Scope::AcrossWorlds) => "across worlds",
+        Some(Scope::InThisWorld) => "in this world",
+        None => "",
+    }
+}
+
+/// The paper's claims with their verdicts, the scope of each, and what theory predicted.
 pub fn claims(res: &Results) -> Table {
     let mut t = Table::new(
         "claims",
         format!("The paper's claims in {}", where_(res)),
-        &["claim", "verdict", "evidence", "power", "id"],
+        &[
+            "claim",
+            "verdict",
+            "scope",
+            "prediction",
+            "evidence",
+            "to decide it",
+            "source",
+            "id",
+        ],
     )
     .laid_out(Layout::Records);
     for c in &res.claims {
+        let statement = if c.check {
+            format!("(a check) {}", c.statement)
+        } else {
+            c.statement.clone()
+        };
         t.push(vec![
-            Cell::text(&c.statement),
+            Cell::text(statement),
             Cell::text(c.verdict.word()),
+            Cell::text(scope_text(c)),
+            Cell::text(prediction_text(c)),
             Cell::text(&c.evidence),
             Cell::text(power_text(c)),
-            Cell::text(&c.id),
+            Cell::text(match c.paper_effect {
+                Some(p) => format!(
+                    "{}; margin {}, the paper's effect {p:.4}",
+                    c.source, c.margin
+                ),
+                None => format!("{}; margin {}", c.source, c.margin),
+            }),
+            Cell::text(c.id.name()),
         ]);
     }
     t

@@ -118,12 +118,12 @@ pub enum Command {
     },
     /// List the presets.
     Presets,
-    /// Run each preset (3 replicates each by default) and write every claim's verdict by preset
+    /// Run each preset (as many replicates as the default experiment) and write every claim's verdict by preset
     /// to docs/verdicts.md, and the default run's to README's verdict block.
     Verdicts {
-        /// Replicates of each preset.
-        #[arg(long, default_value_t = 3)]
-        replicates: usize,
+        /// Replicates of each preset [default: the default experiment's].
+        #[arg(long)]
+        replicates: Option<usize>,
         /// The verdicts' file.
         #[arg(long, default_value = "docs/verdicts.md")]
         out: PathBuf,

@@ -42,7 +42,8 @@ fn stamp(replicates: usize) -> String {
 }
 
 /// Runs the presets and writes the verdicts.
-pub fn verdicts(replicates: usize, out: &Path, readme: &Path) -> Result<()> {
+pub fn verdicts(replicates: Option<usize>, out: &Path, readme: &Path) -> Result<()> {
+    let replicates = replicates.unwrap_or(ExperimentConfig::default().replicates);
     let t0 = Instant::now();
     let dev = usm_core::prelude::Device::flex();
     let mut runs: Vec<(&str, Results)> = Vec::new();
