@@ -32,6 +32,7 @@ pub mod debias;
 pub mod error;
 pub mod exec;
 pub mod influence;
+pub mod logistic;
 pub mod loss;
 pub mod metrics;
 pub mod models;

@@ -31,6 +31,17 @@ impl SurveyKind {
         }
     }
 
+    /// The answers a submitted survey of this kind can have.
+    pub fn answers(self) -> &'static [Answer] {
+        match self {
+            SurveyKind::None => &[],
+            SurveyKind::Satisfaction => &[Answer::Like, Answer::Neutral, Answer::Dislike],
+            SurveyKind::Inappropriate => {
+                &[Answer::Suitable, Answer::AdultOnly, Answer::NotSuitable]
+            }
+        }
+    }
+
     /// Parses a log value.
     pub fn parse(s: &str) -> Option<SurveyKind> {
         match s {

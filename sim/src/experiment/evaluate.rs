@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use usm_core::influence::{self, Influence};
+use usm_core::logistic::LogisticModel;
 use usm_core::metrics;
 use usm_core::models::SurveyModel;
 
@@ -46,6 +47,9 @@ pub struct Evaluation {
     pub curves: BTreeMap<Variant, BTreeMap<HeadDef, Curve>>,
     /// variant → probabilities on every evaluation show (`shows × heads`), for Eq. 5 and DR.
     pub show_preds: BTreeMap<Variant, Vec<f32>>,
+    /// variant → probabilities on every evaluation random-slice row (`panel × heads`), for the
+    /// doubly robust rate over the random slice's features.
+    pub panel_preds: BTreeMap<Variant, Vec<f32>>,
     /// head → the same metrics scored with the true probabilities: the ceiling.
     pub reference: BTreeMap<HeadDef, MetricMap>,
     /// The model-against-model differences the claims read, with their standard errors over
@@ -150,7 +154,7 @@ pub async fn evaluate(
     let models = &trained.models;
     report(Event::Stage {
         name: "evaluate".into(),
-        total: models.len() as u64,
+        total: models.len() as u64 + 1,
     });
     let sets = &split.eval;
     let ctx = HeadContext {
@@ -165,7 +169,12 @@ pub async fn evaluate(
     let targets = Targets::of(&ctx, &trained.teacher_exposed);
     let mut out = Evaluation::default();
     let mut influences = Influences::new();
-    for (i, (variant, m)) in models.iter().enumerate() {
+    let all = models
+        .iter()
+        .map(|(v, m)| (*v, Model::Net(m)))
+        .chain([(Variant::Logistic, Model::Logistic(&trained.logistic))]);
+    for (i, (variant, m)) in all.enumerate() {
+        let variant = &variant;
         let scored = ctx.score(&targets, *variant, m).await?;
         for (h, (metrics, inf)) in scored.heads {
             influences.extend(inf.into_iter().map(|(key, x)| ((*variant, h, key), x)));
@@ -173,6 +182,7 @@ pub async fn evaluate(
         }
         out.curves.insert(*variant, scored.curves);
         out.show_preds.insert(*variant, scored.shows);
+        out.panel_preds.insert(*variant, scored.panel);
         report(Event::Progress {
             pos: i as u64 + 1,
             msg: variant.name().to_string(),
@@ -226,11 +236,29 @@ impl Targets {
 }
 
 /// One variant's scores: per head, its metrics and the users' influences on those the gaps
-/// read; its calibration curves; its probabilities on every show.
+/// read; its calibration curves; its probabilities on every show and random-slice row.
 struct Scored {
     heads: Vec<(HeadDef, (MetricMap, BTreeMap<Metric, Influence>))>,
     curves: BTreeMap<HeadDef, Curve>,
     shows: Vec<f32>,
+    panel: Vec<f32>,
+}
+
+/// A model the evaluation scores: a survey model, or the logistic regression beside them.
+#[derive(Clone, Copy)]
+enum Model<'a> {
+    Net(&'a SurveyModel),
+    Logistic(&'a LogisticModel),
+}
+
+impl Model<'_> {
+    /// Each row's probability of each head (`rows × heads`).
+    async fn predict(self, x: &usm_core::data::Features) -> Result<Vec<f32>> {
+        Ok(match self {
+            Model::Net(m) => m.predict_async(x).await?.p,
+            Model::Logistic(m) => m.predict(x)?,
+        })
+    }
 }
 
 /// What every head's metrics read besides the predictions.
@@ -251,24 +279,24 @@ struct HeadContext<'a, 'b> {
 
 impl HeadContext<'_, '_> {
     /// Every metric of one variant's model on the evaluation rows.
-    async fn score(&self, targets: &Targets, variant: Variant, m: &SurveyModel) -> Result<Scored> {
+    async fn score(&self, targets: &Targets, variant: Variant, m: Model<'_>) -> Result<Scored> {
         let (sets, nh) = (self.sets, self.heads.len());
         let cl = &self.clusters;
         let predict = async |set: &Encoded<'_>| -> Result<Vec<f32>> {
             Ok(if set.is_empty() {
                 Vec::new()
             } else {
-                m.predict_async(&set.x).await?.p
+                m.predict(&set.x).await?
             })
         };
-        let psh = m.predict_async(&sets.shows.x).await?.p;
+        let psh = predict(&sets.shows).await?;
         // Submits are the answered shows, in the same order: their predictions come from the
         // shows'.
         let submitted: Vec<usize> = (0..sets.shows.len())
             .filter(|&i| sets.shows.rows[i].submitted)
             .collect();
         let ps = usm_core::data::select_rows(&psh, nh, &submitted);
-        let pe = m.predict_async(&sets.exposures.x).await?.p;
+        let pe = predict(&sets.exposures).await?;
         let preds = Predictions {
             submits: &ps,
             shows: &psh,
@@ -281,6 +309,7 @@ impl HeadContext<'_, '_> {
             heads: Vec::new(),
             curves: BTreeMap::new(),
             shows: Vec::new(),
+            panel: Vec::new(),
         };
         for (k, h) in self.heads.iter().enumerate() {
             let mut inf = Sink::new(Some(variant));
@@ -318,6 +347,7 @@ impl HeadContext<'_, '_> {
             out.heads.push((*h, (metrics, inf.map)));
         }
         out.shows = psh;
+        out.panel = pp;
         Ok(out)
     }
 

@@ -95,16 +95,24 @@ pub enum Variant {
     DistillationResponseDebias,
     /// Beyond the paper: answer-dependent propensities from an always-answered panel.
     PanelDebias,
+    /// Weighted by the inverse of the answer's propensity alone, from the random slice's answers
+    /// against the submitted ones (naive Bayes, Schnabel et al. 2016).
+    NaiveBayesDebias,
+    /// Not a survey model: a logistic regression on one-hot user, item and author ids and the
+    /// dense features, trained on the same submitted answers; the yardstick beside them.
+    Logistic,
 }
 
 impl Variant {
     /// Every variant, in report order.
-    pub const ALL: [Variant; 5] = [
+    pub const ALL: [Variant; 7] = [
         Variant::Baseline,
         Variant::ResponseDebias,
         Variant::Distillation,
         Variant::DistillationResponseDebias,
         Variant::PanelDebias,
+        Variant::NaiveBayesDebias,
+        Variant::Logistic,
     ];
 
     /// The name in `results.json`, CSV files and file names.
@@ -115,6 +123,8 @@ impl Variant {
             Variant::Distillation => "distillation",
             Variant::DistillationResponseDebias => "distillation_response_debias",
             Variant::PanelDebias => "panel_debias",
+            Variant::NaiveBayesDebias => "naive_bayes_debias",
+            Variant::Logistic => "logistic_regression",
         }
     }
 
@@ -126,6 +136,8 @@ impl Variant {
             Variant::Distillation => "Distillation",
             Variant::DistillationResponseDebias => "Distill. + resp. debias",
             Variant::PanelDebias => "Panel debias (ours)",
+            Variant::NaiveBayesDebias => "Naive-Bayes debias",
+            Variant::Logistic => "Logistic regression",
         }
     }
 
@@ -251,6 +263,17 @@ metrics! {
     RATE_EQ5_RESPONSE_DEBIAS = "rate_eq5_response_debias";
     /// Eq. 2 on the random slice's (panel's) answers: unbiased, and noisy.
     RANDOM_RATE = "random_rate";
+    /// Its standard error, over users (a user's answers move together).
+    RANDOM_RATE_SE = "random_rate_se";
+    /// Eq. 13 with the answer's naive-Bayes propensity (Schnabel et al. 2016):
+    /// `P(submit | y) ∝ P(y | submit) / P(y)`, `P(y)` from the training period's random slice.
+    RATE_IPW_NAIVE_BAYES = "rate_ipw_naive_bayes";
+    /// Its standard error: a bootstrap over users of the three samples it reads.
+    RATE_IPW_NAIVE_BAYES_SE = "rate_ipw_naive_bayes_se";
+    /// Doubly robust with that propensity: the naive-Bayes-weighted model's mean over the random
+    /// slice's rows (their features, not their answers), plus the naive-Bayes-weighted mean of
+    /// its errors on the submitted answers.
+    RATE_DR_NAIVE_BAYES = "rate_dr_naive_bayes";
     /// The doubly robust rate with answer-dependent propensities.
     RATE_DR = "rate_dr";
     /// Eq. 13 with the same answer-dependent propensities as the doubly robust rate, so each
@@ -473,6 +496,10 @@ names! {
         PanelAnswers = "panel_answers",
         /// The panel-weighted survey model.
         PanelDebias = "panel_debias",
+        /// The survey model weighted by the answer's naive-Bayes propensity.
+        NaiveBayesDebias = "naive_bayes_debias",
+        /// The logistic regression beside the survey models.
+        Logistic = "logistic_regression",
     }
 }
 

@@ -17,7 +17,7 @@ use crate::heads::HeadDef;
 pub fn estimate_rates(
     split: &Split,
     submit: &SubmitFit,
-    show_preds: &BTreeMap<Variant, Vec<f32>>,
+    preds: (&BTreeMap<Variant, Vec<f32>>, &BTreeMap<Variant, Vec<f32>>),
     panel: Option<&PanelRatios>,
 ) -> BTreeMap<HeadDef, MetricMap> {
     let sets = &split.eval;
@@ -39,7 +39,10 @@ pub fn estimate_rates(
             true_rates(split, &head, &mut m);
         }
         answered_rates(split, submit, &head, &mut m);
-        model_rates(split, submit, (show_preds, panel), &head, &mut m);
+        model_rates(split, submit, (preds.0, panel), &head, &mut m);
+        if let Some(ratios) = panel {
+            naive_bayes_rates(split, preds, ratios, &head, &mut m);
+        }
         out.insert(*h, m);
     }
     out
@@ -128,16 +131,17 @@ fn model_rates(
         Metric::RATE_EQ5_RESPONSE_DEBIAS,
         defined(metrics::mean_rate(&eq5)),
     );
-    let pan: Vec<bool> = split
+    let pan: Vec<(u32, bool)> = split
         .world
         .data
         .eval_panel
         .iter()
         .filter(|r| r.survey == h.survey())
-        .map(|r| h.label(r.answer, r.reasons))
+        .map(|r| (r.user_id, h.label(r.answer, r.reasons)))
         .collect();
-    if !pan.is_empty() {
-        m.insert(Metric::RANDOM_RATE, defined(metrics::survey_rate(&pan)));
+    if let Some((rate, se)) = clustered_rate(&pan) {
+        m.insert(Metric::RANDOM_RATE, Some(rate));
+        m.insert(Metric::RANDOM_RATE_SE, Some(se));
     }
     let (Some(ratios), Some(pd)) = (panel, show_preds.get(&Variant::PanelDebias)) else {
         return;
@@ -159,6 +163,179 @@ fn model_rates(
         .collect();
     m.insert(Metric::RATE_DR, doubly_robust(&rows));
     m.insert(Metric::RATE_IPW_PANEL, ipw_rate(&rows));
+}
+
+/// With the answer's naive-Bayes propensity (Schnabel et al. 2016): Eq. 13 over the submitted
+/// answers, and the doubly robust rate whose outcome model is the naive-Bayes-weighted variant,
+/// averaged over the random slice's rows (its features stand for every exposure).
+fn naive_bayes_rates(
+    split: &Split,
+    (show_preds, panel_preds): (&BTreeMap<Variant, Vec<f32>>, &BTreeMap<Variant, Vec<f32>>),
+    ratios: &PanelRatios,
+    head: &Head,
+    m: &mut MetricMap,
+) {
+    let (sets, h, k, nh) = (&split.eval, head.h, head.k, split.heads().len());
+    let ratio = |r: &crate::records::ExposureRecord| {
+        ratios
+            .marginal
+            .get(&(r.survey, r.answer))
+            .copied()
+            .unwrap_or(1.0)
+    };
+    let answered = |i: usize| {
+        let r = sets.submits.rows[i];
+        (h.label(r.answer, r.reasons), ratio(r))
+    };
+    let rows: Vec<DrRow> = head
+        .submits
+        .iter()
+        .map(|&i| DrRow {
+            model: 0.0,
+            answered: Some(answered(i)),
+        })
+        .collect();
+    m.insert(Metric::RATE_IPW_NAIVE_BAYES, ipw_rate(&rows));
+    m.insert(
+        Metric::RATE_IPW_NAIVE_BAYES_SE,
+        naive_bayes_se(split, h, &head.submits),
+    );
+    let (Some(ps), Some(pp)) = (
+        show_preds.get(&Variant::NaiveBayesDebias),
+        panel_preds.get(&Variant::NaiveBayesDebias),
+    ) else {
+        return;
+    };
+    let target: Vec<f64> = (0..sets.panel.len())
+        .filter(|&i| sets.panel.rows[i].survey == h.survey())
+        .map(|i| pp[i * nh + k] as f64)
+        .collect();
+    let residuals: Vec<(f64, f64)> = head
+        .shows
+        .iter()
+        .filter(|&&i| sets.shows.rows[i].submitted)
+        .map(|&i| {
+            let r = sets.shows.rows[i];
+            let y = h.label(r.answer, r.reasons) as u8 as f64;
+            (y - ps[i * nh + k] as f64, 1.0 / ratio(r))
+        })
+        .collect();
+    m.insert(
+        Metric::RATE_DR_NAIVE_BAYES,
+        self_normalised_dr(&target, &residuals),
+    );
+}
+
+/// Bootstrap draws of the naive-Bayes rate's standard error.
+const NB_DRAWS: u64 = 200;
+
+/// A row of the naive-Bayes rate: its user, its answer's place among its survey's answers, and
+/// whether the answer counts for the head.
+#[derive(Clone, Copy, Debug)]
+struct NbRow {
+    user: u32,
+    answer: usize,
+    y: bool,
+}
+
+/// The naive-Bayes rate's standard error: a Bayesian bootstrap over users (each user's rows
+/// weighted alike by an exponential draw) of the three samples it reads: the evaluation
+/// period's submitted answers, the training period's, and the training period's random slice,
+/// whose `P(y)` carries most of its noise.
+fn naive_bayes_se(split: &Split, h: &HeadDef, submits: &[usize]) -> Option<f64> {
+    let kind = h.survey();
+    let answers = kind.answers();
+    let row = |r: &crate::records::ExposureRecord| {
+        Some(NbRow {
+            user: r.user_id,
+            answer: answers.iter().position(|a| *a == r.answer)?,
+            y: h.label(r.answer, r.reasons),
+        })
+    };
+    let data = &split.world.data;
+    let eval: Vec<NbRow> = submits
+        .iter()
+        .filter_map(|&i| row(split.eval.submits.rows[i]))
+        .collect();
+    let of = |rows: &[crate::records::ExposureRecord], submitted: bool| -> Vec<NbRow> {
+        rows.iter()
+            .filter(|r| r.survey == kind && (!submitted || r.submitted))
+            .filter_map(row)
+            .collect()
+    };
+    let (train, panel) = (of(&data.train_shows, true), of(&data.train_panel, false));
+    let draws: Vec<f64> = (0..NB_DRAWS)
+        .filter_map(|b| {
+            let seed = usm_core::rng::mix(split.seed ^ 0x4E42, b);
+            let w = |u: u32| -(1.0 - usm_core::rng::hash_unit(seed, u as u64)).ln();
+            naive_bayes_rate((&eval, &train, &panel), answers.len(), &w)
+        })
+        .collect();
+    if draws.len() < 2 {
+        return None;
+    }
+    let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+    let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (draws.len() - 1) as f64;
+    Some(var.sqrt())
+}
+
+/// Eq. 13 over `eval` with naive-Bayes ratios `P(a | submit) / P(a)` from weighted counts:
+/// `P(a | submit)` from `train`, `P(a)` from `panel`, each with add-one smoothing (as
+/// `variants::panel_ratios`); `w` weighs each user's rows.
+fn naive_bayes_rate(
+    (eval, train, panel): (&[NbRow], &[NbRow], &[NbRow]),
+    answers: usize,
+    w: &dyn Fn(u32) -> f64,
+) -> Option<f64> {
+    let share = |rows: &[NbRow]| {
+        let mut c = vec![1.0; answers];
+        let mut n = answers as f64;
+        for r in rows {
+            let x = w(r.user);
+            c[r.answer] += x;
+            n += x;
+        }
+        c.into_iter().map(|v| v / n).collect::<Vec<f64>>()
+    };
+    let (s, p) = (share(train), share(panel));
+    let (mut num, mut den) = (0.0, 0.0);
+    for r in eval {
+        let x = w(r.user) * p[r.answer] / s[r.answer];
+        den += x;
+        if r.y {
+            num += x;
+        }
+    }
+    (den > 0.0).then(|| num / den)
+}
+
+/// The doubly robust rate with self-normalised weights: the outcome model's mean over the target
+/// rows, plus the weighted mean of its residuals `(y - m(x), w)` over the answered rows. `None`
+/// without target rows or answers.
+pub fn self_normalised_dr(target: &[f64], residuals: &[(f64, f64)]) -> Option<f64> {
+    let den: f64 = residuals.iter().map(|r| r.1).sum();
+    if target.is_empty() || den <= 0.0 {
+        return None;
+    }
+    let num: f64 = residuals.iter().map(|r| r.0 * r.1).sum();
+    Some(target.iter().sum::<f64>() / target.len() as f64 + num / den)
+}
+
+/// The share of `true` among `(user, answer)` pairs and its standard error over users: the
+/// variance of a ratio of per-user sums, `sum_u (y_u - p n_u)^2 / n^2` (a user's answers are not
+/// independent draws). `None` without answers.
+pub fn clustered_rate(answers: &[(u32, bool)]) -> Option<(f64, f64)> {
+    if answers.is_empty() {
+        return None;
+    }
+    let n = answers.len() as f64;
+    let p = answers.iter().filter(|a| a.1).count() as f64 / n;
+    let mut per_user: BTreeMap<u32, f64> = BTreeMap::new();
+    for &(u, y) in answers {
+        *per_user.entry(u).or_default() += y as u8 as f64 - p;
+    }
+    let var = per_user.values().map(|e| e * e).sum::<f64>() / (n * n);
+    Some((p, var.sqrt()))
 }
 
 /// One show in the doubly robust estimate.
@@ -197,6 +374,50 @@ pub fn ipw_rate(rows: &[DrRow]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clustered_rate_hand_values() {
+        // Independent answers, one per user: the binomial error sqrt(p (1 - p) / n).
+        let one_each: Vec<(u32, bool)> = (0..100).map(|u| (u, u % 4 == 0)).collect();
+        let (p, se) = clustered_rate(&one_each).unwrap();
+        assert!((p - 0.25).abs() < 1e-12);
+        assert!((se - (0.25f64 * 0.75 / 100.0).sqrt()).abs() < 1e-12, "{se}");
+        // Each user's answers all alike: as if each user answered once (n = 100 users, 4 answers
+        // each), twice the error of 400 independent answers.
+        let alike: Vec<(u32, bool)> = (0..400).map(|i| (i / 4, (i / 4) % 4 == 0)).collect();
+        let (p, se) = clustered_rate(&alike).unwrap();
+        assert!((p - 0.25).abs() < 1e-12);
+        assert!((se - (0.25f64 * 0.75 / 100.0).sqrt()).abs() < 1e-12, "{se}");
+        assert_eq!(clustered_rate(&[]), None);
+    }
+
+    #[test]
+    fn naive_bayes_rate_hand_value() {
+        // Two answers. Training submits: 3 of answer 1 (y), 1 of answer 0: smoothed shares
+        // (2/6, 4/6). Panel: 1 of answer 1, 3 of answer 0: (4/6, 2/6). Weights P(a) / P(a | s):
+        // answer 0: 2, answer 1: 0.5. Evaluation: one of each: 0.5 / 2.5 = 0.2.
+        let r = |user, answer| NbRow {
+            user,
+            answer,
+            y: answer == 1,
+        };
+        let train = [r(0, 1), r(1, 1), r(2, 1), r(3, 0)];
+        let panel = [r(4, 1), r(5, 0), r(6, 0), r(7, 0)];
+        let eval = [r(8, 0), r(9, 1)];
+        let rate = naive_bayes_rate((&eval, &train, &panel), 2, &|_| 1.0).unwrap();
+        assert!((rate - 0.2).abs() < 1e-12, "{rate}");
+        assert_eq!(naive_bayes_rate((&[], &train, &panel), 2, &|_| 1.0), None);
+    }
+
+    #[test]
+    fn self_normalised_dr_hand_value() {
+        // Model mean over the target 0.3; residuals +0.5 at weight 1 and -0.1 at weight 3: their
+        // weighted mean (0.5 - 0.3) / 4 = 0.05.
+        let dr = self_normalised_dr(&[0.2, 0.4], &[(0.5, 1.0), (-0.1, 3.0)]).unwrap();
+        assert!((dr - 0.35).abs() < 1e-12, "{dr}");
+        assert_eq!(self_normalised_dr(&[], &[(0.5, 1.0)]), None);
+        assert_eq!(self_normalised_dr(&[0.2], &[]), None);
+    }
 
     #[test]
     fn ipw_rate_hand_value() {

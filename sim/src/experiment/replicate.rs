@@ -71,7 +71,7 @@ pub async fn run_world_async(
     let rates = estimate_rates(
         &split,
         &submit,
-        &evaluation.show_preds,
+        (&evaluation.show_preds, &evaluation.panel_preds),
         trained.panel.as_ref(),
     );
     let ab = match &world.sim {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use burn::prelude::Device;
 use usm_core::data::{Features, Labels};
+use usm_core::logistic::{LogisticConfig, LogisticModel};
 use usm_core::metrics;
 use usm_core::models::{SurveyModel, SurveyModelConfig, TeacherConfig, TeacherModel};
 use usm_core::train::TrainReport;
@@ -14,11 +15,11 @@ use super::event::{Event, train_note};
 use super::measured::MetricMap;
 use super::names::{Metric, ModelId, Variant};
 use super::stats::defined;
-use super::world::{PanelRatios, Split, SubmitFit, Trained, answer_propensity};
+use super::world::{MarginalRatios, PanelRatios, Split, SubmitFit, Trained, answer_propensity};
 use crate::datasets::{Encoded, POSTERIOR, survey_labels};
 use crate::error::Result;
 use crate::heads::HeadDef;
-use crate::records::{Answer, ExposureRecord, SurveyKind};
+use crate::records::{ExposureRecord, SurveyKind};
 
 /// The training seed of every survey model of a replicate (baseline, response debias, the
 /// students, the panel variant): common random numbers, so variants that share an architecture
@@ -27,10 +28,6 @@ use crate::records::{Answer, ExposureRecord, SurveyKind};
 const SURVEY_SEED: u64 = 2;
 /// The training seed of both teachers, likewise.
 const TEACHER_SEED: u64 = 4;
-
-/// Likelihood ratios `P(submit | answer) / P(submit)` per (survey, answer), from a panel's answer
-/// distribution against the submitted one (naive Bayes, Schnabel et al. 2016).
-pub type MarginalRatios = BTreeMap<(SurveyKind, Answer), f64>;
 
 /// The panel's answer-dependent ratios ([`PanelRatios`]), with `P(y | x, submit)` from the
 /// baseline (trained on submitted answers) and `P(y | x)` from a model trained on the panel,
@@ -84,6 +81,7 @@ async fn answer_ratios(
     Ok(PanelRatios {
         train: ratios(&split.train.submits).await?,
         eval_shows: ratios(&split.eval.shows).await?,
+        marginal: marginal.clone(),
     })
 }
 
@@ -151,6 +149,7 @@ pub async fn train_variants(
         t.fit(ModelId::Baseline, (x, y, None), SURVEY_SEED, report)
             .await?,
     )];
+    let logistic = fit_logistic(&mut t, report)?;
     let ipw = t.ipw.clone();
     models.push((
         Variant::ResponseDebias,
@@ -185,15 +184,43 @@ pub async fn train_variants(
     if let Some(r) = &ratios {
         let model = train_panel_variant(&mut t, submit, r, report).await?;
         models.push((Variant::PanelDebias, model));
+        let model = train_naive_bayes_variant(&mut t, r, report).await?;
+        models.push((Variant::NaiveBayesDebias, model));
     }
     Ok(Trained {
         models,
+        logistic,
         teacher: distilled.teacher,
         pseudo_cells_kept: distilled.pseudo_cells_kept,
         teacher_exposed: distilled.teacher_exposed,
         panel: ratios,
         training: t.reports,
     })
+}
+
+/// The logistic regression on the submitted answers, unweighted, seeded like the survey models.
+fn fit_logistic(t: &mut Training<'_, '_>, report: &mut dyn FnMut(Event)) -> Result<LogisticModel> {
+    let split = t.split;
+    let mut m = LogisticModel::new(
+        t.survey.heads.clone(),
+        split.spec.vocab,
+        split.spec.n_dense(),
+    )?;
+    let cfg = LogisticConfig {
+        seed: split.seeded(&split.exp.train, SURVEY_SEED).seed,
+        ..LogisticConfig::default()
+    };
+    report(Event::Stage {
+        name: ModelId::Logistic.name().into(),
+        total: 1,
+    });
+    let rep = m.fit(&split.train.submits.x, &split.train.labels, None, &cfg)?;
+    report(Event::Progress {
+        pos: 1,
+        msg: format!("{} epochs of Adagrad", cfg.epochs),
+    });
+    t.reports.insert(ModelId::Logistic, rep);
+    Ok(m)
 }
 
 /// What distillation produced.
@@ -339,6 +366,37 @@ async fn train_panel_variant(
     .await
 }
 
+/// The naive-Bayes variant: submitted answers weighted by the inverse of their answer's
+/// propensity, `1 / (P(y | submit) / P(y))`, normalised to a mean of 1 (Schnabel et al.'s
+/// IPS-weighted model). The random slice sets `P(y)` and trains nothing itself.
+async fn train_naive_bayes_variant(
+    t: &mut Training<'_, '_>,
+    ratios: &PanelRatios,
+    report: &mut dyn FnMut(Event),
+) -> Result<SurveyModel> {
+    let split = t.split;
+    let w = naive_bayes_weights(&split.train.submits.rows, &ratios.marginal);
+    let w = per_cell(&w, split.heads().len());
+    t.fit(
+        ModelId::NaiveBayesDebias,
+        (&split.train.submits.x, &split.train.labels, Some(&w)),
+        SURVEY_SEED,
+        report,
+    )
+    .await
+}
+
+/// Each submitted row's weight `1 / ratio(survey, answer)`, normalised to a mean of 1; a pair
+/// without a ratio weighs 1 before the normalisation.
+pub fn naive_bayes_weights(rows: &[&ExposureRecord], marginal: &MarginalRatios) -> Vec<f32> {
+    let w: Vec<f64> = rows
+        .iter()
+        .map(|r| 1.0 / marginal.get(&(r.survey, r.answer)).copied().unwrap_or(1.0))
+        .collect();
+    let mean = w.iter().sum::<f64>() / w.len().max(1) as f64;
+    w.iter().map(|&v| (v / mean) as f32).collect()
+}
+
 /// Repeats per-row weights over heads.
 fn per_cell(w: &[f32], heads: usize) -> Vec<f32> {
     w.iter()
@@ -353,11 +411,7 @@ fn per_cell(w: &[f32], heads: usize) -> Vec<f32> {
 pub fn panel_ratios(shows: &[ExposureRecord], panel: &[ExposureRecord]) -> MarginalRatios {
     let mut out = BTreeMap::new();
     for kind in [SurveyKind::Satisfaction, SurveyKind::Inappropriate] {
-        let answers: &[Answer] = if kind == SurveyKind::Satisfaction {
-            &[Answer::Like, Answer::Neutral, Answer::Dislike]
-        } else {
-            &[Answer::Suitable, Answer::AdultOnly, Answer::NotSuitable]
-        };
+        let answers = kind.answers();
         let subs: Vec<&ExposureRecord> = shows
             .iter()
             .filter(|r| r.survey == kind && r.submitted)

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use usm_core::data::Labels;
+use usm_core::logistic::LogisticModel;
 use usm_core::models::{SubmitModel, SurveyModel};
 use usm_core::train::{TrainConfig, TrainReport};
 
@@ -14,7 +15,7 @@ use super::names::{ModelId, Variant};
 use crate::datasets::{Encoded, FeatureSpec};
 use crate::heads::HeadDef;
 use crate::population::Population;
-use crate::records::ExposureRecord;
+use crate::records::{Answer, ExposureRecord, SurveyKind};
 use crate::scenario::ValidScenario;
 use crate::summary::RunStats;
 
@@ -171,6 +172,10 @@ pub struct SubmitFit {
     pub report: TrainReport,
 }
 
+/// Likelihood ratios `P(submit | answer) / P(submit)` per (survey, answer), from the random
+/// slice's answer distribution against the submitted one (naive Bayes, Schnabel et al. 2016).
+pub type MarginalRatios = BTreeMap<(SurveyKind, Answer), f64>;
+
 /// Answer-dependent propensities from a panel, conditional on the features:
 /// `P(submit | x, y) = P(submit | x) * P(y | x, submit) / P(y | x)` (Bayes' rule), as the
 /// likelihood ratio that multiplies the submit model's `P(submit | x)` (`experiment::variants`).
@@ -179,6 +184,10 @@ pub struct PanelRatios {
     pub train: Vec<f64>,
     /// Of each evaluation show's answer where submitted, else 1 (`EvalSets::shows` order).
     pub eval_shows: Vec<f64>,
+    /// The ratios by the answer alone (naive Bayes), from the training period's submitted
+    /// answers against its random slice: the propensity of a rating given its value that
+    /// Schnabel et al. estimate on missing-not-at-random ratings.
+    pub marginal: MarginalRatios,
 }
 
 /// A feature-level propensity `p` times the answer's likelihood ratio, clamped to `[clip, 1]`.
@@ -190,6 +199,9 @@ pub fn answer_propensity(p: f64, ratio: f64, clip: f64) -> f64 {
 pub struct Trained {
     /// Each variant's model, in training order.
     pub models: Vec<(Variant, SurveyModel)>,
+    /// A plain logistic regression on the same rows and features, scored beside them (not
+    /// ranked in the A/B test): the baseline a team would compare a survey model with.
+    pub logistic: LogisticModel,
     /// head → the (unweighted) teacher's metrics on evaluation submits.
     pub teacher: BTreeMap<HeadDef, MetricMap>,
     /// Pseudo-label cells Eq. 8 kept for the last student trained.

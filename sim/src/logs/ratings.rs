@@ -26,14 +26,44 @@ use super::set::MAX_VOCAB;
 use crate::error::{Result, SimError};
 use crate::records::{Answer, ExposureRecord, SurveyKind};
 
+/// What to do with a random test pair that repeats a self-selected pair of the same user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlap {
+    /// Keep it in both files: the two are separate draws of the protocol (a random item can be
+    /// one the user also chose). Counted in the notes.
+    Keep,
+    /// Drop it from the random ratings. Counted in the notes.
+    DropFromTest,
+    /// Refuse the layout, naming each such pair.
+    Error,
+}
+
+impl Overlap {
+    /// The name on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Overlap::Keep => "keep",
+            Overlap::DropFromTest => "drop-from-test",
+            Overlap::Error => "error",
+        }
+    }
+}
+
 /// How ratings become log rows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RatingsOptions {
     /// A rating at least this is a like; below, a dislike.
     pub threshold: f64,
+    /// The declared scale, lowest and highest rating: a rating outside it is an error naming its
+    /// file and row.
+    pub scale: [f64; 2],
+    /// Random test pairs that repeat a self-selected pair.
+    pub overlap: Overlap,
     /// Dense user × item matrices (0: missing) instead of `user,item,rating` rows.
     pub dense: bool,
-    /// Unrated items per self-selected rating, shown as unsubmitted surveys.
+    /// Unsubmitted shows per self-selected rating, over the whole layout: each user is shown the
+    /// same share of their unrated items, the share that makes this many in all, so that how
+    /// often a user rates sets their submit rate.
     pub unrated_per_rating: usize,
     /// Random items per user and day shown without a survey.
     pub exposures_per_user: usize,
@@ -49,6 +79,8 @@ impl Default for RatingsOptions {
     fn default() -> Self {
         RatingsOptions {
             threshold: 4.0,
+            scale: [1.0, 5.0],
+            overlap: Overlap::Keep,
             dense: false,
             unrated_per_rating: 4,
             exposures_per_user: 8,
@@ -74,8 +106,15 @@ pub fn read(dir: &Path, opt: &RatingsOptions) -> Result<(Vec<ExposureRecord>, Ve
     let mut problems = Vec::new();
     let train_path = dir.join("train.csv");
     let test_path = dir.join("test.csv");
-    let train = ratings_file(&train_path, opt.dense, &mut problems);
-    let test = ratings_file(&test_path, opt.dense, &mut problems);
+    if !(opt.scale[0].is_finite() && opt.scale[1].is_finite() && opt.scale[0] <= opt.scale[1]) {
+        return Err(SimError::field(
+            "rating_scale",
+            format!("{},{}", opt.scale[0], opt.scale[1]),
+            "two finite numbers, the lowest rating first",
+        ));
+    }
+    let train = ratings_file(&train_path, opt, &mut problems);
+    let mut test = ratings_file(&test_path, opt, &mut problems);
     let users_f = features_file(&dir.join("user_features.csv"), &mut problems);
     let items_f = features_file(&dir.join("item_features.csv"), &mut problems);
     for (name, rs) in [(&train_path, &train), (&test_path, &test)] {
@@ -83,23 +122,32 @@ pub fn read(dir: &Path, opt: &RatingsOptions) -> Result<(Vec<ExposureRecord>, Ve
             problems.push(format!("{}: has no ratings", name.display()));
         }
     }
-    // A pair rated in both files: the random slice must be drawn apart from the self-selected
-    // ratings, so a pair in both is a leak the format forbids.
+    // A random pair that the user also chose: separate draws of the protocol, kept by default.
     let train_rows: HashMap<(u32, u32), usize> =
         train.iter().map(|r| ((r.user, r.item), r.row)).collect();
-    for r in &test {
-        if let Some(row) = train_rows.get(&(r.user, r.item)) {
-            push(
-                &mut problems,
-                format!(
-                    "{}, row {}: user {} item {} is also rated in {}, row {row}: the random test ratings must not repeat a training pair",
-                    test_path.display(),
-                    r.row,
-                    r.user,
-                    r.item,
-                    train_path.display()
-                ),
-            );
+    let repeats = test
+        .iter()
+        .filter(|r| train_rows.contains_key(&(r.user, r.item)))
+        .count();
+    match opt.overlap {
+        Overlap::Keep => {}
+        Overlap::DropFromTest => test.retain(|r| !train_rows.contains_key(&(r.user, r.item))),
+        Overlap::Error => {
+            for r in &test {
+                if let Some(row) = train_rows.get(&(r.user, r.item)) {
+                    push(
+                        &mut problems,
+                        format!(
+                            "{}, row {}: user {} item {} is also rated in {}, row {row} (--ratings-overlap error; `keep` keeps such pairs in both, `drop-from-test` drops them from the random ratings)",
+                            test_path.display(),
+                            r.row,
+                            r.user,
+                            r.item,
+                            train_path.display()
+                        ),
+                    );
+                }
+            }
         }
     }
     for (f, path, what) in [
@@ -136,13 +184,41 @@ pub fn read(dir: &Path, opt: &RatingsOptions) -> Result<(Vec<ExposureRecord>, Ve
             ),
         });
     }
-    Ok(to_rows(
-        &train,
-        &test,
-        users_f.as_ref(),
-        items_f.as_ref(),
-        opt,
-    ))
+    let (rows, mut notes) = to_rows(&train, &test, users_f.as_ref(), items_f.as_ref(), opt);
+    notes.insert(1, overlap_note(repeats, test.len(), opt.overlap));
+    notes.insert(2, coverage_note(&train, &test));
+    Ok((rows, notes))
+}
+
+/// What was done with random pairs that repeat a self-selected one.
+fn overlap_note(repeats: usize, test_len: usize, overlap: Overlap) -> String {
+    let what = match overlap {
+        Overlap::DropFromTest => "dropped from the random ratings",
+        _ => "kept in both (separate draws of the protocol)",
+    };
+    let of = match overlap {
+        Overlap::DropFromTest => test_len + repeats,
+        _ => test_len,
+    };
+    format!(
+        "{repeats} random test pair(s) of {of} ({:.1}%) repeat a self-selected pair of the same user: {what} (--ratings-overlap {})",
+        100.0 * repeats as f64 / of.max(1) as f64,
+        overlap.name()
+    )
+}
+
+/// Users and items the random ratings have that no self-selected rating has: kept, with no
+/// training signal of their own (their ids' embeddings stay at their start).
+fn coverage_note(train: &[Rating], test: &[Rating]) -> String {
+    let (tu, ti): (HashSet<u32>, HashSet<u32>) = train.iter().map(|r| (r.user, r.item)).unzip();
+    let (su, si): (HashSet<u32>, HashSet<u32>) = test.iter().map(|r| (r.user, r.item)).unzip();
+    format!(
+        "{} of {} users and {} of {} items in the random ratings have no self-selected rating: kept, with no training rating of their own",
+        su.difference(&tu).count(),
+        su.len(),
+        si.difference(&ti).count(),
+        si.len()
+    )
 }
 
 fn push(problems: &mut Vec<String>, p: String) {
@@ -152,7 +228,7 @@ fn push(problems: &mut Vec<String>, p: String) {
 }
 
 /// A ratings file: `user,item,rating` rows (by header name), or a dense matrix.
-fn ratings_file(path: &Path, dense: bool, problems: &mut Vec<String>) -> Vec<Rating> {
+fn ratings_file(path: &Path, opt: &RatingsOptions, problems: &mut Vec<String>) -> Vec<Rating> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -162,11 +238,26 @@ fn ratings_file(path: &Path, dense: bool, problems: &mut Vec<String>) -> Vec<Rat
     };
     let text = text.trim_start_matches('\u{feff}');
     let file = path.display().to_string();
-    let out = if dense {
+    let out = if opt.dense {
         dense_ratings(&file, text, problems)
     } else {
         sparse_ratings(&file, text, problems)
     };
+    let [lo, hi] = opt.scale;
+    for r in out.iter().filter(|r| !(lo..=hi).contains(&r.rating)) {
+        let column = if opt.dense {
+            format!("{}", r.item + 1)
+        } else {
+            "`rating`".into()
+        };
+        push(
+            problems,
+            format!(
+                "{file}, row {}, column {column}: {} is outside the declared scale {lo}..{hi} (--rating-scale)",
+                r.row, r.rating
+            ),
+        );
+    }
     let mut seen: HashMap<(u32, u32), usize> = HashMap::new();
     for r in &out {
         if let Some(first) = seen.insert((r.user, r.item), r.row) {
@@ -444,6 +535,16 @@ fn to_rows(
     };
     let mut rng = Rng::new(opt.seed, 0x2A71);
     let mut out = Vec::with_capacity(train.len() * (1 + opt.unrated_per_rating) + test.len());
+    // Every user of either file, with their self-selected ratings.
+    let mut all_users: BTreeMap<u32, usize> =
+        train.iter().chain(test).map(|r| (r.user, 0)).collect();
+    all_users.extend(per_user.iter().map(|(&u, &n)| (u, n)));
+    let unrated_pairs: f64 = all_users
+        .values()
+        .map(|&n| items.saturating_sub(n as u32) as f64)
+        .sum();
+    let share =
+        (opt.unrated_per_rating as f64 * train.len() as f64 / unrated_pairs.max(1.0)).min(1.0);
     let held_out = |user: u32| hash_unit(opt.seed ^ 0xE1, user as u64) < opt.eval_share;
     let random_train = |user: u32| hash_unit(opt.seed ^ 0x7A, user as u64) < opt.random_train_share;
     // An unrated item for a user: a few tries, then none (a user who rated nearly everything).
@@ -453,20 +554,34 @@ fn to_rows(
             .find(|&i| !rated.contains(&(user, i)))
     };
     for r in train {
-        let day = held_out(r.user) as u32;
         out.push(ExposureRecord {
             survey: SurveyKind::Satisfaction,
             submitted: true,
             answer: answer(r.rating),
-            ..row(r.user, r.item, day)
+            ..row(r.user, r.item, held_out(r.user) as u32)
         });
-        for _ in 0..opt.unrated_per_rating {
-            if let Some(i) = unrated(r.user, &mut rng) {
-                out.push(ExposureRecord {
-                    survey: SurveyKind::Satisfaction,
-                    ..row(r.user, i, day)
-                });
+    }
+    // Each user's unrated items, shown at the same rate for everyone (the count rounded at
+    // random, so that its mean is exact): unsubmitted surveys.
+    for (&user, &n) in &all_users {
+        let expected = share * items.saturating_sub(n as u32) as f64;
+        let k = expected.floor() as usize + (rng.uniform() < expected.fract()) as usize;
+        let mut drawn: HashSet<u32> = HashSet::with_capacity(k);
+        for _ in 0..4 * k + 32 {
+            if drawn.len() == k {
+                break;
             }
+            if let Some(i) = unrated(user, &mut rng) {
+                drawn.insert(i);
+            }
+        }
+        let mut drawn: Vec<u32> = drawn.into_iter().collect();
+        drawn.sort_unstable();
+        for i in drawn {
+            out.push(ExposureRecord {
+                survey: SurveyKind::Satisfaction,
+                ..row(user, i, held_out(user) as u32)
+            });
         }
     }
     for r in test {
@@ -488,8 +603,19 @@ fn to_rows(
             }
         }
     }
+    let notes = layout_notes((train, test), [users, items], share, opt);
+    (out, notes)
+}
+
+/// What the conversion made of the layout, in words.
+fn layout_notes(
+    (train, test): (&[Rating], &[Rating]),
+    [users, items]: [u32; 2],
+    share: f64,
+    opt: &RatingsOptions,
+) -> Vec<String> {
     let likes = train.iter().filter(|r| r.rating >= opt.threshold).count();
-    let notes = vec![
+    vec![
         format!(
             "{} self-selected ratings ({} at or above the threshold {}: like; the rest: dislike) and {} random test ratings of {users} users and {items} items",
             train.len(),
@@ -498,16 +624,15 @@ fn to_rows(
             test.len()
         ),
         format!(
-            "{} unrated items per rating shown as unsubmitted surveys; {} random items per user and day as exposures without a survey",
-            opt.unrated_per_rating, opt.exposures_per_user
+            "unsubmitted surveys: each user shown {:.4} of the items they rated in neither file ({} per self-selected rating over the layout), the same share for everyone, so a user's submit rate follows how many items they rated; the submit model's propensity is of a rating among these shows, not among all user-item pairs; {} random items per user and day as exposures without a survey",
+            share, opt.unrated_per_rating, opt.exposures_per_user
         ),
         format!(
-            "day 0 trains, day 1 evaluates: {:.0}% of users' self-selected ratings are held out, {:.0}% of users' random ratings train",
+            "day 0 trains, day 1 evaluates: {:.0}% of users' self-selected ratings are held out; the random ratings of {:.0}% of users go to training, where they calibrate (the naive-Bayes propensity's P(rating) and the panel's answer model), and the rest are the random slice that evaluates",
             opt.eval_share * 100.0,
             opt.random_train_share * 100.0
         ),
-    ];
-    (out, notes)
+    ]
 }
 
 /// The folder of a ratings data set: `path` itself, or its parent when `path` names a file.
@@ -516,5 +641,109 @@ pub fn folder(path: &Path) -> PathBuf {
         path.parent().map(Path::to_path_buf).unwrap_or_default()
     } else {
         path.to_path_buf()
+    }
+}
+
+/// The ratings layout written from simulated logs (`usm simulate --format ratings`): the
+/// missing-not-at-random twin of a published data set, whose truth the simulator knows.
+/// - `train.csv`: the satisfaction surveys users chose to answer (submitted, not the panel);
+/// - `test.csv`: the random slice, the panel's satisfaction answers (everyone asked answers);
+/// - `user_features.csv` (`user_profile`) and `item_features.csv` (`item_quality_signal`,
+///   `item_risk_signal`), the first time each id is seen.
+///
+/// An answer becomes a rating: like 5, neutral 4, dislike 2, so that the default threshold 4
+/// reads back the `dislike` head. A pair answered again in the same file keeps its first
+/// answer (and is counted); a pair in both files stays in both, as in published data.
+#[derive(Debug, Default)]
+pub struct Twin {
+    train: BTreeMap<(u32, u32), u8>,
+    test: BTreeMap<(u32, u32), u8>,
+    users: BTreeMap<u32, f32>,
+    items: BTreeMap<u32, (f32, f32)>,
+    /// Answers of a pair already in the same file, not written.
+    pub repeated: u64,
+}
+
+impl Twin {
+    /// The rating of an answer, `None` for a survey that was not answered.
+    pub fn rating(a: Answer) -> Option<u8> {
+        match a {
+            Answer::Like => Some(5),
+            Answer::Neutral => Some(4),
+            Answer::Dislike => Some(2),
+            _ => None,
+        }
+    }
+
+    /// Takes the satisfaction answers of a batch of simulated rows.
+    pub fn push(&mut self, batch: &[ExposureRecord]) {
+        for r in batch {
+            let Some(rating) = Self::rating(r.answer) else {
+                continue;
+            };
+            if r.survey != SurveyKind::Satisfaction || !r.submitted {
+                continue;
+            }
+            let file = if r.panel {
+                &mut self.test
+            } else {
+                &mut self.train
+            };
+            if file.insert((r.user_id, r.item_id), rating).is_some() {
+                // Keep the first answer.
+                self.repeated += 1;
+                continue;
+            }
+            self.users.entry(r.user_id).or_insert(r.user_profile);
+            self.items
+                .entry(r.item_id)
+                .or_insert((r.item_quality_signal, r.item_risk_signal));
+        }
+    }
+
+    /// Self-selected and random ratings so far.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.train.len(), self.test.len())
+    }
+
+    /// The files of the layout, by name. An error when either file would have no ratings.
+    pub fn files(&self) -> Result<Vec<(&'static str, String)>> {
+        for (what, m, hint) in [
+            (
+                "self-selected",
+                &self.train,
+                "raise survey.rate or population.users",
+            ),
+            ("random", &self.test, "raise panel.rate (the random slice)"),
+        ] {
+            if m.is_empty() {
+                return Err(SimError::field(
+                    "format",
+                    "ratings",
+                    &format!("a ratings layout needs {what} ratings and the run made none: {hint}"),
+                ));
+            }
+        }
+        let ratings = |m: &BTreeMap<(u32, u32), u8>| {
+            let mut s = String::from("user,item,rating\n");
+            for ((u, i), r) in m {
+                s.push_str(&format!("{u},{i},{r}\n"));
+            }
+            s
+        };
+        let mut users = String::from("user,user_profile\n");
+        for (u, p) in &self.users {
+            users.push_str(&format!("{u},{p}\n"));
+        }
+        let mut items = String::from("item,item_quality_signal,item_risk_signal\n");
+        for (i, (q, k)) in &self.items {
+            items.push_str(&format!("{i},{q},{k}\n"));
+        }
+        Ok(vec![
+            ("train.csv", ratings(&self.train)),
+            ("test.csv", ratings(&self.test)),
+            ("user_features.csv", users),
+            ("item_features.csv", items),
+        ])
     }
 }

@@ -302,16 +302,115 @@ pub fn rates(res: &Results) -> Table {
         (Metric::RANDOM_RATE, "random slice"),
         (Metric::RATE_IPW_PANEL, "Eq. 13, panel's propensity"),
         (Metric::RATE_DR, "doubly robust"),
+        (Metric::RATE_IPW_NAIVE_BAYES, "Eq. 13, naive Bayes"),
+        (Metric::RATE_DR_NAIVE_BAYES, "doubly robust, naive Bayes"),
     ];
     let mut header = vec!["head"];
     header.extend(cols.iter().map(|c| c.1));
     let mut t = Table::new("rates", "Survey rates (evaluation period)", &header);
     for (h, m) in &res.rates {
         let mut row = vec![Cell::text(h.name())];
-        row.extend(cols.iter().map(|(k, _)| num(m, *k)));
+        row.extend(cols.iter().map(
+            |(k, _)| match (m.ci95.contains_key(k), own_interval(m, *k)) {
+                (false, Some(iv)) => Cell::num(m.get(*k), Some(iv)),
+                _ => num(m, *k),
+            },
+        ));
         t.push(row);
     }
-    without_empty_columns(t)
+    let notes: Vec<String> = res
+        .rates
+        .iter()
+        .filter_map(|(h, m)| random_slice_note(h.name(), m, &cols))
+        .collect();
+    let t = without_empty_columns(t);
+    if notes.is_empty() {
+        t
+    } else {
+        t.with_note(notes.join(" "))
+    }
+}
+
+/// A rate's standard error in one world, where the run measures one.
+fn own_se(m: &Metrics, k: Metric) -> Option<f64> {
+    match k {
+        Metric::RANDOM_RATE => m.get(Metric::RANDOM_RATE_SE),
+        Metric::RATE_IPW_NAIVE_BAYES => m.get(Metric::RATE_IPW_NAIVE_BAYES_SE),
+        _ => None,
+    }
+}
+
+/// A rate's 95% interval in one world, `rate ± 1.96 se`, where it has a standard error.
+fn own_interval(m: &Metrics, k: Metric) -> Option<[f64; 2]> {
+    let (v, se) = (m.get(k)?, own_se(m, k)?);
+    Some([v - 1.96 * se, v + 1.96 * se])
+}
+
+/// The random slice's 95% interval over its users, in one world (a team's logs). Across
+/// replicates each column has its own interval and the note is left out: an interval of the
+/// replicates' mean says nothing of where one world's estimate should land.
+fn random_interval(m: &Metrics) -> Option<[f64; 2]> {
+    if m.ci95.contains_key(&Metric::RANDOM_RATE) {
+        return None;
+    }
+    own_interval(m, Metric::RANDOM_RATE)
+}
+
+/// Against the random slice, where there is one: which corrected rates land within its 95%
+/// interval, and the share of the naive rate's gap to it each closes.
+fn random_slice_note(head: &str, m: &Metrics, cols: &[(Metric, &str)]) -> Option<String> {
+    let iv = random_interval(m)?;
+    let (random, naive) = (m.get(Metric::RANDOM_RATE)?, m.get(Metric::RATE_NAIVE)?);
+    let random_se = m.get(Metric::RANDOM_RATE_SE);
+    let gap = naive - random;
+    let parts: Vec<String> = cols
+        .iter()
+        .filter(|(k, _)| {
+            ![
+                Metric::RANDOM_RATE,
+                Metric::RATE_TRUE,
+                Metric::RATE_TRUE_EXPOSED,
+                Metric::RATE_NAIVE,
+            ]
+            .contains(k)
+        })
+        .filter_map(|(k, label)| {
+            let v = m.get(*k)?;
+            // An estimate with its own error: whether its difference from the random slice's
+            // rate is within that difference's 95% interval (independent samples); else whether
+            // it lies in the random slice's interval.
+            let inside = match (own_se(m, *k), random_se) {
+                (Some(se), Some(rse)) => {
+                    if (v - random).abs() <= 1.96 * (se * se + rse * rse).sqrt() {
+                        "its difference within its 95% interval"
+                    } else {
+                        "its difference outside its 95% interval"
+                    }
+                }
+                _ if (iv[0]..=iv[1]).contains(&v) => "inside",
+                _ => "outside",
+            };
+            Some(if gap.abs() > 1e-12 {
+                format!(
+                    "{label} {v:.4} ({inside}; closes {:.0}% of the naive gap)",
+                    100.0 * (naive - v) / gap
+                )
+            } else {
+                format!("{label} {v:.4} ({inside})")
+            })
+        })
+        .collect();
+    Some(format!(
+        "{head}: the random slice's rate {random:.4}, 95% interval [{:.4}, {:.4}]; the naive rate {naive:.4} is {}; {}.",
+        iv[0],
+        iv[1],
+        if (iv[0]..=iv[1]).contains(&naive) {
+            "inside it"
+        } else {
+            "outside it"
+        },
+        parts.join(", ")
+    ))
 }
 
 /// The survey-submit model against the best propensity computable from the logs and the truth.

@@ -39,7 +39,9 @@ pub enum Command {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
-        /// Log format.
+        /// Log format: usm's log schema (CSV, day-partitioned Parquet, or both), or the
+        /// missing-not-at-random ratings layout of a published data set (docs/ratings-format.md):
+        /// the self-selected satisfaction answers as train.csv, the panel's as test.csv.
         #[arg(long, value_enum, default_value = "parquet")]
         format: FormatArg,
         /// Leave out the oracle columns (write what a platform would log).
@@ -188,6 +190,24 @@ pub struct LogsArgs {
     /// Ratings formats: a rating at least this is a like, below it a dislike.
     #[arg(long, default_value_t = 4.0)]
     pub rating_threshold: f64,
+    /// Ratings formats: the lowest and highest rating, `LOW,HIGH`; a rating outside is an error
+    /// naming its file and row.
+    #[arg(long, default_value = "1,5", value_name = "LOW,HIGH")]
+    pub rating_scale: String,
+    /// Ratings formats: a random test pair that repeats a self-selected pair of the same user
+    /// is kept in both (they are separate draws), dropped from the random ratings, or an error.
+    #[arg(long, value_enum, default_value = "keep")]
+    pub ratings_overlap: OverlapArg,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlapArg {
+    /// Kept in both files, and counted.
+    Keep,
+    /// Dropped from the random ratings, and counted.
+    DropFromTest,
+    /// Refused, each pair named.
+    Error,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,4 +274,6 @@ pub enum FormatArg {
     Csv,
     Parquet,
     Both,
+    /// train.csv, test.csv and the feature tables, for `usm fit --format ratings`.
+    Ratings,
 }

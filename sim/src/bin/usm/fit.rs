@@ -7,7 +7,7 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 use usm_sim::prelude::*;
 
-use crate::args::{FitArgs, LogFormat, LogsArgs, device};
+use crate::args::{FitArgs, LogFormat, LogsArgs, OverlapArg, device};
 use crate::config::fit_config;
 use crate::progress::Bars;
 use crate::run::report_written;
@@ -53,14 +53,35 @@ fn load_input(a: &LogsArgs) -> Result<Input> {
     if !a.rating_threshold.is_finite() {
         anyhow::bail!("--rating-threshold must be a finite number");
     }
+    use usm_sim::logs::ratings::Overlap;
     let opt = usm_sim::logs::ratings::RatingsOptions {
         threshold: a.rating_threshold,
+        scale: rating_scale(&a.rating_scale)?,
+        overlap: match a.ratings_overlap {
+            OverlapArg::Keep => Overlap::Keep,
+            OverlapArg::DropFromTest => Overlap::DropFromTest,
+            OverlapArg::Error => Overlap::Error,
+        },
         dense: a.format == LogFormat::RatingsDense,
         ..Default::default()
     };
     let (rows, notes) =
         usm_sim::logs::ratings::read(&usm_sim::logs::ratings::folder(&a.logs), &opt)?;
     Ok(Input::Rows(rows, notes, Default::default()))
+}
+
+/// `--rating-scale LOW,HIGH`.
+fn rating_scale(text: &str) -> Result<[f64; 2]> {
+    let parts: Vec<Option<f64>> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect();
+    match parts[..] {
+        [Some(lo), Some(hi)] if lo <= hi => Ok([lo, hi]),
+        _ => anyhow::bail!(
+            "--rating-scale `{text}`: expected LOW,HIGH, two finite numbers with LOW <= HIGH (such as 1,5)"
+        ),
+    }
 }
 
 pub fn fit(a: &FitArgs) -> Result<()> {

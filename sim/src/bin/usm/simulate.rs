@@ -29,6 +29,12 @@ impl Writer {
 
 pub fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: bool) -> Result<()> {
     let s = resolve(args)?;
+    if matches!(format, FormatArg::Ratings) && s.panel.rate <= 0.0 {
+        anyhow::bail!(
+            "--format ratings writes the panel's answers as the random ratings (test.csv), and scenario `{}` has no panel: set panel.rate (such as --set panel.rate=0.05), or take a preset with one (answer-dependent)",
+            s.name
+        );
+    }
     let staging = Staging::new(out)?;
     staging.write("scenario.toml", s.to_toml())?;
     let t0 = Instant::now();
@@ -37,7 +43,9 @@ pub fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: b
         FormatArg::Csv => vec![Format::Csv],
         FormatArg::Parquet => vec![Format::Parquet],
         FormatArg::Both => vec![Format::Csv, Format::Parquet],
+        FormatArg::Ratings => Vec::new(),
     };
+    let mut twin = matches!(format, FormatArg::Ratings).then(usm_sim::logs::ratings::Twin::default);
     let with_oracle = !no_oracle;
     let mut writers = formats
         .iter()
@@ -60,6 +68,9 @@ pub fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: b
     let mut sink = |b: &[ExposureRecord]| -> usm_sim::error::Result<()> {
         for w in writers.iter_mut() {
             w.write(b)?;
+        }
+        if let Some(t) = twin.as_mut() {
+            t.push(b);
         }
         Ok(())
     };
@@ -89,6 +100,16 @@ pub fn simulate(args: &ScenarioArgs, out: &Path, format: FormatArg, no_oracle: b
                 w.finish()?;
             }
         }
+    }
+    if let Some(t) = &twin {
+        for (name, text) in t.files()? {
+            staging.write(name, text)?;
+        }
+        let (train, test) = t.counts();
+        println!(
+            "ratings layout: {train} self-selected and {test} random ratings ({} repeated answers of a pair kept once)",
+            t.repeated
+        );
     }
     staging.write("summary.json", serde_json::to_string_pretty(&stats)?)?;
     let files = staging.commit()?;
