@@ -576,3 +576,124 @@ fn fit_reads_the_open_bandit_sample() {
     }
     let _ = std::fs::remove_dir_all(fit);
 }
+
+/// A run small enough for a test, with the A/B test: 3 replicates.
+const RUN_SMALL: [&str; 16] = [
+    "--replicates",
+    "3",
+    "--set",
+    "population.users=3000",
+    "--set",
+    "pseudo_rows=20000",
+    "--set",
+    "train.epochs=2",
+    "--set",
+    "submit_train.epochs=1",
+    "--set",
+    "ab.users=1000",
+    "--set",
+    "ab.days=2",
+    "--seed",
+    "5",
+];
+
+/// `results.json` without its seconds.
+fn results_without_seconds(dir: &std::path::Path) -> serde_json::Value {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("seconds");
+    v
+}
+
+/// Three replicates as three shards, pooled, are the run of three on one machine (seconds
+/// aside); a missing shard, a part of another run and a file that is not a part are each a
+/// named error that writes nothing.
+#[test]
+fn shards_pool_into_the_run_of_one_machine() {
+    let whole = temp("pool-whole");
+    let mut args = vec!["run", "--out", whole.to_str().unwrap()];
+    args.extend(RUN_SMALL);
+    let (code, _, err) = usm(&args);
+    assert_eq!(code, 0, "{err}");
+    let parts = temp("pool-parts");
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let mut args = vec!["run", "--shard", &shard, "--out", parts.to_str().unwrap()];
+        args.extend(RUN_SMALL);
+        let (code, _, err) = usm(&args);
+        assert_eq!(code, 0, "{err}");
+        assert!(parts.join(format!("part-{i}-of-3.json")).is_file(), "{err}");
+    }
+    let pooled = temp("pool-pooled");
+    let (code, out, err) = usm(&[
+        "pool",
+        parts.to_str().unwrap(),
+        "--out",
+        pooled.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("claims"), "{out}");
+    assert_eq!(
+        results_without_seconds(&pooled),
+        results_without_seconds(&whole)
+    );
+    assert_eq!(
+        std::fs::read_to_string(pooled.join("table-claims.csv")).unwrap(),
+        std::fs::read_to_string(whole.join("table-claims.csv")).unwrap()
+    );
+    // A shard missing: named, nothing written.
+    let failed = temp("pool-failed");
+    let one = parts.join("part-1-of-3.json");
+    let two = parts.join("part-2-of-3.json");
+    let (code, _, err) = usm(&[
+        "pool",
+        one.to_str().unwrap(),
+        two.to_str().unwrap(),
+        "--out",
+        failed.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("1 of the run's 3 replicates are missing (2): run shard(s) 3/3"),
+        "{err}"
+    );
+    no_partial_files(&failed);
+    // A part of another run (another seed): named.
+    let other = temp("pool-other");
+    let mut args = vec!["run", "--shard", "3/3", "--out", other.to_str().unwrap()];
+    args.extend(RUN_SMALL);
+    *args.last_mut().unwrap() = "6";
+    let (code, _, err) = usm(&args);
+    assert_eq!(code, 0, "{err}");
+    let three = other.join("part-3-of-3.json");
+    let (code, _, err) = usm(&[
+        "pool",
+        one.to_str().unwrap(),
+        two.to_str().unwrap(),
+        three.to_str().unwrap(),
+        "--out",
+        failed.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("part-3-of-3.json") && err.contains("configuration differs"),
+        "{err}"
+    );
+    no_partial_files(&failed);
+    // Not a part, and a bad shard.
+    let (code, _, err) = usm(&[
+        "pool",
+        whole.join("results.json").to_str().unwrap(),
+        "--out",
+        failed.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a part"), "{err}");
+    no_partial_files(&failed);
+    let (code, _, err) = usm(&["run", "--shard", "4/3", "--out", failed.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("shard") && err.contains("4/3"), "{err}");
+    for d in [whole, parts, pooled, other] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -17,8 +17,10 @@ pub type MetricMap = BTreeMap<Metric, Option<f64>>;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Curve {
     /// Mean prediction per bin.
+    #[serde(deserialize_with = "null_as_nan::list")]
     pub predicted: Vec<f64>,
     /// Mean true probability per bin.
+    #[serde(deserialize_with = "null_as_nan::list")]
     pub truth: Vec<f64>,
 }
 
@@ -26,8 +28,10 @@ pub struct Curve {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// The difference.
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub value: f64,
     /// Its standard error over users (paired: the same users score both models).
+    #[serde(deserialize_with = "null_as_nan::number")]
     pub se: f64,
 }
 
@@ -67,6 +71,12 @@ pub mod null_as_nan {
     pub fn pair<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
         let v = <[Option<f64>; 2]>::deserialize(d)?;
         Ok(v.map(|x| x.unwrap_or(f64::NAN)))
+    }
+
+    /// A list of numbers, each `null` as NaN.
+    pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let v = Vec::<Option<f64>>::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     }
 }
 
@@ -108,8 +118,9 @@ pub struct DataCounts {
     pub eval_exposures: usize,
 }
 
-/// Everything one replicate measured.
-#[derive(Clone, Debug, Default)]
+/// Everything one replicate measured; serialised whole in a shard's part (`experiment::shard`),
+/// so that replicates run apart aggregate as if run together.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Replicate {
     /// Seed of the replicate.
     pub seed: u64,

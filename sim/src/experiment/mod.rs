@@ -28,6 +28,7 @@ pub mod names;
 pub mod rates;
 pub mod replicate;
 pub mod results;
+pub mod shard;
 pub mod split;
 pub mod stats;
 pub mod submit;
@@ -54,6 +55,13 @@ pub fn conclude(exp: &Experiment, reps: &[Replicate], seconds: Vec<f64>) -> Resu
     res
 }
 
+/// The parts of every shard of a run ([`shard::gather`], each with where it was read) pooled
+/// into the run's results: the same as [`run_experiment`] running every replicate, seconds aside.
+pub fn pool(parts: &[(String, shard::Part)]) -> Result<Results> {
+    let (exp, reps, seconds) = shard::gather(parts)?;
+    Ok(conclude(&exp, &reps, seconds))
+}
+
 /// Runs every replicate and aggregates them. `clock` returns seconds (pass
 /// `std::time::Instant`-based code natively; the browser has no such clock here). Blocks until
 /// the end: for devices that read back synchronously (flex, native wgpu); each replicate is
@@ -71,11 +79,60 @@ pub fn run_experiment(
     report: &mut (dyn FnMut(Event) + Send),
     clock: &(dyn Fn() -> f64 + Sync),
 ) -> Result<Results> {
+    let all: Vec<usize> = (0..exp.replicates).collect();
+    let (reps, seconds) = run_replicates(exp, &all, device, report, clock)?;
+    Ok(conclude(exp, &reps, seconds))
+}
+
+/// One shard's replicates of the run ([`shard::Shard::replicates`]), as the part `usm pool`
+/// combines with the others'; run as [`run_experiment`] runs them.
+pub fn run_shard(
+    exp: &Experiment,
+    shard: shard::Shard,
+    device: &Device,
+    report: &mut (dyn FnMut(Event) + Send),
+    clock: &(dyn Fn() -> f64 + Sync),
+) -> Result<shard::Part> {
+    let which = shard.replicates(exp.replicates);
+    let (reps, seconds) = run_replicates(exp, &which, device, report, clock)?;
+    Ok(shard::Part {
+        format: shard::PART_FORMAT.into(),
+        config: exp.config().clone(),
+        shard,
+        replicates: which
+            .into_iter()
+            .zip(reps.into_iter().zip(seconds))
+            .map(|(index, (measured, seconds))| shard::PartReplicate {
+                index,
+                seconds,
+                measured,
+            })
+            .collect(),
+    })
+}
+
+/// The replicates `which` of the run, with each one's seconds: side by side where
+/// [`replicates_at_once`] says so, else one after the other.
+fn run_replicates(
+    exp: &Experiment,
+    which: &[usize],
+    device: &Device,
+    report: &mut (dyn FnMut(Event) + Send),
+    clock: &(dyn Fn() -> f64 + Sync),
+) -> Result<(Vec<Replicate>, Vec<f64>)> {
     #[cfg(feature = "parallel")]
-    if replicates_at_once(exp, device) > 1 {
-        return side_by_side(exp, device, report, clock);
+    if replicates_at_once(exp, device) > 1 && which.len() > 1 {
+        return side_by_side(exp, which, device, report, clock);
     }
-    usm_core::block_on(run_experiment_async(exp, device, report, clock))
+    usm_core::block_on(async {
+        let (mut reps, mut seconds) = (Vec::new(), Vec::new());
+        for &r in which {
+            let t0 = clock();
+            reps.push(run_replicate_async(exp, r, device, report).await?);
+            seconds.push(clock() - t0);
+        }
+        Ok((reps, seconds))
+    })
 }
 
 /// How many replicates [`run_experiment`] runs at once: all of them on the CPU (`flex`) when
@@ -93,19 +150,20 @@ pub fn replicates_at_once(exp: &Experiment, device: &Device) -> usize {
 #[cfg(feature = "parallel")]
 fn side_by_side(
     exp: &Experiment,
+    which: &[usize],
     device: &Device,
     report: &mut (dyn FnMut(Event) + Send),
     clock: &(dyn Fn() -> f64 + Sync),
-) -> Result<Results> {
+) -> Result<(Vec<Replicate>, Vec<f64>)> {
     use rayon::prelude::*;
-    let n = exp.replicates;
+    let n = which.len();
     let report = std::sync::Mutex::new(report);
-    let done = (0..n)
-        .into_par_iter()
-        .map(|r| {
+    let done = which
+        .par_iter()
+        .map(|&r| {
             let t0 = clock();
             let mut note = |e: Event| {
-                if r > 0 {
+                if r != which[0] {
                     return;
                 }
                 let e = match e {
@@ -121,8 +179,7 @@ fn side_by_side(
             Ok((rep, clock() - t0))
         })
         .collect::<Result<Vec<_>>>()?;
-    let (reps, seconds): (Vec<_>, Vec<_>) = done.into_iter().unzip();
-    Ok(conclude(exp, &reps, seconds))
+    Ok(done.into_iter().unzip())
 }
 
 /// Every replicate in turn, without a synchronous read of any tensor: what the browser runs over

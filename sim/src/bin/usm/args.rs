@@ -50,7 +50,26 @@ pub enum Command {
     },
     /// Run the default experiment (or another) end to end: simulate, train every variant,
     /// evaluate, A/B test, report.
-    Run(RunArgs),
+    Run {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Run only shard I of K (`I/K`): the replicates r with r % K == I - 1, written as
+        /// `part-I-of-K.json` in --out (or as one line on standard output with `--out -`), for
+        /// `usm pool` to combine with the other shards' parts. Each replicate's seeds follow from
+        /// the run's seed and its index, never from the shard.
+        #[arg(long, value_name = "I/K")]
+        shard: Option<String>,
+    },
+    /// Combine the parts of every shard of one run (`usm run --shard I/K`) into its results and
+    /// report: the same as one machine running every replicate, seconds aside.
+    Pool {
+        /// Part files, or folders of them (their `part-*.json`).
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, default_value = "usm-report")]
+        out: PathBuf,
+    },
     /// Run an experiment over values of one or two scenario fields, replicates in parallel.
     Sweep {
         #[command(flatten)]

@@ -21,7 +21,12 @@ use args::{Cli, Command, DeviceArg, RunArgs, device};
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Run(a)) => run::run(&a, false),
+        Some(Command::Run { run, shard: None }) => run::run(&run, false),
+        Some(Command::Run {
+            run,
+            shard: Some(shard),
+        }) => run::shard(&run, &shard),
+        Some(Command::Pool { parts, out }) => run::pool(&parts, &out),
         Some(Command::Ab {
             run,
             users,

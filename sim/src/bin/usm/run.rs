@@ -73,6 +73,84 @@ pub fn run(a: &RunArgs, ab_only: bool) -> Result<()> {
     report_written(&a.out, &res, t0)
 }
 
+/// `usm run --shard I/K`: this shard's replicates, as a part in `--out` (or on standard output
+/// with `--out -`).
+pub fn shard(a: &RunArgs, shard: &str) -> Result<()> {
+    let shard = usm_sim::experiment::shard::Shard::parse(shard)?;
+    let cfg = experiment_config(a)?;
+    let which = shard.replicates(cfg.replicates);
+    eprintln!(
+        "{}; shard {}/{}: replicate(s) {:?}",
+        usm_sim::report::describe(&cfg),
+        shard.index,
+        shard.of,
+        which
+    );
+    let dev = device(a.device);
+    let t0 = Instant::now();
+    let mut bars = Bars { pb: None };
+    let part = usm_sim::experiment::run_shard(&cfg, shard, &dev, &mut |e| bars.on(e), &|| {
+        t0.elapsed().as_secs_f64()
+    })?;
+    bars.done();
+    let json = part.to_json()?;
+    if a.out.as_os_str() == "-" {
+        println!("{json}");
+        return Ok(());
+    }
+    std::fs::create_dir_all(&a.out)?;
+    let path = a.out.join(shard.file_name());
+    usm_sim::output::write_file_atomic(&path, json + "\n")?;
+    eprintln!(
+        "finished in {:.1} s; wrote {} (pool the shards' parts with `usm pool`)",
+        t0.elapsed().as_secs_f64(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// `usm pool PARTS... --out DIR`: the parts of every shard combined into the run's report.
+pub fn pool(paths: &[PathBuf], out: &Path) -> Result<()> {
+    let t0 = Instant::now();
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("part-") && n.ends_with(".json"))
+                })
+                .collect();
+            if inside.is_empty() {
+                anyhow::bail!("{}: no part-*.json in this folder", p.display());
+            }
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut parts = Vec::with_capacity(files.len());
+    for f in &files {
+        let text =
+            std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        let origin = f.display().to_string();
+        let part = usm_sim::experiment::shard::Part::from_json(&origin, &text)?;
+        parts.push((origin, part));
+    }
+    let res = usm_sim::experiment::pool(&parts)?;
+    eprintln!(
+        "{} part(s), {} replicates",
+        parts.len(),
+        res.config.replicates
+    );
+    print!("{}", usm_sim::report::text(&res));
+    report_written(out, &res, t0)
+}
+
 pub fn ab(mut a: RunArgs, users: Option<u32>, days: Option<u32>, weights: &[f64]) -> Result<()> {
     a.set.push("ab.enabled=true".into());
     if let Some(u) = users {
