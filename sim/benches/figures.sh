@@ -35,7 +35,8 @@ a.pop("seconds"); b.pop("seconds")
 print("the same" if a == b else "a different")
 PY
 )
-row "the default experiment (3 replicates, A/B tests): wall time at 2 and 1 threads" "$run2 and $run1, $same \`results.json\` (seconds aside)" "RAYON_NUM_THREADS=2 usm run, then =1"
+reps=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["config"]["replicates"])' "$work/run2/results.json")
+row "the default experiment ($reps replicates, A/B tests): wall time at 2 and 1 threads" "$run2 and $run1, $same \`results.json\` (seconds aside)" "RAYON_NUM_THREADS=2 usm run, then =1"
 echo "figures: the simulator" >&2
 sim=$("$usm" bench --only sim --repeat 5 | grep '^simulate')
 row "simulator, feed ranking included, 200k users × 4 days" "$(field M <<<"$sim") M exposures/s (median of 5)" "usm bench --only sim --repeat 5"
@@ -46,7 +47,7 @@ row "inference, same model" "$(grep '^infer' <<<"$model" | field samples/s,) sam
 if python3 -c "import torch" 2>/dev/null; then
   echo "figures: against PyTorch" >&2
   vs=$(bash sim/benches/model_vs_torch.sh 3 | grep '^median')
-  row "usm against PyTorch on the same algorithm, training / inference (median ratio of 3 alternating rounds)" "$(sed -n 1p <<<"$vs" | grep -o '[0-9.]*x') / $(sed -n 2p <<<"$vs" | grep -o '[0-9.]*x')" "bash sim/benches/model_vs_torch.sh 3"
+  row "usm / PyTorch, same algorithm, training / inference (median of 3 alternating rounds)" "$(sed -n 1p <<<"$vs" | grep -o '[0-9.]*x') / $(sed -n 2p <<<"$vs" | grep -o '[0-9.]*x')" "bash sim/benches/model_vs_torch.sh 3"
 else
   row "usm against PyTorch on the same algorithm" "not measured: PyTorch is not installed here" "bash sim/benches/model_vs_torch.sh 3"
 fi
@@ -59,13 +60,31 @@ logs="$work/logs"
 /usr/bin/time -v -o "$work/time" "$usm" validate --logs "$logs/exposures" >"$work/validate.txt" 2>&1
 row "usm validate on Parquet from usm simulate (110k users × 8 days)" "$(grep -o '([0-9]* rows/s)' "$work/validate.txt" | tr -d '()'), peak $(peak "$work/time")" "usm validate --logs DIR/exposures"
 /usr/bin/time -v -o "$work/time" "$usm" fit --logs "$logs/exposures" --out "$work/fit" >/dev/null 2>&1
-row "usm fit on those logs (both passes, every variant trained)" "$(wall "$work/time"), peak $(peak "$work/time")" "usm fit --logs DIR/exposures"
+row "usm fit on those logs" "$(wall "$work/time"), peak $(peak "$work/time")" "usm fit --logs DIR/exposures"
+echo "figures: the ratings twin" >&2
+twin=""
+for users in 10000 40000 160000; do
+  "$usm" simulate --scenario answer-dependent --set population.users=$users --set survey.rate=0.02 \
+    --set panel.rate=0.002 --format ratings --out "$work/twin$users" >/dev/null 2>&1
+  "$usm" fit --logs "$work/twin$users" --format ratings --out "$work/twinfit$users" >/dev/null 2>&1
+  twin="$twin$(python3 - "$work/twinfit$users/results.json" "$users" <<'PY'
+import json, math, sys
+r = json.load(open(sys.argv[1]))["rates"]["dislike"]
+naive, rnd, rse = r["rate_naive"], r["random_rate"], r["random_rate_se"]
+nb, nbse = r["rate_ipw_naive_bayes"], r["rate_ipw_naive_bayes_se"]
+within = abs(nb - rnd) <= 1.96 * math.hypot(nbse, rse)
+print(f"{int(sys.argv[2]) // 1000}k: {naive:.3f} / {rnd:.3f} ± {1.96 * rse:.3f} / {nb:.3f} "
+      f"({100 * (naive - nb) / (naive - rnd):.0f}%, {'in' if within else 'OUT'}); ", end="")
+PY
+)"
+done
+row "ratings twin by users, dislike rate: naive / random slice ± 95% / naive-Bayes Eq. 13 (gap closed; in: within its difference's 95% interval)" "${twin%; }" "usm simulate --scenario answer-dependent --set population.users=N --set survey.rate=0.02 --set panel.rate=0.002 --format ratings; usm fit --format ratings"
 if [ -f dist/usm_web_bg.wasm ]; then
   row "the demo's module (profile web)" "$(($(wc -c <dist/usm_web_bg.wasm) / 1000000)).$(($(wc -c <dist/usm_web_bg.wasm) / 100000 % 10)) MB, $(gzip -9 -c dist/usm_web_bg.wasm | wc -c | awk '{ printf "%.2f", $1 / 1e6 }') MB gzipped" "bash web/build.sh"
   if command -v chromium >/dev/null && [ -d tests/web/node_modules ]; then
     echo "figures: the page" >&2
     first=$(node --test tests/web/ 2>&1 | grep -o 'first complete result [0-9.]* s' | grep -o '[0-9.]* s' | head -1 || true)
-    row "opening the page in headless Chromium to its first complete result" "${first:-not printed by the tests}" "node --test tests/web/"
+    row "the page's first complete result (headless Chromium)" "${first:-not printed by the tests}" "node --test tests/web/"
   fi
 else
   row "the demo's module" "not measured: dist/ is not built here" "bash web/build.sh"
