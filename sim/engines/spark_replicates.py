@@ -18,7 +18,7 @@ Locally, as CI runs it (needs `pip install pyspark` and a JRE):
     python3 sim/engines/spark_replicates.py --master 'local[2]' --usm target/release/usm \\
         --shards 3 --out DIR -- --replicates 3 --set population.users=3000
 
-Everything after `--` goes to `usm run` as it is. A shard that fails stops the job with its
+Everything after `--` goes to `usm run` (or, with `--command sweep`, to `usm sweep`) as it is. A shard that fails stops the job with its
 stderr's end; nothing is written to --out unless `usm pool` succeeds (it writes atomically).
 """
 import argparse
@@ -35,6 +35,8 @@ def main() -> int:
                     help="the usm binary: a path that exists on the executors, or the name of a "
                          "file shipped with spark-submit --files")
     ap.add_argument("--shards", type=int, required=True, help="Spark tasks, one shard each")
+    ap.add_argument("--command", choices=["run", "sweep"], default="run",
+                    help="what each shard runs: a run's replicates, or a sweep's (point, replicate) runs")
     ap.add_argument("--out", required=True, help="the pooled report's folder")
     ap.add_argument("--master", default=None, help="Spark master (spark-submit sets it otherwise)")
     ap.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then usm run's arguments")
@@ -43,7 +45,7 @@ def main() -> int:
     if a.shards < 1:
         ap.error("--shards must be at least 1")
     if "--shard" in run_args or "--out" in run_args:
-        ap.error("--shard and --out are the driver's: leave them out of usm run's arguments")
+        ap.error("--shard and --out are the driver's: leave them out of usm's arguments")
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -55,7 +57,7 @@ def main() -> int:
         builder = builder.master(a.master)
     spark = builder.getOrCreate()
     sc = spark.sparkContext
-    usm = a.usm
+    usm, command = a.usm, a.command
     local_usm = str(Path(usm).resolve()) if Path(usm).exists() else None
 
     def run_shards(shards):
@@ -63,10 +65,10 @@ def main() -> int:
         exe = local_usm if local_usm and os.path.exists(local_usm) else SparkFiles.get(
             os.path.basename(usm))
         for shard in shards:
-            p = subprocess.run([exe, "run", *run_args, "--shard", shard, "--out", "-"],
+            p = subprocess.run([exe, command, *run_args, "--shard", shard, "--out", "-"],
                                capture_output=True, text=True)
             if p.returncode != 0:
-                raise RuntimeError(f"usm run --shard {shard} exited with {p.returncode}: "
+                raise RuntimeError(f"usm {command} --shard {shard} exited with {p.returncode}: "
                                    f"{p.stderr[-2000:]}")
             yield shard, p.stdout.strip()
 
@@ -79,7 +81,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for shard, line in parts:
             i, k = shard.split("/")
-            (Path(tmp) / f"part-{i}-of-{k}.json").write_text(line + "\n")
+            prefix = "part" if command == "run" else "sweep-part"
+            (Path(tmp) / f"{prefix}-{i}-of-{k}.json").write_text(line + "\n")
         p = subprocess.run([driver_usm, "pool", tmp, "--out", a.out])
         return p.returncode
 

@@ -5,13 +5,14 @@
 use std::fmt::Write as _;
 
 use crate::error::{Result, SimError};
+use crate::experiment::shard::Shard;
 use crate::experiment::{
     Experiment, ExperimentConfig, Metric, Replicate, Results, Variant, conclude,
 };
 use crate::svg::{Line, lines};
 
 /// The fields swept and their values.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     /// First field, e.g. `willingness.spread`.
     pub param: String,
@@ -101,6 +102,138 @@ pub fn jobs(points: &[Point]) -> Vec<(usize, usize)> {
         .enumerate()
         .flat_map(|(p, pt)| (0..pt.exp.replicates).map(move |r| (p, r)))
         .collect()
+}
+
+/// What a sweep's part says it is.
+pub const SWEEP_PART_FORMAT: &str = "usm sweep part 1";
+
+/// One job of a sweep's part: its point and replicate, its seconds and what it measured.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SweepJob {
+    /// The point's index in [`Grid::points`] order.
+    pub point: usize,
+    /// The replicate's index at that point (its seeds follow from it).
+    pub replicate: usize,
+    /// Wall seconds.
+    pub seconds: f64,
+    /// What it measured.
+    pub measured: Replicate,
+}
+
+/// What `usm sweep --shard I/K` writes: the sweep (its base experiment and grid), which shard,
+/// and its jobs: job `j` of [`jobs`] when `j % K == I - 1`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SweepPart {
+    /// [`SWEEP_PART_FORMAT`].
+    pub format: String,
+    /// The experiment every point starts from.
+    pub base: ExperimentConfig,
+    /// The fields swept.
+    pub grid: Grid,
+    /// Which shard ran.
+    pub shard: Shard,
+    /// Its jobs.
+    pub jobs: Vec<SweepJob>,
+}
+
+impl SweepPart {
+    /// The jobs of [`jobs`] that shard `shard` runs.
+    pub fn share(all: &[(usize, usize)], shard: Shard) -> Vec<(usize, usize)> {
+        shard
+            .replicates(all.len())
+            .into_iter()
+            .map(|j| all[j])
+            .collect()
+    }
+
+    /// A part read from `origin`'s text.
+    pub fn from_json(origin: &str, text: &str) -> Result<SweepPart> {
+        let parse = |message: String| SimError::Parse {
+            origin: origin.to_string(),
+            message,
+        };
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            parse(format!(
+                "not JSON ({e}): is this a part usm sweep --shard wrote?"
+            ))
+        })?;
+        if v.get("format").and_then(|f| f.as_str()) != Some(SWEEP_PART_FORMAT) {
+            return Err(parse(format!(
+                "not a sweep's part: its `format` is not `{SWEEP_PART_FORMAT}`"
+            )));
+        }
+        serde_json::from_value(v).map_err(|e| parse(e.to_string()))
+    }
+}
+
+/// The sweep of the parts of all its shards, its points, and every job's measurements: what one
+/// machine running the whole sweep would aggregate ([`aggregate`]). An error names the part at
+/// fault: one of another sweep, a job in two parts, jobs missing (with the shards to run).
+#[allow(clippy::type_complexity)]
+pub fn gather(
+    parts: &[(String, SweepPart)],
+) -> Result<(Grid, Vec<Point>, Vec<(usize, Replicate, f64)>)> {
+    let bad = |origin: &str, message: String| SimError::Parse {
+        origin: origin.to_string(),
+        message,
+    };
+    let Some((first_origin, first)) = parts.first() else {
+        return Err(bad("usm pool", "no parts given".into()));
+    };
+    let points = first.grid.points(&first.base.clone().check()?)?;
+    let all = jobs(&points);
+    let mut slot: std::collections::HashMap<(usize, usize), &str> = Default::default();
+    let mut done = Vec::with_capacity(all.len());
+    for (origin, p) in parts {
+        if p.base != first.base || p.grid != first.grid || p.shard.of != first.shard.of {
+            return Err(bad(
+                origin,
+                format!(
+                    "its sweep differs from {first_origin}'s (the experiment, the grid or the shard count): only parts of one sweep pool"
+                ),
+            ));
+        }
+        for j in &p.jobs {
+            if !all.contains(&(j.point, j.replicate)) {
+                return Err(bad(
+                    origin,
+                    format!(
+                        "it holds point {} replicate {}, which the sweep does not have",
+                        j.point, j.replicate
+                    ),
+                ));
+            }
+            if let Some(other) = slot.insert((j.point, j.replicate), origin) {
+                return Err(bad(
+                    origin,
+                    format!(
+                        "point {} replicate {} is in {other} too",
+                        j.point, j.replicate
+                    ),
+                ));
+            }
+            done.push((j.point, j.measured.clone(), j.seconds));
+        }
+    }
+    let missing: Vec<usize> = (0..all.len())
+        .filter(|&j| !slot.contains_key(&all[j]))
+        .collect();
+    if !missing.is_empty() {
+        let shards: std::collections::BTreeSet<String> = missing
+            .iter()
+            .map(|j| format!("{}/{}", j % first.shard.of + 1, first.shard.of))
+            .collect();
+        return Err(bad(
+            "usm pool",
+            format!(
+                "{} of the sweep's {} runs are missing: run shard(s) {} and pool again",
+                missing.len(),
+                all.len(),
+                shards.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    Ok((first.grid.clone(), points, done))
 }
 
 /// Aggregates finished jobs (point, replicate, seconds), in any order, into one result per

@@ -697,3 +697,70 @@ fn shards_pool_into_the_run_of_one_machine() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// A sweep of 2 points × 2 replicates as 3 shards, pooled, is the sweep of one machine: the
+/// same table and each point's `results.json` (seconds aside).
+#[test]
+fn sweep_shards_pool_into_the_sweep_of_one_machine() {
+    let sweep = |extra: &[&str], out: &std::path::Path| {
+        let mut args = vec![
+            "sweep",
+            "--param",
+            "willingness.spread",
+            "--values",
+            "0.5,1.5",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(&RUN_SMALL[2..]);
+        args.extend(["--replicates", "2"]);
+        args.extend(extra);
+        usm(&args)
+    };
+    let whole = temp("sweep-whole");
+    let (code, _, err) = sweep(&[], &whole);
+    assert_eq!(code, 0, "{err}");
+    let parts = temp("sweep-parts");
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let (code, _, err) = sweep(&["--shard", &shard], &parts);
+        assert_eq!(code, 0, "{err}");
+    }
+    let pooled = temp("sweep-pooled");
+    let (code, _, err) = usm(&[
+        "pool",
+        parts.to_str().unwrap(),
+        "--out",
+        pooled.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(pooled.join("sweep.csv")).unwrap(),
+        std::fs::read_to_string(whole.join("sweep.csv")).unwrap()
+    );
+    for point in ["point-0.5", "point-1.5"] {
+        assert_eq!(
+            results_without_seconds(&pooled.join(point)),
+            results_without_seconds(&whole.join(point)),
+            "{point}"
+        );
+    }
+    // A shard missing: named.
+    let failed = temp("sweep-failed");
+    let (code, _, err) = usm(&[
+        "pool",
+        parts.join("sweep-part-1-of-3.json").to_str().unwrap(),
+        parts.join("sweep-part-3-of-3.json").to_str().unwrap(),
+        "--out",
+        failed.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("1 of the sweep's 4 runs are missing: run shard(s) 2/3"),
+        "{err}"
+    );
+    no_partial_files(&failed);
+    for d in [whole, parts, pooled] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -60,10 +60,11 @@ pub enum Command {
         #[arg(long, value_name = "I/K")]
         shard: Option<String>,
     },
-    /// Combine the parts of every shard of one run (`usm run --shard I/K`) into its results and
-    /// report: the same as one machine running every replicate, seconds aside.
+    /// Combine the parts of every shard of one run (`usm run --shard I/K`) or sweep (`usm sweep
+    /// --shard I/K`) into its results and report: the same as one machine running it all,
+    /// seconds aside.
     Pool {
-        /// Part files, or folders of them (their `part-*.json`).
+        /// Part files, or folders of them (their `part-*.json` or `sweep-part-*.json`).
         #[arg(required = true)]
         parts: Vec<PathBuf>,
         /// Output folder.
@@ -89,6 +90,11 @@ pub enum Command {
         /// Run the A/B test at every point too (slow).
         #[arg(long)]
         with_ab: bool,
+        /// Run only shard I of K (`I/K`) of the sweep's runs (point × replicate, every K-th),
+        /// written as `sweep-part-I-of-K.json` in --out (or one line on standard output with
+        /// `--out -`), for `usm pool`.
+        #[arg(long, value_name = "I/K")]
+        shard: Option<String>,
     },
     /// Closed-loop A/B tests of every variant against control (Eq. 3), with intervals.
     Ab {

@@ -40,6 +40,7 @@ fn main() {
             param2,
             values2,
             with_ab,
+            shard,
         }) => sweep::sweep(
             &run,
             usm_sim::sweep::Grid {
@@ -48,6 +49,7 @@ fn main() {
                 second: param2.map(|p| (p, values2)),
                 with_ab,
             },
+            shard.as_deref(),
         ),
         Some(Command::Bench {
             quick,

@@ -119,9 +119,10 @@ pub fn pool(paths: &[PathBuf], out: &Path) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| {
-                    f.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("part-") && n.ends_with(".json"))
+                    f.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        (n.starts_with("part-") || n.starts_with("sweep-part-"))
+                            && n.ends_with(".json")
+                    })
                 })
                 .collect();
             if inside.is_empty() {
@@ -133,11 +134,30 @@ pub fn pool(paths: &[PathBuf], out: &Path) -> Result<()> {
             files.push(p.clone());
         }
     }
-    let mut parts = Vec::with_capacity(files.len());
+    let mut texts = Vec::with_capacity(files.len());
     for f in &files {
         let text =
             std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-        let origin = f.display().to_string();
+        texts.push((f.display().to_string(), text));
+    }
+    // A sweep's parts when the first is one; then every part must be.
+    let is_sweep = texts.first().is_some_and(|(_, t)| {
+        serde_json::from_str::<serde_json::Value>(t).is_ok_and(|v| {
+            v.get("format").and_then(|f| f.as_str()) == Some(usm_sim::sweep::SWEEP_PART_FORMAT)
+        })
+    });
+    if is_sweep {
+        let mut parts = Vec::with_capacity(texts.len());
+        for (origin, text) in texts {
+            let part = usm_sim::sweep::SweepPart::from_json(&origin, &text)?;
+            parts.push((origin, part));
+        }
+        let (grid, points, done) = usm_sim::sweep::gather(&parts)?;
+        eprintln!("{} sweep part(s), {} runs", parts.len(), done.len());
+        return crate::sweep::write(&grid, &points, done, out, t0);
+    }
+    let mut parts = Vec::with_capacity(texts.len());
+    for (origin, text) in texts {
         let part = usm_sim::experiment::shard::Part::from_json(&origin, &text)?;
         parts.push((origin, part));
     }

@@ -1,23 +1,30 @@
 //! `usm sweep`: the library's sweep (`usm_sim::experiment::sweep`), its replicates run in
 //! parallel with a progress bar, its files written whole or not at all.
 
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
+use usm_sim::experiment::shard::Shard;
 use usm_sim::experiment::{Event, run_replicate};
 use usm_sim::output::Staging;
-use usm_sim::sweep::{self, Grid};
+use usm_sim::sweep::{self, Grid, SweepPart};
 
 use crate::args::{RunArgs, device};
 use crate::config::experiment_config;
 use crate::progress::bar;
 
-pub fn sweep(run: &RunArgs, grid: Grid) -> Result<()> {
+pub fn sweep(run: &RunArgs, grid: Grid, shard: Option<&str>) -> Result<()> {
     let base = experiment_config(run)?;
     let points = grid.points(&base)?;
-    let jobs = sweep::jobs(&points);
+    let all = sweep::jobs(&points);
+    let shard = shard.map(Shard::parse).transpose()?;
+    let jobs = match shard {
+        Some(s) => SweepPart::share(&all, s),
+        None => all.clone(),
+    };
     eprintln!(
-        "sweeping {}{} over {} points x {} replicate(s): {} runs",
+        "sweeping {}{} over {} points x {} replicate(s): {} runs{}",
         grid.param,
         grid.second
             .as_ref()
@@ -25,7 +32,13 @@ pub fn sweep(run: &RunArgs, grid: Grid) -> Result<()> {
             .unwrap_or_default(),
         points.len(),
         base.replicates,
-        jobs.len()
+        all.len(),
+        shard.map_or(String::new(), |s| format!(
+            "; shard {}/{}: {} of them",
+            s.index,
+            s.of,
+            jobs.len()
+        ))
     );
     let pb = bar(jobs.len() as u64, "sweep");
     let t0 = Instant::now();
@@ -37,14 +50,59 @@ pub fn sweep(run: &RunArgs, grid: Grid) -> Result<()> {
             let t = Instant::now();
             let out = run_replicate(&points[p].exp, r, &dev, &mut |_: Event| {});
             pb.inc(1);
-            out.map(|rep| (p, rep, t.elapsed().as_secs_f64()))
+            out.map(|rep| (p, r, rep, t.elapsed().as_secs_f64()))
         })
         .collect::<usm_sim::error::Result<Vec<_>>>()?;
     pb.finish_and_clear();
-    let results = sweep::aggregate(&points, done);
-    let (table, files) = sweep::files(&grid, &points, &results);
+    if let Some(shard) = shard {
+        let part = SweepPart {
+            format: sweep::SWEEP_PART_FORMAT.into(),
+            base: base.config().clone(),
+            grid,
+            shard,
+            jobs: done
+                .into_iter()
+                .map(|(point, replicate, measured, seconds)| sweep::SweepJob {
+                    point,
+                    replicate,
+                    seconds,
+                    measured,
+                })
+                .collect(),
+        };
+        let json = serde_json::to_string(&part)?;
+        if run.out.as_os_str() == "-" {
+            println!("{json}");
+            return Ok(());
+        }
+        std::fs::create_dir_all(&run.out)?;
+        let path = run
+            .out
+            .join(format!("sweep-part-{}-of-{}.json", shard.index, shard.of));
+        usm_sim::output::write_file_atomic(&path, json + "\n")?;
+        eprintln!(
+            "finished in {:.1} s; wrote {} (pool the shards' parts with `usm pool`)",
+            t0.elapsed().as_secs_f64(),
+            path.display()
+        );
+        return Ok(());
+    }
+    let done = done.into_iter().map(|(p, _, rep, s)| (p, rep, s)).collect();
+    write(&grid, &points, done, &run.out, t0)
+}
+
+/// A finished sweep's table printed and its files written whole or not at all.
+pub fn write(
+    grid: &Grid,
+    points: &[sweep::Point],
+    done: Vec<(usize, usm_sim::experiment::Replicate, f64)>,
+    out: &Path,
+    t0: Instant,
+) -> Result<()> {
+    let results = sweep::aggregate(points, done);
+    let (table, files) = sweep::files(grid, points, &results);
     print!("{table}");
-    let staging = Staging::new(&run.out)?;
+    let staging = Staging::new(out)?;
     for (name, text) in files {
         staging.write(&name, text)?;
     }
@@ -52,8 +110,8 @@ pub fn sweep(run: &RunArgs, grid: Grid) -> Result<()> {
     println!(
         "\nfinished in {:.1} s; wrote {} (open {})",
         t0.elapsed().as_secs_f64(),
-        run.out.display(),
-        run.out.join("report.html").display()
+        out.display(),
+        out.join("report.html").display()
     );
     Ok(())
 }
