@@ -55,7 +55,13 @@ def main() -> int:
     builder = SparkSession.builder.appName("usm replicates")
     if a.master:
         builder = builder.master(a.master)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as e:  # a missing JRE, a master that cannot be reached, a bad conf
+        print(f"spark_replicates.py: Spark could not start ({type(e).__name__}: "
+              f"{str(e).strip().splitlines()[0] if str(e).strip() else 'no message'}); is a JRE "
+              f"installed (java -version) and the master reachable?", file=sys.stderr)
+        return 2
     sc = spark.sparkContext
     usm, command = a.usm, a.command
     local_usm = str(Path(usm).resolve()) if Path(usm).exists() else None
@@ -75,6 +81,14 @@ def main() -> int:
     shards = [f"{i}/{a.shards}" for i in range(1, a.shards + 1)]
     try:
         parts = sc.parallelize(shards, len(shards)).mapPartitions(run_shards).collect()
+    except Exception as e:
+        # The failing shard's own message (usm's error), not the JVM's stack.
+        text = str(e)
+        at = text.find("RuntimeError: usm ")
+        print("spark_replicates.py: a shard failed, nothing written: "
+              + (text[at + len("RuntimeError: "):].split("\n")[0] if at >= 0 else text.splitlines()[0]),
+              file=sys.stderr)
+        return 1
     finally:
         spark.stop()
     driver_usm = local_usm or usm
