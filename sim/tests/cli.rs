@@ -451,6 +451,15 @@ fn fit_reads_the_ratings_example_sparse_and_dense() {
         out.contains("row 161") && out.contains("also rated in") && out.contains("row 1"),
         "{out}"
     );
+    // Every random rating a repeat, all dropped: named, not an empty random slice.
+    std::fs::write(
+        overlap.join("test.csv"),
+        format!("user,item,rating\n{first}\n"),
+    )
+    .unwrap();
+    let (code, out, _) = validate(&["--ratings-overlap", "drop-from-test"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("dropped them all"), "{out}");
     // A rating outside the declared scale names its file, row and column.
     std::fs::write(overlap.join("test.csv"), format!("{test}39,29,7\n")).unwrap();
     let (code, out, _) = validate(&[]);

@@ -1,7 +1,8 @@
 //! The survey issue rate of each head, estimated every way the experiment knows: the truth,
 //! Eq. 2 (naive), Eq. 13 (debiased) with the submit model's and with the true propensity,
-//! Eq. 5 (the response-debias model's mean), and with a panel its own rate and the doubly
-//! robust estimate.
+//! Eq. 5 (the response-debias model's mean), and with a panel (a random slice) its own rate with
+//! its error over users, the doubly robust estimate, and Eq. 13 and the doubly robust rate with
+//! the answer's naive-Bayes propensity (Schnabel et al. 2016).
 
 use std::collections::BTreeMap;
 

@@ -131,7 +131,15 @@ pub fn read(dir: &Path, opt: &RatingsOptions) -> Result<(Vec<ExposureRecord>, Ve
         .count();
     match opt.overlap {
         Overlap::Keep => {}
-        Overlap::DropFromTest => test.retain(|r| !train_rows.contains_key(&(r.user, r.item))),
+        Overlap::DropFromTest => {
+            test.retain(|r| !train_rows.contains_key(&(r.user, r.item)));
+            if test.is_empty() && repeats > 0 {
+                problems.push(format!(
+                    "{}: every random rating repeats a self-selected pair, and --ratings-overlap drop-from-test dropped them all",
+                    test_path.display()
+                ));
+            }
+        }
         Overlap::Error => {
             for r in &test {
                 if let Some(row) = train_rows.get(&(r.user, r.item)) {
