@@ -124,15 +124,24 @@ fn run_replicates(
     if replicates_at_once(exp, device) > 1 && which.len() > 1 {
         return side_by_side(exp, which, device, report, clock);
     }
-    usm_core::block_on(async {
-        let (mut reps, mut seconds) = (Vec::new(), Vec::new());
-        for &r in which {
-            let t0 = clock();
-            reps.push(run_replicate_async(exp, r, device, report).await?);
-            seconds.push(clock() - t0);
-        }
-        Ok((reps, seconds))
-    })
+    usm_core::block_on(one_after_another(exp, which, device, report, clock))
+}
+
+/// The replicates `which`, each in turn, with its seconds.
+async fn one_after_another(
+    exp: &Experiment,
+    which: &[usize],
+    device: &Device,
+    report: &mut dyn FnMut(Event),
+    clock: &dyn Fn() -> f64,
+) -> Result<(Vec<Replicate>, Vec<f64>)> {
+    let (mut reps, mut seconds) = (Vec::with_capacity(which.len()), Vec::new());
+    for &r in which {
+        let t0 = clock();
+        reps.push(run_replicate_async(exp, r, device, report).await?);
+        seconds.push(clock() - t0);
+    }
+    Ok((reps, seconds))
 }
 
 /// How many replicates [`run_experiment`] runs at once: all of them on the CPU (`flex`) when
@@ -190,12 +199,7 @@ pub async fn run_experiment_async(
     report: &mut dyn FnMut(Event),
     clock: &dyn Fn() -> f64,
 ) -> Result<Results> {
-    let mut reps = Vec::with_capacity(exp.replicates);
-    let mut seconds = Vec::new();
-    for r in 0..exp.replicates {
-        let t0 = clock();
-        reps.push(run_replicate_async(exp, r, device, report).await?);
-        seconds.push(clock() - t0);
-    }
+    let all: Vec<usize> = (0..exp.replicates).collect();
+    let (reps, seconds) = one_after_another(exp, &all, device, report, clock).await?;
     Ok(conclude(exp, &reps, seconds))
 }
