@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::error::{Result, SimError};
-use crate::experiment::shard::Shard;
+use crate::experiment::shard::{Shard, read_part, shards_to_rerun};
 use crate::experiment::{
     Experiment, ExperimentConfig, Metric, Replicate, Results, Variant, conclude,
 };
@@ -148,21 +148,12 @@ impl SweepPart {
 
     /// A part read from `origin`'s text.
     pub fn from_json(origin: &str, text: &str) -> Result<SweepPart> {
-        let parse = |message: String| SimError::Parse {
-            origin: origin.to_string(),
-            message,
-        };
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            parse(format!(
-                "not JSON ({e}): is this a part usm sweep --shard wrote?"
-            ))
-        })?;
-        if v.get("format").and_then(|f| f.as_str()) != Some(SWEEP_PART_FORMAT) {
-            return Err(parse(format!(
-                "not a sweep's part: its `format` is not `{SWEEP_PART_FORMAT}`"
-            )));
-        }
-        serde_json::from_value(v).map_err(|e| parse(e.to_string()))
+        read_part(
+            origin,
+            text,
+            SWEEP_PART_FORMAT,
+            ("sweep's part", "usm sweep --shard"),
+        )
     }
 }
 
@@ -219,17 +210,13 @@ pub fn gather(
         .filter(|&j| !slot.contains_key(&all[j]))
         .collect();
     if !missing.is_empty() {
-        let shards: std::collections::BTreeSet<String> = missing
-            .iter()
-            .map(|j| format!("{}/{}", j % first.shard.of + 1, first.shard.of))
-            .collect();
         return Err(bad(
             "usm pool",
             format!(
                 "{} of the sweep's {} runs are missing: run shard(s) {} and pool again",
                 missing.len(),
                 all.len(),
-                shards.into_iter().collect::<Vec<_>>().join(", ")
+                shards_to_rerun(first.shard.of, &missing)
             ),
         ));
     }

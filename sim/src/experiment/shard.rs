@@ -89,22 +89,38 @@ impl Part {
 
     /// A part read from `origin`'s text.
     pub fn from_json(origin: &str, text: &str) -> Result<Part> {
-        let parse = |message: String| SimError::Parse {
-            origin: origin.to_string(),
-            message,
-        };
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            parse(format!(
-                "not JSON ({e}): is this a part usm run --shard wrote?"
-            ))
-        })?;
-        if v.get("format").and_then(|f| f.as_str()) != Some(PART_FORMAT) {
-            return Err(parse(format!(
-                "not a part: its `format` is not `{PART_FORMAT}` (usm run --shard I/K writes parts)"
-            )));
-        }
-        serde_json::from_value(v).map_err(|e| parse(e.to_string()))
+        read_part(origin, text, PART_FORMAT, ("part", "usm run --shard"))
     }
+}
+
+/// A part of kind `format` read from `origin`'s text: JSON whose `format` field says it is one.
+/// `(what, writer)` name it in the errors: `("part", "usm run --shard")`.
+pub fn read_part<T: serde::de::DeserializeOwned>(
+    origin: &str,
+    text: &str,
+    format: &str,
+    (what, writer): (&str, &str),
+) -> Result<T> {
+    let parse = |message: String| SimError::Parse {
+        origin: origin.to_string(),
+        message,
+    };
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| parse(format!("not JSON ({e}): is this a part {writer} wrote?")))?;
+    if v.get("format").and_then(|f| f.as_str()) != Some(format) {
+        return Err(parse(format!(
+            "not a {what}: its `format` is not `{format}` ({writer} I/K writes them)"
+        )));
+    }
+    serde_json::from_value(v).map_err(|e| parse(e.to_string()))
+}
+
+/// The shards of `of` that run the missing items (item `j` is shard `j % of + 1`'s), as `I/K`
+/// in order, comma-separated: what to run again before pooling.
+pub fn shards_to_rerun(of: usize, missing: &[usize]) -> String {
+    let shards: std::collections::BTreeSet<usize> = missing.iter().map(|j| j % of + 1).collect();
+    let shards: Vec<String> = shards.iter().map(|s| format!("{s}/{of}")).collect();
+    shards.join(", ")
 }
 
 /// The run of the parts of all its shards, and its replicates in order with their seconds: what
@@ -157,12 +173,6 @@ pub fn gather(parts: &[(String, Part)]) -> Result<(Experiment, Vec<Replicate>, V
     }
     let missing: Vec<usize> = (0..n).filter(|&r| slots[r].is_none()).collect();
     if !missing.is_empty() {
-        let shards: std::collections::BTreeSet<usize> =
-            missing.iter().map(|r| r % first.shard.of + 1).collect();
-        let shards: Vec<String> = shards
-            .iter()
-            .map(|s| format!("{s}/{}", first.shard.of))
-            .collect();
         let list: Vec<String> = missing.iter().map(usize::to_string).collect();
         return Err(bad(
             "usm pool",
@@ -170,7 +180,7 @@ pub fn gather(parts: &[(String, Part)]) -> Result<(Experiment, Vec<Replicate>, V
                 "{} of the run's {n} replicates are missing ({}): run shard(s) {} and pool again",
                 missing.len(),
                 list.join(", "),
-                shards.join(", ")
+                shards_to_rerun(first.shard.of, &missing)
             ),
         ));
     }
@@ -203,6 +213,8 @@ mod tests {
             assert!(Shard::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(s.file_name(), "part-2-of-3.json");
+        // Shards in numeric order, each once.
+        assert_eq!(shards_to_rerun(12, &[1, 13, 9, 10]), "2/12, 10/12, 11/12");
     }
 
     #[test]

@@ -93,13 +93,18 @@ pub fn shard(a: &RunArgs, shard: &str) -> Result<()> {
         t0.elapsed().as_secs_f64()
     })?;
     bars.done();
-    let json = part.to_json()?;
-    if a.out.as_os_str() == "-" {
+    write_part(&a.out, &shard.file_name(), part.to_json()?, t0)
+}
+
+/// A shard's part as `out/name`, written whole or not at all, or as one line on standard output
+/// when `out` is `-`.
+pub fn write_part(out: &Path, name: &str, json: String, t0: Instant) -> Result<()> {
+    if out.as_os_str() == "-" {
         println!("{json}");
         return Ok(());
     }
-    std::fs::create_dir_all(&a.out)?;
-    let path = a.out.join(shard.file_name());
+    std::fs::create_dir_all(out)?;
+    let path = out.join(name);
     usm_sim::output::write_file_atomic(&path, json + "\n")?;
     eprintln!(
         "finished in {:.1} s; wrote {} (pool the shards' parts with `usm pool`)",

@@ -13,6 +13,7 @@ use usm_sim::sweep::{self, Grid, SweepPart};
 use crate::args::{RunArgs, device};
 use crate::config::experiment_config;
 use crate::progress::bar;
+use crate::run::write_part;
 
 pub fn sweep(run: &RunArgs, grid: Grid, shard: Option<&str>) -> Result<()> {
     let base = experiment_config(run)?;
@@ -70,22 +71,8 @@ pub fn sweep(run: &RunArgs, grid: Grid, shard: Option<&str>) -> Result<()> {
                 })
                 .collect(),
         };
-        let json = serde_json::to_string(&part)?;
-        if run.out.as_os_str() == "-" {
-            println!("{json}");
-            return Ok(());
-        }
-        std::fs::create_dir_all(&run.out)?;
-        let path = run
-            .out
-            .join(format!("sweep-part-{}-of-{}.json", shard.index, shard.of));
-        usm_sim::output::write_file_atomic(&path, json + "\n")?;
-        eprintln!(
-            "finished in {:.1} s; wrote {} (pool the shards' parts with `usm pool`)",
-            t0.elapsed().as_secs_f64(),
-            path.display()
-        );
-        return Ok(());
+        let name = format!("sweep-{}", shard.file_name());
+        return write_part(&run.out, &name, serde_json::to_string(&part)?, t0);
     }
     let done = done.into_iter().map(|(p, _, rep, s)| (p, rep, s)).collect();
     write(&grid, &points, done, &run.out, t0)
