@@ -122,56 +122,62 @@ impl RunStats {
 
     /// Adds a block of exposures.
     pub fn add(&mut self, block: &[ExposureRecord]) {
-        self.exposures += block.len() as u64;
         for e in block {
-            let i = e.item_id as usize;
-            if i >= self.item_exposures.len() {
-                self.item_exposures.resize(i + 1, 0);
-            }
-            self.item_exposures[i] += 1;
-            self.requests += (e.slot == 0) as u64;
-            for (k, b) in [e.like, e.share, e.favorite, e.dislike, e.report, e.skip]
-                .into_iter()
-                .enumerate()
-            {
-                self.behaviour[k] += b as u64;
-            }
-            if let Some(o) = e.oracle {
-                self.sum_p_dislike += o.p_dislike as f64;
-                self.sum_p_inappropriate += o.p_inappropriate as f64;
-                self.sum_p_sexual += HeadDef::SEXUAL.truth(&o) as f64;
-                self.bad_exposures += is_bad(e) as u64;
-                if e.survey != SurveyKind::None && !e.panel {
-                    match e.survey {
-                        SurveyKind::Satisfaction => {
-                            self.shown_latent_dislike +=
-                                (o.latent_satisfaction == Answer::Dislike) as u64
-                        }
-                        _ => {
-                            self.shown_latent_inappropriate +=
-                                (o.latent_inappropriate != Answer::Suitable) as u64;
-                            self.shown_latent_sexual += HeadDef::SEXUAL.latent(&o) as u64;
-                        }
+            self.add_times(e, 1);
+        }
+    }
+
+    /// Adds `n` exposures like `e` (an engine's scan hands over counts of alike rows).
+    pub fn add_times(&mut self, e: &ExposureRecord, n: u64) {
+        self.exposures += n;
+        let i = e.item_id as usize;
+        if i >= self.item_exposures.len() {
+            self.item_exposures.resize(i + 1, 0);
+        }
+        self.item_exposures[i] += n;
+        self.requests += n * (e.slot == 0) as u64;
+        for (k, b) in [e.like, e.share, e.favorite, e.dislike, e.report, e.skip]
+            .into_iter()
+            .enumerate()
+        {
+            self.behaviour[k] += n * b as u64;
+        }
+        if let Some(o) = e.oracle {
+            let w = n as f64;
+            self.sum_p_dislike += w * o.p_dislike as f64;
+            self.sum_p_inappropriate += w * o.p_inappropriate as f64;
+            self.sum_p_sexual += w * HeadDef::SEXUAL.truth(&o) as f64;
+            self.bad_exposures += n * is_bad(e) as u64;
+            if e.survey != SurveyKind::None && !e.panel {
+                match e.survey {
+                    SurveyKind::Satisfaction => {
+                        self.shown_latent_dislike +=
+                            n * (o.latent_satisfaction == Answer::Dislike) as u64
+                    }
+                    _ => {
+                        self.shown_latent_inappropriate +=
+                            n * (o.latent_inappropriate != Answer::Suitable) as u64;
+                        self.shown_latent_sexual += n * HeadDef::SEXUAL.latent(&o) as u64;
                     }
                 }
             }
-            if e.panel {
-                self.panel_shows += 1;
-                continue;
-            }
-            let k = match e.survey {
-                SurveyKind::None => continue,
-                SurveyKind::Satisfaction => 0,
-                SurveyKind::Inappropriate => 1,
-            };
-            self.shows[k] += 1;
-            if e.submitted {
-                self.submits[k] += 1;
-                self.answers_dislike += (e.answer == Answer::Dislike) as u64;
-                self.answers_inappropriate +=
-                    matches!(e.answer, Answer::AdultOnly | Answer::NotSuitable) as u64;
-                self.answers_sexual += HeadDef::SEXUAL.label(e.answer, e.reasons) as u64;
-            }
+        }
+        if e.panel {
+            self.panel_shows += n;
+            return;
+        }
+        let k = match e.survey {
+            SurveyKind::None => return,
+            SurveyKind::Satisfaction => 0,
+            SurveyKind::Inappropriate => 1,
+        };
+        self.shows[k] += n;
+        if e.submitted {
+            self.submits[k] += n;
+            self.answers_dislike += n * (e.answer == Answer::Dislike) as u64;
+            self.answers_inappropriate +=
+                n * matches!(e.answer, Answer::AdultOnly | Answer::NotSuitable) as u64;
+            self.answers_sexual += n * HeadDef::SEXUAL.label(e.answer, e.reasons) as u64;
         }
     }
 

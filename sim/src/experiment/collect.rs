@@ -17,6 +17,21 @@ pub fn is_eval_user(seed: u64, user: u32, share: f64) -> bool {
     hash_unit(seed ^ 0xE7A1, user as u64) < share
 }
 
+/// How a collector draws its pseudo-label sample and its evaluation users.
+#[derive(Clone, Copy, Debug)]
+pub enum Draw {
+    /// The simulator's hash ([`hash_unit`]) at the collector's rates.
+    Mix,
+    /// The hash every scan engine computes ([`crate::logs::sample`]), at these thresholds: a
+    /// log set's.
+    Md5 {
+        /// Of the pseudo-label sample.
+        pseudo_below: u64,
+        /// Of the evaluation users.
+        eval_below: u64,
+    },
+}
+
 /// Sorts rows into a [`Collected`] as they stream past, keeping only what the experiment needs:
 /// the simulator's sink, and the importer's for real logs.
 pub struct Collector {
@@ -26,6 +41,7 @@ pub struct Collector {
     eval_user_share: f64,
     pseudo_rate: f64,
     seed: u64,
+    draw: Draw,
 }
 
 impl Collector {
@@ -48,6 +64,39 @@ impl Collector {
             eval_user_share,
             pseudo_rate,
             seed,
+            draw: Draw::Mix,
+        }
+    }
+
+    /// The collector of a log set: its samples drawn as every scan engine draws them.
+    pub fn with_md5_draw(mut self) -> Collector {
+        self.draw = Draw::Md5 {
+            pseudo_below: crate::logs::sample::below(self.pseudo_rate),
+            eval_below: crate::logs::sample::below(self.eval_user_share),
+        };
+        self
+    }
+
+    /// How it draws.
+    pub fn draw(&self) -> Draw {
+        self.draw
+    }
+
+    fn pseudo(&self, exposure_id: u64) -> bool {
+        match self.draw {
+            Draw::Mix => hash_unit(self.seed ^ 0x95E0, exposure_id) < self.pseudo_rate,
+            Draw::Md5 { pseudo_below, .. } => {
+                crate::logs::sample::pseudo(self.seed, exposure_id, pseudo_below)
+            }
+        }
+    }
+
+    fn eval_user(&self, user: u32) -> bool {
+        match self.draw {
+            Draw::Mix => is_eval_user(self.seed, user, self.eval_user_share),
+            Draw::Md5 { eval_below, .. } => {
+                crate::logs::sample::eval_user(self.seed, user, eval_below)
+            }
         }
     }
 
@@ -64,11 +113,11 @@ impl Collector {
             _ => {}
         }
         // A uniform sample over the whole period (no cap, which would favour early days).
-        if train && !shown && hash_unit(self.seed ^ 0x95E0, r.exposure_id) < self.pseudo_rate {
-            c.pseudo.push(r.clone());
+        if train && !shown && self.pseudo(r.exposure_id) {
+            self.data.pseudo.push(r.clone());
         }
-        if !train && is_eval_user(self.seed, r.user_id, self.eval_user_share) {
-            c.eval_exposures.push(r.clone());
+        if !train && self.eval_user(r.user_id) {
+            self.data.eval_exposures.push(r.clone());
         }
     }
 }

@@ -13,6 +13,7 @@ use super::results::{Results, aggregate_replicates};
 use super::world::{Collected, LogSource, World};
 use crate::datasets::FeatureSpec;
 use crate::error::{Result, SimError};
+use crate::logs::sample;
 use crate::logs::set::{LogFile, Scan, for_each_in, scan};
 use crate::records::ExposureRecord;
 use crate::summary::RunStats;
@@ -30,9 +31,14 @@ pub fn import(
 ) -> Result<(World, LogSource)> {
     let s = scan(files, progress)?;
     let mut read = s.rows;
-    let (world, mut source) = world_of(&s, exp, &mut |keep| {
+    let mut fixed = [0i64; 3];
+    let mut stream = |keep: &mut dyn FnMut(&ExposureRecord)| {
         for_each_in(files, &mut |r| {
-            keep(&r?);
+            let r = r?;
+            for (f, x) in fixed.iter_mut().zip(sample::fixed_truths(&r)) {
+                *f += x;
+            }
+            keep(&r);
             read += 1;
             if read.is_multiple_of(65_536) {
                 progress(read);
@@ -40,7 +46,9 @@ pub fn import(
             Ok(())
         })
         .map(|_| ())
-    })?;
+    };
+    let (mut world, mut source) = world_of(&s, exp, Rows::LogSet(&mut stream))?;
+    sample::set_truth_sums(&mut world.data.stats, fixed);
     source.path = common_folder(files);
     source.notes = s
         .repairs
@@ -48,6 +56,89 @@ pub fn import(
         .map(|(what, n)| format!("repaired {what} in {n} file(s)"))
         .collect();
     Ok((world, source))
+}
+
+/// Reads a Parquet log set through an engine's scan (`sim/engines/scan.sql`): the same world
+/// as [`import`] gives for the same logs and seed, the engine reading every row and usm only
+/// the rows it keeps. The engine's checks are fewer than `usm validate`'s: duplicates, and every
+/// value the totals read. Also returns how many rows came back from the engine.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn import_on_engine(
+    logs: &std::path::Path,
+    launch: &crate::logs::engine::Launch,
+    exp: &Experiment,
+) -> Result<(World, LogSource, usize)> {
+    use crate::logs::engine::{Draws, reduce};
+    let reduced = reduce(logs, launch, &mut |shape| {
+        let p = plan(&shape.days, exp)?;
+        Ok(Draws {
+            eval_from: p.eval_from,
+            seed: p.seed,
+            pseudo_below: sample::below(p.pseudo_rate),
+            eval_below: sample::below(exp.eval_user_share),
+        })
+    })?;
+    let kept = reduced.kept;
+    let (world, mut source) = world_of(&reduced.scan, exp, Rows::Reduced(&kept, reduced.stats))?;
+    let d = &world.data;
+    let held: std::collections::HashSet<u64> = [
+        &d.train_shows,
+        &d.train_panel,
+        &d.pseudo,
+        &d.eval_shows,
+        &d.eval_panel,
+        &d.eval_exposures,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|r| r.exposure_id)
+    .collect();
+    if held.len() != kept.len() {
+        return Err(SimError::Experiment(format!(
+            "the scan on {} kept {} rows where usm's own draws keep {} of them: the engine \
+             drew another sample (scan.sql and logs::sample must hash alike)",
+            launch.engine.name(),
+            kept.len(),
+            held.len()
+        )));
+    }
+    source.path = logs.display().to_string();
+    Ok((world, source, kept.len()))
+}
+
+/// How a log set's rows split and which are drawn, from its days and the experiment.
+struct Plan {
+    first: u32,
+    last: u32,
+    eval_from: u32,
+    pseudo_rate: f64,
+    seed: u64,
+}
+
+fn plan(days: &std::collections::BTreeMap<u32, u64>, exp: &Experiment) -> Result<Plan> {
+    let (first, last) = match (days.keys().next(), days.keys().last()) {
+        (Some(&a), Some(&b)) => (a, b),
+        _ => return Err(SimError::Experiment("the logs have no rows".into())),
+    };
+    let eval_from = (last + 1).saturating_sub(exp.eval_days);
+    if eval_from <= first {
+        return Err(SimError::field(
+            "eval_days",
+            exp.eval_days,
+            &format!(
+                "fewer than the {} day(s) the logs span (days {first}..={last}), so that some train",
+                last - first + 1
+            ),
+        ));
+    }
+    let train_rows = days.range(..eval_from).map(|(_, n)| n).sum::<u64>().max(1);
+    Ok(Plan {
+        first,
+        last,
+        eval_from,
+        pseudo_rate: (exp.pseudo_rows as f64 / train_rows as f64).min(1.0),
+        seed: exp.valid_scenario().seed,
+    })
 }
 
 /// The one file of a set, or the deepest folder that holds all its files.
@@ -84,68 +175,83 @@ fn common_folder(files: &[LogFile]) -> String {
 /// log set.
 pub fn import_rows(rows: &[ExposureRecord], exp: &Experiment) -> Result<(World, LogSource)> {
     let s = Scan::of_rows(rows);
-    world_of(&s, exp, &mut |keep| {
-        rows.iter().for_each(keep);
-        Ok(())
-    })
+    world_of(
+        &s,
+        exp,
+        Rows::Converted(&mut |keep| {
+            rows.iter().for_each(keep);
+            Ok(())
+        }),
+    )
 }
 
-/// The world of a scanned set: `stream` hands every row to its callback once more.
-fn world_of(
-    s: &Scan,
-    exp: &Experiment,
-    stream: &mut dyn FnMut(&mut dyn FnMut(&ExposureRecord)) -> Result<()>,
-) -> Result<(World, LogSource)> {
+/// Where a world's rows come from.
+enum Rows<'a> {
+    /// A converted format's rows, drawn from with the simulator's hash.
+    Converted(&'a mut dyn FnMut(&mut dyn FnMut(&ExposureRecord)) -> Result<()>),
+    /// A log set's rows (streamed), drawn from with [`sample`]'s hash, and kept in exposure
+    /// order, so that an engine's scan gives the same world.
+    LogSet(&'a mut dyn FnMut(&mut dyn FnMut(&ExposureRecord)) -> Result<()>),
+    /// The rows an engine kept of a log set, and its totals over all of them.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    Reduced(&'a [ExposureRecord], RunStats),
+}
+
+/// The world of a scanned set.
+fn world_of(s: &Scan, exp: &Experiment, rows: Rows<'_>) -> Result<(World, LogSource)> {
     if !s.usable() {
         return Err(unusable(s));
     }
-    let (first, last) = match (s.days.keys().next(), s.days.keys().last()) {
-        (Some(&a), Some(&b)) => (a, b),
-        _ => return Err(unusable(s)),
-    };
-    let eval_from = (last + 1).saturating_sub(exp.eval_days);
-    if eval_from <= first {
-        return Err(SimError::field(
-            "eval_days",
-            exp.eval_days,
-            &format!(
-                "fewer than the {} day(s) the logs span (days {first}..={last}), so that some train",
-                last - first + 1
-            ),
-        ));
-    }
+    let p = plan(&s.days, exp)?;
     let spec = FeatureSpec::new(
         s.vocab[0] as usize,
         s.vocab[1] as usize,
         s.vocab[2] as usize,
         s.vocab[3] as usize,
     );
-    let train_rows = s.rows_before(eval_from).max(1);
-    let pseudo_rate = (exp.pseudo_rows as f64 / train_rows as f64).min(1.0);
-    let seed = exp.valid_scenario().seed;
-    let mut c = Collector::new(spec, eval_from, exp.eval_user_share, pseudo_rate, seed);
+    let c = Collector::new(
+        spec,
+        p.eval_from,
+        exp.eval_user_share,
+        p.pseudo_rate,
+        p.seed,
+    );
+    let mut c = match rows {
+        Rows::Converted(_) => c,
+        _ => c.with_md5_draw(),
+    };
     let mut stats = RunStats::new(s.vocab[0] as usize);
-    stream(&mut |r| {
-        c.push(r);
-        stats.add(std::slice::from_ref(r));
-    })?;
+    let canonical = !matches!(rows, Rows::Converted(_));
+    match rows {
+        Rows::Converted(stream) | Rows::LogSet(stream) => stream(&mut |r| {
+            c.push(r);
+            stats.add(std::slice::from_ref(r));
+        })?,
+        Rows::Reduced(kept, totals) => {
+            kept.iter().for_each(|r| c.push(r));
+            stats = totals;
+        }
+    }
     stats.users_active_end = stats.users;
     let mut data: Collected = c.data;
+    if canonical {
+        data.sort_by_exposure();
+    }
     data.stats = stats;
     let source = LogSource {
         path: String::new(),
         format: "log".into(),
         files: s.files,
         rows: s.rows,
-        days: [first, last],
-        eval_from,
+        days: [p.first, p.last],
+        eval_from: p.eval_from,
         oracle: s.oracle,
         random_slice: [data.train_panel.len() as u64, data.eval_panel.len() as u64],
         notes: Vec::new(),
     };
     let world = World {
         sim: None,
-        seed,
+        seed: p.seed,
         oracle: s.oracle,
         data,
         unshown: Vec::new(),

@@ -40,6 +40,23 @@ pub struct Collected {
     pub spec: FeatureSpec,
 }
 
+impl Collected {
+    /// Puts every list in exposure-id order: a log set's world, the same whichever reader (or
+    /// engine) handed its rows over in whatever order.
+    pub fn sort_by_exposure(&mut self) {
+        for v in [
+            &mut self.train_shows,
+            &mut self.train_panel,
+            &mut self.pseudo,
+            &mut self.eval_shows,
+            &mut self.eval_panel,
+            &mut self.eval_exposures,
+        ] {
+            v.sort_by_key(|r| r.exposure_id);
+        }
+    }
+}
+
 /// A simulated world's scenario and population.
 pub struct SimWorld {
     /// The scenario, its seed shifted by the replicate.

@@ -5,12 +5,15 @@
 //! have the same columns without them. A reader names the file, row and column of a bad cell.
 
 pub mod csv;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod engine;
 pub mod file;
 pub mod obd;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod parquet;
 pub mod ratings;
 pub mod row;
+pub mod sample;
 pub mod schema;
 pub mod set;
 

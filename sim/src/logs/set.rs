@@ -234,8 +234,7 @@ pub fn scan(files: &[LogFile], progress: &mut dyn FnMut(u64)) -> Result<Scan> {
                     if let Some(p) = check_record(&name, row, &r, fi as u32, files, &mut seen) {
                         s.problem(p);
                     } else {
-                        s.good_rows += 1;
-                        s.add(&r);
+                        s.add_times(&r, 1);
                     }
                 }
             }
@@ -275,8 +274,7 @@ impl Scan {
             match problem {
                 Some(p) => s.problem(p),
                 None => {
-                    s.good_rows += 1;
-                    s.add(r);
+                    s.add_times(r, 1);
                 }
             }
         }
@@ -296,8 +294,10 @@ impl Scan {
         }
     }
 
-    fn add(&mut self, r: &ExposureRecord) {
-        *self.days.entry(r.day).or_default() += 1;
+    /// Counts `n` good rows like `r` (an engine's scan hands over counts of alike rows).
+    pub fn add_times(&mut self, r: &ExposureRecord, n: u64) {
+        self.good_rows += n;
+        *self.days.entry(r.day).or_default() += n;
         for (v, id) in
             self.vocab
                 .iter_mut()
@@ -311,10 +311,10 @@ impl Scan {
             SurveyKind::Inappropriate => 1,
         };
         if r.panel {
-            self.panel[k] += 1;
+            self.panel[k] += n;
         } else {
-            self.shows[k] += 1;
-            self.submits[k] += r.submitted as u64;
+            self.shows[k] += n;
+            self.submits[k] += n * r.submitted as u64;
         }
     }
 }

@@ -274,9 +274,28 @@ pub struct FitArgs {
     /// Tensor device.
     #[arg(long, value_enum, default_value = "flex")]
     pub device: DeviceArg,
+    /// Where a log set's scan runs (docs/architecture.md#the-scan-on-an-engine): usm's own
+    /// reader, or one SQL text on DuckDB or Spark SQL through their Python packages. Every
+    /// engine keeps the same rows and gives the same results.json.
+    #[arg(long, value_enum, default_value = "native")]
+    pub engine: EngineArg,
+    /// The command that starts the engine's driver: `python3` (or `$USM_PYTHON`) unless given;
+    /// for Spark on a cluster, such as `spark-submit --master yarn --deploy-mode client`.
+    #[arg(long, value_name = "COMMAND")]
+    pub engine_command: Option<String>,
     /// Output folder.
     #[arg(long, default_value = "usm-fit")]
     pub out: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineArg {
+    /// usm's own reader: CSV or Parquet, every check of `usm validate`.
+    Native,
+    /// DuckDB (`pip install duckdb`): Parquet, on this machine's cores.
+    Duckdb,
+    /// Spark SQL (`pip install pyspark` and a JRE): Parquet, local or on a cluster.
+    Spark,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]

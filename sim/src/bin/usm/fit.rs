@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 use indicatif::ProgressBar;
+use usm_sim::experiment::{Event, Results};
 use usm_sim::prelude::*;
 
-use crate::args::{FitArgs, LogFormat, LogsArgs, OverlapArg, device};
+use crate::args::{EngineArg, FitArgs, LogFormat, LogsArgs, OverlapArg, device};
 use crate::config::fit_config;
 use crate::progress::Bars;
 use crate::run::report_written;
@@ -88,9 +89,35 @@ pub fn fit(a: &FitArgs) -> Result<()> {
     let cfg = fit_config(a)?;
     let dev = device(a.device);
     let t0 = Instant::now();
-    let input = load_input(&a.logs)?;
     let mut bars = Bars { pb: None };
     let clock = || t0.elapsed().as_secs_f64();
+    if let Some(engine) = engine_of(a)? {
+        let launch = usm_sim::logs::engine::Launch::new(engine, a.engine_command.as_deref());
+        bars.on(Event::Stage {
+            name: format!("scan the logs on {}", engine.name()),
+            total: 0,
+        });
+        let (world, source, kept) =
+            usm_sim::experiment::import::import_on_engine(&a.logs.logs, &launch, &cfg)?;
+        bars.done();
+        eprintln!(
+            "scanned on {} in {:.1} s: {kept} of {} rows came back to usm",
+            engine.name(),
+            clock(),
+            source.rows
+        );
+        let res = usm_sim::experiment::import::fit_world(
+            &cfg,
+            &world,
+            source,
+            &dev,
+            &mut |e| bars.on(e),
+            clock(),
+            &clock,
+        )?;
+        return finish(a, &res, t0, bars);
+    }
+    let input = load_input(&a.logs)?;
     let res = match input {
         Input::Files(files) => {
             usm_sim::experiment::fit(&files, &cfg, &dev, &mut |e| bars.on(e), &clock)?
@@ -114,10 +141,32 @@ pub fn fit(a: &FitArgs) -> Result<()> {
             )?
         }
     };
+    finish(a, &res, t0, bars)
+}
+
+fn finish(a: &FitArgs, res: &Results, t0: Instant, mut bars: Bars) -> Result<()> {
     bars.done();
-    eprintln!("{}", usm_sim::report::describe_results(&res));
-    print!("{}", usm_sim::report::text(&res));
-    report_written(&a.out, &res, t0)
+    eprintln!("{}", usm_sim::report::describe_results(res));
+    print!("{}", usm_sim::report::text(res));
+    report_written(&a.out, res, t0)
+}
+
+/// The engine `--engine` names, if not usm's own reader; only usm's log schema goes to one.
+fn engine_of(a: &FitArgs) -> Result<Option<usm_sim::logs::engine::Engine>> {
+    use usm_sim::logs::engine::Engine;
+    let engine = match a.engine {
+        EngineArg::Native => return Ok(None),
+        EngineArg::Duckdb => Engine::DuckDb,
+        EngineArg::Spark => Engine::Spark,
+    };
+    if a.logs.format != LogFormat::Log {
+        anyhow::bail!(
+            "--engine {} scans usm's log schema; --format {} is read by usm (--engine native)",
+            engine.name(),
+            a.logs.format.name()
+        );
+    }
+    Ok(Some(engine))
 }
 
 /// Prints what the scan found; `Ok(false)` when the logs are unusable.

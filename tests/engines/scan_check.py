@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""The log scan on every engine: `usm simulate` writes a small day-partitioned Parquet set,
+`usm fit` runs on it with --engine native, duckdb and spark (local mode), and every results.json
+must be the same (the wall-clock seconds aside): the same rows kept by the same hash, the same
+totals, the same models. Then the named errors: an engine that is not installed, a Spark that
+cannot start, CSV logs handed to an engine, a scan whose draw fails; none leaves --out behind.
+
+Usage: scan_check.py PATH/TO/usm   (needs `pip install duckdb pyspark` and a JRE)
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+QUICK = ["--set", "train.epochs=2", "--set", "submit_train.epochs=2", "--set", "pseudo_rows=5000",
+         "--set", "eval_days=1", "--seed", "3"]
+
+
+def results(d):
+    v = json.loads((d / "results.json").read_text())
+    v.pop("seconds", None)
+    return v
+
+
+def first_difference(a, b, path="results.json"):
+    if type(a) is not type(b):
+        return f"{path}: {a!r} against {b!r}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}.{k}: only in one"
+            d = first_difference(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+    elif isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items against {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, f"{path}[{i}]")
+            if d:
+                return d
+    elif a != b:
+        return f"{path}: {a!r} against {b!r}"
+    return None
+
+
+def main() -> int:
+    usm = sys.argv[1]
+    env = dict(os.environ, SPARK_LOCAL_IP=os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+               USM_SPARK_MASTER="local[2]")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run(
+            [usm, "simulate", "--scenario", "paper", "--set", "population.users=3000",
+             "--set", "population.days=4", "--set", "survey.rate=0.05", "--set", "panel.rate=0.01",
+             "--out", str(tmp / "sim")],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        logs = str(tmp / "sim" / "exposures")
+
+        def fit(engine, out, extra_env=None, logs=logs, extra=()):
+            p = subprocess.run([usm, "fit", "--logs", logs, *QUICK, *extra, "--engine", engine,
+                                "--out", str(out)],
+                               capture_output=True, text=True, env=dict(env, **(extra_env or {})))
+            return p.returncode, p.stderr
+
+        outs = {}
+        for engine in ["native", "duckdb", "spark"]:
+            out = tmp / f"fit-{engine}"
+            code, err = fit(engine, out)
+            assert code == 0, f"--engine {engine}: {err[-3000:]}"
+            if engine != "native":
+                assert f"scanned on {engine}" in err, err[-2000:]
+            outs[engine] = results(out)
+            print(f"--engine {engine}: results.json written")
+        for engine in ["duckdb", "spark"]:
+            d = first_difference(outs["native"], outs[engine])
+            assert d is None, f"--engine {engine} differs from native: {d}"
+        print("native, duckdb and spark: the same results.json (seconds aside)")
+
+        def refused(what, engine, needle, extra_env=None, logs=logs, extra=()):
+            out = tmp / "refused"
+            code, err = fit(engine, out, extra_env, logs, extra)
+            assert code != 0, f"{what}: exit 0"
+            assert needle in err, f"{what}: `{needle}` not in\n{err[-2000:]}"
+            assert not out.exists(), f"{what}: --out was written"
+            print(f"{what}: refused, `{needle}`")
+
+        fake = tmp / "python-without-engines"
+        fake.write_text("#!/bin/sh\nexec python3 -S -I \"$@\"\n")
+        fake.chmod(0o755)
+        refused("DuckDB not installed", "duckdb", "DuckDB is not installed",
+                {"USM_PYTHON": str(fake)})
+        refused("pyspark not installed", "spark", "pyspark is not installed",
+                {"USM_PYTHON": str(fake)})
+        refused("no JRE", "spark", "Spark could not start",
+                {"JAVA_HOME": str(tmp / "no-java")})
+        refused("no Python", "duckdb", "could not start", {"USM_PYTHON": str(tmp / "no-python")})
+        csv_logs = tmp / "logs.csv"
+        subprocess.run([usm, "simulate", "--scenario", "paper", "--set", "population.users=300",
+                        "--set", "population.days=2", "--format", "csv", "--out",
+                        str(tmp / "csv")], check=True, capture_output=True)
+        csv_file = next((tmp / "csv").rglob("*.csv"))
+        refused("CSV logs", "duckdb", "holds no .parquet file", logs=str(csv_file.parent))
+        refused("every day evaluates", "duckdb", "invalid `eval_days` = 4",
+                extra=["--set", "eval_days=4"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
