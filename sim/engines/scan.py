@@ -80,16 +80,19 @@ class DuckDb:
             fail("DuckDB is not installed for this Python (pip install duckdb), or choose "
                  "--engine native")
         self.con = duckdb.connect()
-        if os.path.isdir(logs):
-            pattern = os.path.join(logs, "**", "*.parquet")
-        else:
-            pattern = logs
-        self.files = self.con.execute("SELECT count(*) FROM glob(?)", [pattern]).fetchone()[0]
+        # As usm's reader and Spark list a folder: every .parquet file, hidden (`.`, `_`) files
+        # and folders skipped.
+        files = [logs] if os.path.isfile(logs) else sorted(
+            os.path.join(d, f) for d, dirs, names in os.walk(logs)
+            if not dirs.__setitem__(slice(None), [x for x in dirs if x[0] not in "._"])
+            for f in names if f.endswith(".parquet") and f[0] not in "._")
+        self.files = len(files)
         if self.files == 0:
             fail(f"{logs}: holds no .parquet file (the engines read Parquet; use --engine "
                  f"native for CSV)")
-        self.source = (f"read_parquet('{pattern.replace(chr(39), chr(39) * 2)}', "
-                       f"hive_partitioning = true, union_by_name = true)")
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        self.source = (f"read_parquet([{listed}], hive_partitioning = true, "
+                       f"union_by_name = true)")
 
     def present(self):
         return [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {self.source}").fetchall()]

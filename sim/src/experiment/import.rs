@@ -79,7 +79,11 @@ pub fn import_on_engine(
         })
     })?;
     let kept = reduced.kept;
-    let (world, mut source) = world_of(&reduced.scan, exp, Rows::Reduced(&kept, reduced.stats))?;
+    let (world, mut source) = world_of(
+        &reduced.scan,
+        exp,
+        Rows::Reduced(&kept, Box::new(reduced.stats)),
+    )?;
     let d = &world.data;
     let held: std::collections::HashSet<u64> = [
         &d.train_shows,
@@ -194,7 +198,7 @@ enum Rows<'a> {
     LogSet(&'a mut dyn FnMut(&mut dyn FnMut(&ExposureRecord)) -> Result<()>),
     /// The rows an engine kept of a log set, and its totals over all of them.
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    Reduced(&'a [ExposureRecord], RunStats),
+    Reduced(&'a [ExposureRecord], Box<RunStats>),
 }
 
 /// The world of a scanned set.
@@ -229,7 +233,7 @@ fn world_of(s: &Scan, exp: &Experiment, rows: Rows<'_>) -> Result<(World, LogSou
         })?,
         Rows::Reduced(kept, totals) => {
             kept.iter().for_each(|r| c.push(r));
-            stats = totals;
+            stats = *totals;
         }
     }
     stats.users_active_end = stats.users;

@@ -232,7 +232,7 @@ mod tests {
             let t = below_text(b);
             for id in 0..2_000u64 {
                 let text = format!("p:{i}:{id}");
-                let as_sql = hex(md5(text.as_bytes()))[..13].to_string() < t;
+                let as_sql = hex(md5(text.as_bytes()))[..13] < *t;
                 assert_eq!(pseudo(i as u64, id, b), as_sql, "rate {rate}, id {id}");
             }
         }
