@@ -11,6 +11,11 @@ The conversation, one JSON object a line, each line of ours starting with `usm-s
   we   -> {"kept": PATH, "rows": N}
 An error is {"error": "..."} and exit status 2. Spark's own chatter goes to stderr.
 
+`usm validate --engine duckdb` (--mode validate) holds another conversation: we send each
+file's Parquet schema and row count, then usm sends statements it made from its schema
+({"run": SQL, "answer": true|false}, answered {"rows": [...]} or {"done": true}), until
+{"end": true}.
+
 Spark on a cluster: `usm fit --engine spark --engine-command 'spark-submit --master yarn'`
 runs this driver through spark-submit (client mode, so usm can talk with it); the kept rows
 come back to the driver (`toLocalIterator`) and are written beside usm.
@@ -87,6 +92,7 @@ class DuckDb:
             if not dirs.__setitem__(slice(None), [x for x in dirs if x[0] not in "._"])
             for f in names if f.endswith(".parquet") and f[0] not in "._")
         self.files = len(files)
+        self.files_listed = files
         if self.files == 0:
             fail(f"{logs}: holds no .parquet file (the engines read Parquet; use --engine "
                  f"native for CSV)")
@@ -163,15 +169,46 @@ class Spark:
         return path, n
 
 
+def validate(logs):
+    """The checks of usm validate, statement by statement as usm sends them (DuckDB only)."""
+    engine = DuckDb(logs)
+    con = engine.con
+    schemas = {}
+    for f, name, typ in con.execute(
+            "SELECT file_name, name, type FROM parquet_schema(?) WHERE type IS NOT NULL",
+            [engine.files_listed]).fetchall():
+        schemas.setdefault(f, []).append([name, typ])
+    rows = dict(con.execute("SELECT file_name, num_rows FROM parquet_file_metadata(?)",
+                            [engine.files_listed]).fetchall())
+    say({"schemas": [[f, schemas.get(f, []), rows.get(f, 0)] for f in engine.files_listed]})
+    for line in sys.stdin:
+        msg = json.loads(line)
+        if "end" in msg:
+            return 0
+        cur = con.execute(msg["run"])
+        if msg.get("answer"):
+            names = [d[0] for d in cur.description]
+            say({"rows": [dict(zip(names, r)) for r in cur.fetchall()]})
+        else:
+            say({"done": True})
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engine", choices=["duckdb", "spark"], required=True)
+    ap.add_argument("--mode", choices=["scan", "validate"], default="scan")
     ap.add_argument("--logs", required=True, help="a Parquet file, or a folder of them")
-    ap.add_argument("--sql", required=True, help="scan.sql")
-    ap.add_argument("--schema", required=True, help="JSON: [[column, kind, oracle], ...]")
-    ap.add_argument("--out", required=True, help="where the kept rows are written")
+    ap.add_argument("--sql", help="scan.sql")
+    ap.add_argument("--schema", help="JSON: [[column, kind, oracle], ...]")
+    ap.add_argument("--out", help="where the kept rows are written")
     ap.add_argument("--master", default=os.environ.get("USM_SPARK_MASTER"))
     a = ap.parse_args()
+    if a.mode == "validate":
+        if a.engine != "duckdb":
+            fail("usm validate runs its checks on DuckDB (it needs each row's file and row "
+                 "number)")
+        return validate(a.logs)
     sql = statements(a.sql)
     schema = json.loads(open(a.schema, encoding="utf-8").read())
     engine = DuckDb(a.logs) if a.engine == "duckdb" else Spark(a.logs, a.master)

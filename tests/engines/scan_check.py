@@ -4,6 +4,8 @@
 must be the same (the wall-clock seconds aside): the same rows kept by the same hash, the same
 totals, the same models. Then the named errors: an engine that is not installed, a Spark that
 cannot start, CSV logs handed to an engine, a scan whose draw fails; none leaves --out behind.
+Last, `usm validate --engine duckdb` against usm's own reader, on the set as written and on a
+copy broken in the ways logs break: the same counts, problems and words.
 
 Usage: scan_check.py PATH/TO/usm   (needs `pip install duckdb pyspark` and a JRE)
 """
@@ -105,7 +107,66 @@ def main() -> int:
         refused("CSV logs", "duckdb", "holds no .parquet file", logs=str(csv_file.parent))
         refused("every day evaluates", "duckdb", "invalid `eval_days` = 4",
                 extra=["--set", "eval_days=4"])
+        check_validate(usm, logs, tmp)
     return 0
+
+
+def validate(usm, logs, engine):
+    p = subprocess.run([usm, "validate", "--logs", str(logs), "--json", "--engine", engine],
+                       capture_output=True, text=True)
+    assert p.returncode in (0, 1), f"validate --engine {engine}: {p.stderr[-2000:]}"
+    return p.returncode, json.loads(p.stdout)
+
+
+def check_validate(usm, logs, tmp):
+    for name, path in [("the set as written", Path(logs)), ("a broken copy", broken(logs, tmp))]:
+        (code_n, native), (code_d, duck) = validate(usm, path, "native"), validate(usm, path, "duckdb")
+        assert code_n == code_d, f"{name}: exit {code_n} native, {code_d} duckdb"
+        d = first_difference(native, duck, "scan")
+        assert d is None, f"{name}: validate --engine duckdb differs from native: {d}"
+        print(f"usm validate --engine duckdb on {name}: the same scan as usm's reader "
+              f"({native['problem_count']} problem(s))")
+    assert native["problem_count"] == 9, json.dumps(native["problems"], indent=1)
+
+
+def broken(logs, tmp):
+    """A copy of the set with a problem of each kind usm validate names."""
+    import duckdb
+    con = duckdb.connect()
+    src = lambda d: f"{logs}/day={d}/part-0.parquet"
+    out = tmp / "broken"
+    for d in range(4):
+        (out / f"day={d}").mkdir(parents=True)
+    dup = con.execute(f"SELECT exposure_id FROM read_parquet('{src(0)}', file_row_number = true) "
+                      f"WHERE file_row_number = 1").fetchone()[0]
+
+    def rewrite(d, replace, exclude=""):
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (file_row_number{exclude}) REPLACE ({replace}) "
+            f"FROM read_parquet('{src(d)}', file_row_number = true) ORDER BY file_row_number) "
+            f"TO '{out}/day={d}/part-0.parquet' (FORMAT PARQUET)")
+
+    at = lambda row, col, value: f"CASE WHEN file_row_number = {row - 1} THEN {value} ELSE {col} END"
+    text = lambda v: "'" + v + "'"
+    rewrite(0, ", ".join([
+        f"{at(6, 'hour', 9)} AS hour",
+        f"{at(11, 'watch_fraction', 'CAST(1.5 AS FLOAT)')} AS watch_fraction",
+        f"{at(13, 'submitted', 'true')} AS submitted",
+        f"CASE WHEN file_row_number = 12 THEN '' WHEN file_row_number = 16 THEN 'sometimes' "
+        f"ELSE survey END AS survey",
+        f"{at(13, 'answer', text(''))} AS answer",
+    ]))
+    rewrite(1, ", ".join([
+        f"{at(4, 'exposure_id', dup)} AS exposure_id",
+        f"{at(31, 'user_id', 20_000_000)} AS user_id",
+        f"{at(21, 'submitted', 'true')} AS submitted",
+        f"{at(21, 'survey', text('satisfaction'))} AS survey",
+        f"{at(21, 'answer', text('suitable'))} AS answer",
+    ]))
+    rewrite(2, "hour AS hour", exclude=", item_id")
+    con.execute(f"COPY (SELECT * FROM read_parquet('{src(3)}') LIMIT 0) "
+                f"TO '{out}/day=3/part-0.parquet' (FORMAT PARQUET)")
+    return out
 
 
 if __name__ == "__main__":

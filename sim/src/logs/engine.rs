@@ -143,54 +143,72 @@ fn engine_error(l: &Launch, message: impl std::fmt::Display) -> SimError {
     SimError::Experiment(format!("the scan on {}: {message}", l.engine.name()))
 }
 
-/// Runs the scan of `logs` on an engine. `decide` turns the set's shape into the draws (or an
-/// error, which stops the engine); the rows it keeps are read back with usm's own reader.
-pub fn reduce(
-    logs: &Path,
-    l: &Launch,
-    decide: &mut dyn FnMut(&Shape) -> Result<Draws>,
-) -> Result<Reduced> {
-    let scratch = Scratch::new()?;
-    let dir = &scratch.0;
-    let write = |name: &str, text: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, text).map_err(|e| SimError::io(&p, e))?;
-        Ok::<_, SimError>(p)
-    };
-    let py = write("scan.py", SCAN_PY)?;
-    let sql = write("scan.sql", SCAN_SQL)?;
-    let schema: Vec<Value> = COLUMNS
-        .iter()
-        .map(|c| json!([c.name, kind_name(c.kind), c.oracle]))
-        .collect();
-    let schema = write("schema.json", &Value::Array(schema).to_string())?;
-    let log = dir.join("engine.log");
-    let stderr = std::fs::File::create(&log).map_err(|e| SimError::io(&log, e))?;
-    let (program, args) = l
-        .command
-        .split_first()
-        .ok_or_else(|| engine_error(l, "no command to start it"))?;
-    let mut child = Command::new(program)
-        .args(args)
-        .arg(&py)
-        .args(["--engine", l.engine.name(), "--logs"])
-        .arg(logs)
-        .arg("--sql")
-        .arg(&sql)
-        .arg("--schema")
-        .arg(&schema)
-        .arg("--out")
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .map_err(|e| engine_error(l, format!("`{program}` could not start ({e})")))?;
-    let out = child.stdout.take().expect("piped");
-    let mut input = child.stdin.take().expect("piped");
-    let mut lines = BufReader::new(out).lines();
-    let mut next = || -> Result<Map<String, Value>> {
-        for line in lines.by_ref() {
+/// A running driver and the conversation with it.
+struct Driver {
+    launch: Launch,
+    child: std::process::Child,
+    input: Option<std::process::ChildStdin>,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    log: PathBuf,
+    // Last: removed once the driver is done with it.
+    scratch: Scratch,
+}
+
+impl Driver {
+    /// Starts the driver on `logs` in `mode` (`scan` or `validate`).
+    fn start(logs: &Path, l: &Launch, mode: &str) -> Result<Driver> {
+        let scratch = Scratch::new()?;
+        let dir = scratch.0.clone();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).map_err(|e| SimError::io(&p, e))?;
+            Ok::<_, SimError>(p)
+        };
+        let py = write("scan.py", SCAN_PY)?;
+        let sql = write("scan.sql", SCAN_SQL)?;
+        let schema: Vec<Value> = COLUMNS
+            .iter()
+            .map(|c| json!([c.name, kind_name(c.kind), c.oracle]))
+            .collect();
+        let schema = write("schema.json", &Value::Array(schema).to_string())?;
+        let log = dir.join("engine.log");
+        let stderr = std::fs::File::create(&log).map_err(|e| SimError::io(&log, e))?;
+        let (program, args) = l
+            .command
+            .split_first()
+            .ok_or_else(|| engine_error(l, "no command to start it"))?;
+        let mut child = Command::new(program)
+            .args(args)
+            .arg(&py)
+            .args(["--engine", l.engine.name(), "--mode", mode, "--logs"])
+            .arg(logs)
+            .arg("--sql")
+            .arg(&sql)
+            .arg("--schema")
+            .arg(&schema)
+            .arg("--out")
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| engine_error(l, format!("`{program}` could not start ({e})")))?;
+        let out = child.stdout.take().expect("piped");
+        let input = child.stdin.take();
+        Ok(Driver {
+            launch: l.clone(),
+            child,
+            input,
+            lines: BufReader::new(out).lines(),
+            log,
+            scratch,
+        })
+    }
+
+    /// The driver's next message; its error message as an error.
+    fn next(&mut self) -> Result<Map<String, Value>> {
+        let l = &self.launch;
+        for line in self.lines.by_ref() {
             let line = line.map_err(|e| engine_error(l, e))?;
             let Some(msg) = line.strip_prefix("usm-scan ") else {
                 continue;
@@ -202,7 +220,7 @@ pub fn reduce(
             }
             return Ok(v);
         }
-        let tail = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tail: Vec<&str> = tail.lines().rev().take(8).collect();
         Err(engine_error(
             l,
@@ -211,14 +229,67 @@ pub fn reduce(
                 tail.into_iter().rev().collect::<Vec<_>>().join("\n  ")
             ),
         ))
-    };
-    let first = next()?;
+    }
+
+    /// Sends one message.
+    fn send(&mut self, v: &Value) -> Result<()> {
+        let l = &self.launch;
+        let input = self
+            .input
+            .as_mut()
+            .ok_or_else(|| engine_error(l, "hung up"))?;
+        writeln!(input, "{v}").map_err(|e| engine_error(l, e))
+    }
+
+    /// Sends one statement and waits for its rows (`answer`) or its end.
+    fn run(&mut self, sql: &str, answer: bool) -> Result<Vec<Value>> {
+        self.send(&json!({"run": sql, "answer": answer}))?;
+        let mut m = self.next()?;
+        Ok(match m.remove("rows") {
+            Some(Value::Array(rows)) => rows,
+            _ => Vec::new(),
+        })
+    }
+
+    /// Closes the conversation and waits for the driver to exit.
+    fn finish(mut self) -> Result<()> {
+        drop(self.input.take());
+        let status = self
+            .child
+            .wait()
+            .map_err(|e| engine_error(&self.launch, e))?;
+        if !status.success() {
+            return Err(engine_error(
+                &self.launch,
+                format!("the driver exited with {status}"),
+            ));
+        }
+        drop(self.scratch);
+        Ok(())
+    }
+
+    /// Stops the driver after usm's own error.
+    fn stop(mut self, why: &SimError) {
+        let _ = self.send(&json!({"stop": why.to_string()}));
+        drop(self.input.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the scan of `logs` on an engine. `decide` turns the set's shape into the draws (or an
+/// error, which stops the engine); the rows it keeps are read back with usm's own reader.
+pub fn reduce(
+    logs: &Path,
+    l: &Launch,
+    decide: &mut dyn FnMut(&Shape) -> Result<Draws>,
+) -> Result<Reduced> {
+    let mut d = Driver::start(logs, l, "scan")?;
+    let first = d.next()?;
     let shape = shape_of(&first).map_err(|e| engine_error(l, e))?;
     let draws = match decide(&shape) {
-        Ok(d) => d,
+        Ok(x) => x,
         Err(e) => {
-            let _ = writeln!(input, "{}", json!({"stop": e.to_string()}));
-            let _ = child.wait();
+            d.stop(&e);
             return Err(e);
         }
     };
@@ -228,34 +299,309 @@ pub fn reduce(
         .filter(|c| oracle || !c.oracle)
         .map(|c| format!("\"{}\"", c.name))
         .collect();
-    let params = json!({
+    d.send(&json!({
         "eval_from": draws.eval_from,
         "seed": draws.seed,
         "pseudo_below": super::sample::below_text(draws.pseudo_below),
         "eval_below": super::sample::below_text(draws.eval_below),
         "columns": columns.join(", "),
-    });
-    writeln!(input, "{params}").map_err(|e| engine_error(l, e))?;
-    drop(input);
-    let totals = next()?;
-    let kept_msg = next()?;
-    let status = child.wait().map_err(|e| engine_error(l, e))?;
-    if !status.success() {
-        return Err(engine_error(l, format!("the driver exited with {status}")));
-    }
-    let (scan, stats) = totals_of(&shape, &totals).map_err(|e| engine_error(l, e))?;
+    }))?;
+    let totals = d.next()?;
+    let kept_msg = d.next()?;
     let path = kept_msg
         .get("kept")
         .and_then(Value::as_str)
-        .ok_or_else(|| engine_error(l, "no kept rows named"))?;
+        .ok_or_else(|| engine_error(l, "no kept rows named"))?
+        .to_string();
     let mut kept = Vec::new();
-    super::file::for_each(Path::new(path), None, &mut |r| {
+    super::file::for_each(Path::new(&path), None, &mut |r| {
         kept.push(r?);
         Ok(())
     })?;
-    let mut scan = scan;
+    d.finish()?;
+    let (mut scan, stats) =
+        totals_of(&shape, totals["totals"].as_array()).map_err(|e| engine_error(l, e))?;
+    if shape.duplicates > 0 {
+        return Err(engine_error(
+            l,
+            format!(
+                "{} row(s) repeat another row's exposure id (`usm validate --logs PATH` names them)",
+                shape.duplicates
+            ),
+        ));
+    }
     scan.oracle = oracle;
+    scan.check_trainable();
     Ok(Reduced { scan, stats, kept })
+}
+
+/// A named statement of [`SCAN_SQL`].
+fn statement(name: &str) -> String {
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in SCAN_SQL.lines() {
+        let t = line.trim();
+        if let Some(n) = t.strip_prefix("-- name:") {
+            inside = n.trim() == name;
+        } else if inside && !t.starts_with("--") {
+            lines.push(line);
+            if t.ends_with(';') {
+                break;
+            }
+        }
+    }
+    lines
+        .join("\n")
+        .trim_end()
+        .trim_end_matches(';')
+        .to_string()
+}
+
+/// One file of a set as DuckDB describes it: its columns with their Parquet types, its rows.
+struct FileSchema {
+    path: String,
+    columns: Vec<(String, String)>,
+    rows: u64,
+}
+
+/// Whether a Parquet physical type holds a column of this kind as usm's reader reads it.
+fn holds(kind: Kind, parquet: &str) -> bool {
+    let int = matches!(parquet, "INT32" | "INT64");
+    match kind {
+        Kind::Int | Kind::Bool => int || (kind == Kind::Bool && parquet == "BOOLEAN"),
+        Kind::Float => int || matches!(parquet, "FLOAT" | "DOUBLE"),
+        Kind::Str => parquet == "BYTE_ARRAY",
+    }
+}
+
+/// A file's own problems (its columns, their types, no rows), worded as usm's reader words them;
+/// and whether it has the oracle columns.
+fn file_problems(f: &FileSchema) -> (Vec<String>, bool) {
+    let has = |n: &str| f.columns.iter().any(|(c, _)| c == n);
+    let partitioned = Path::new(&f.path).components().any(|c| {
+        c.as_os_str().to_str().is_some_and(|s| {
+            s.strip_prefix("day=")
+                .is_some_and(|d| d.parse::<u32>().is_ok())
+        })
+    });
+    let missing: Vec<_> = COLUMNS
+        .iter()
+        .filter(|c| !c.oracle && !has(c.name) && !(c.name == "day" && partitioned))
+        .collect();
+    let mut out = Vec::new();
+    if let Some(c) = missing.first() {
+        let more = if missing.len() > 1 {
+            format!(" and {} more", missing.len() - 1)
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "{}: missing column `{}` ({}){more} (docs/log-schema.md lists the columns)",
+            f.path, c.name, c.doc
+        ));
+    }
+    let oracle: Vec<&str> = COLUMNS
+        .iter()
+        .filter(|c| c.oracle)
+        .map(|c| c.name)
+        .collect();
+    let present = oracle.iter().filter(|n| has(n)).count();
+    if present != 0 && present != oracle.len() {
+        let lacking: Vec<&str> = oracle.iter().copied().filter(|n| !has(n)).collect();
+        out.push(format!(
+            "{}: has some oracle columns but not {}",
+            f.path,
+            lacking.join(", ")
+        ));
+    }
+    for (name, parquet) in &f.columns {
+        if let Some(c) = super::schema::column(name)
+            && !holds(c.kind, parquet)
+        {
+            out.push(format!(
+                "{}: column `{name}` is Parquet {parquet}, which cannot hold {} values",
+                f.path,
+                kind_name(c.kind)
+            ));
+        }
+    }
+    if out.is_empty() && f.rows == 0 {
+        out.push(format!("{}: has a header but no rows", f.path));
+    }
+    (out, present == oracle.len())
+}
+
+fn sql_text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// `usm validate --engine duckdb`: usm validate's checks run in DuckDB, each problem worded as
+/// usm's reader words it (file, row, column), and the same counts. A file whose columns are
+/// wrong is one problem and its rows are not checked (usm's reader stops at its header too).
+pub fn validate(logs: &Path, l: &Launch) -> Result<Scan> {
+    let mut d = Driver::start(logs, l, "validate")?;
+    let first = d.next()?;
+    let files: Vec<FileSchema> = first["schemas"]
+        .as_array()
+        .ok_or_else(|| engine_error(l, "no schemas"))?
+        .iter()
+        .map(|f| FileSchema {
+            path: f[0].as_str().unwrap_or("").to_string(),
+            columns: f[1]
+                .as_array()
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| {
+                            let t = |i: usize| c[i].as_str().unwrap_or("").to_string();
+                            (t(0), t(1))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            rows: f[2].as_u64().unwrap_or(0),
+        })
+        .collect();
+    let mut s = Scan {
+        files: files.len(),
+        oracle: true,
+        ..Scan::default()
+    };
+    // (file index, row, problem): a file's own problems at row 0.
+    let mut quoted: Vec<(usize, u64, String)> = Vec::new();
+    let (mut good, mut with_oracle) = (Vec::new(), Vec::new());
+    for (i, f) in files.iter().enumerate() {
+        let (problems, oracle) = file_problems(f);
+        s.oracle &= oracle && problems.is_empty();
+        if problems.is_empty() {
+            s.rows += f.rows;
+            good.push(sql_text(&f.path));
+            if oracle {
+                with_oracle.push(sql_text(&f.path));
+            }
+        }
+        s.problem_count += problems.len() as u64;
+        quoted.extend(problems.into_iter().map(|p| (i, 0, p)));
+    }
+    if !good.is_empty() {
+        let rows = row_checks(&mut d, &files, &good, &with_oracle)?;
+        let index = |p: &str| files.iter().position(|f| f.path == p).unwrap_or(usize::MAX);
+        s.problem_count += rows.0;
+        for p in rows.1.iter().filter_map(Value::as_object) {
+            let file = p["usm_file"].as_str().unwrap_or("");
+            let row = p["usm_row"].as_u64().unwrap_or(0);
+            quoted.push((index(file), row, super::checks::message(p)));
+        }
+        let (counts, _) =
+            totals_of(&Shape::default(), Some(&rows.2)).map_err(|e| engine_error(l, e))?;
+        s.good_rows = counts.good_rows;
+        s.days = counts.days;
+        s.vocab = counts.vocab;
+        s.shows = counts.shows;
+        s.submits = counts.submits;
+        s.panel = counts.panel;
+    }
+    d.send(&json!({"end": true}))?;
+    d.finish()?;
+    quoted.sort_by_key(|q| (q.0, q.1));
+    s.problems = quoted
+        .into_iter()
+        .take(super::set::PROBLEMS_SHOWN)
+        .map(|q| q.2)
+        .collect();
+    if s.good_rows > 0 || s.problem_count == 0 {
+        s.check_trainable();
+    }
+    Ok(s)
+}
+
+/// The row checks over the good files: the count of problem rows, the first of them in file
+/// and row order, and the totals of the rows without a problem.
+fn row_checks(
+    d: &mut Driver,
+    files: &[FileSchema],
+    good: &[String],
+    with_oracle: &[String],
+) -> Result<(u64, Vec<Value>, Vec<Value>)> {
+    let present = |n: &str| {
+        files
+            .iter()
+            .any(|f| good.contains(&sql_text(&f.path)) && f.columns.iter().any(|(c, _)| c == n))
+    };
+    let select: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            if present(c.name) || c.name == "day" {
+                format!("\"{}\"", c.name)
+            } else {
+                let t = match c.kind {
+                    Kind::Int => "BIGINT",
+                    Kind::Float => "FLOAT",
+                    Kind::Bool => "BOOLEAN",
+                    Kind::Str => "VARCHAR",
+                };
+                format!("CAST(NULL AS {t}) AS \"{}\"", c.name)
+            }
+        })
+        .collect();
+    let oracle_files = if with_oracle.is_empty() {
+        "NULL".to_string()
+    } else {
+        with_oracle.join(", ")
+    };
+    let cols: Vec<String> = COLUMNS.iter().map(|c| format!("\"{}\"", c.name)).collect();
+    let cols = cols.join(", ");
+    let statements = [
+        format!(
+            "CREATE VIEW raw AS SELECT {}, filename AS usm_file, file_row_number + 1 AS usm_row \
+             FROM read_parquet([{}], hive_partitioning = true, union_by_name = true, \
+             filename = true, file_row_number = true)",
+            select.join(", "),
+            good.join(", ")
+        ),
+        format!(
+            "CREATE VIEW checked AS SELECT *, {} AS usm_problem FROM raw",
+            super::checks::first_problem(&oracle_files)
+        ),
+        format!(
+            "CREATE TABLE problems AS SELECT usm_file, usm_row, usm_problem, {} AS usm_value, \
+             \"survey\", \"answer\", \"submitted\", \"panel\", \"exposure_id\", \"user_id\", \
+             \"item_id\", \"author_id\", NULL AS usm_first_file, NULL AS usm_first_row \
+             FROM checked WHERE usm_problem IS NOT NULL",
+            super::checks::problem_value()
+        ),
+        "CREATE TABLE dup AS SELECT \"exposure_id\" FROM checked WHERE usm_problem IS NULL \
+         GROUP BY 1 HAVING count(*) > 1"
+            .into(),
+        "CREATE TABLE dup_rows AS SELECT * FROM (SELECT usm_file, usm_row, 'duplicate' AS usm_problem, \
+         NULL AS usm_value, \"survey\", \"answer\", \"submitted\", \"panel\", \"exposure_id\", \
+         \"user_id\", \"item_id\", \"author_id\", first_value(usm_file) OVER w AS usm_first_file, \
+         first_value(usm_row) OVER w AS usm_first_row, row_number() OVER w AS usm_k FROM checked \
+         WHERE usm_problem IS NULL AND \"exposure_id\" IN (SELECT \"exposure_id\" FROM dup) \
+         WINDOW w AS (PARTITION BY \"exposure_id\" ORDER BY usm_file, usm_row)) WHERE usm_k > 1"
+            .into(),
+        format!(
+            "CREATE VIEW logs AS SELECT {cols} FROM checked c WHERE usm_problem IS NULL AND NOT EXISTS \
+             (SELECT 1 FROM dup_rows r WHERE r.usm_file = c.usm_file AND r.usm_row = c.usm_row)"
+        ),
+    ];
+    for sql in &statements {
+        d.run(sql, false)?;
+    }
+    let count = d.run(
+        "SELECT (SELECT count(*) FROM problems) + (SELECT count(*) FROM dup_rows) AS n",
+        true,
+    )?;
+    let count = count.first().and_then(|r| r["n"].as_u64()).unwrap_or(0);
+    let first = d.run(
+        &format!(
+            "SELECT * FROM (SELECT * FROM problems UNION ALL BY NAME SELECT * EXCLUDE (usm_k) \
+             FROM dup_rows) ORDER BY usm_file, usm_row LIMIT {}",
+            super::set::PROBLEMS_SHOWN
+        ),
+        true,
+    )?;
+    let totals = d.run(&statement("totals"), true)?;
+    Ok((count, first, totals))
 }
 
 fn kind_name(k: Kind) -> &'static str {
@@ -294,7 +640,7 @@ fn shape_of(m: &Map<String, Value>) -> std::result::Result<Shape, String> {
 /// as many times as it has rows, by the same functions as usm's own rows.
 fn totals_of(
     shape: &Shape,
-    m: &Map<String, Value>,
+    groups: Option<&Vec<Value>>,
 ) -> std::result::Result<(Scan, RunStats), String> {
     let mut scan = Scan {
         files: shape.files as usize,
@@ -303,7 +649,7 @@ fn totals_of(
     };
     let mut stats = RunStats::default();
     let mut fixed = [0i64; 3];
-    for g in m["totals"].as_array().ok_or("no totals")? {
+    for g in groups.ok_or("no totals")? {
         let (r, n) = group_record(g)?;
         check_row(&r).map_err(|(column, e)| format!("column `{column}`: {e}"))?;
         scan.add_times(&r, n);
@@ -315,12 +661,6 @@ fn totals_of(
         {
             *f += g[k].as_i64().unwrap_or(0);
         }
-    }
-    if shape.duplicates > 0 {
-        return Err(format!(
-            "{} row(s) repeat another row's exposure id (`usm validate --logs PATH` names them)",
-            shape.duplicates
-        ));
     }
     stats.users = scan.vocab[0] as u64;
     stats.item_exposures.clear();

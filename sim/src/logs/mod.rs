@@ -4,6 +4,8 @@
 //! One table, one row per exposure. The simulator writes it with the `oracle_*` columns; real logs
 //! have the same columns without them. A reader names the file, row and column of a bad cell.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod checks;
 pub mod csv;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod engine;

@@ -127,6 +127,10 @@ pub struct Scan {
     pub problems: Vec<String>,
     /// Every problem, counted.
     pub problem_count: u64,
+    /// Days between the first and the last with no row: a warning (a day's partition lost on
+    /// the way?), not a problem.
+    #[serde(default)]
+    pub missing_days: Vec<u32>,
 }
 
 impl Scan {
@@ -135,7 +139,8 @@ impl Scan {
         self.problem_count == 0
     }
 
-    fn problem(&mut self, p: String) {
+    /// Counts a problem, and quotes it while fewer than [`PROBLEMS_SHOWN`] are.
+    pub fn problem(&mut self, p: String) {
         self.problem_count += 1;
         if self.problems.len() < PROBLEMS_SHOWN {
             self.problems.push(p);
@@ -173,6 +178,14 @@ impl Scan {
                 o,
                 "{name}: {} shows, {} submitted, {} random-slice (panel) answers",
                 self.shows[k], self.submits[k], self.panel[k]
+            );
+        }
+        if !self.missing_days.is_empty() {
+            let days: Vec<String> = self.missing_days.iter().map(u32::to_string).collect();
+            let _ = writeln!(
+                o,
+                "warning: no row on day(s) {} between the first and the last: a day missing from the set?",
+                days.join(", ")
             );
         }
         for (what, n) in &self.repairs {
@@ -282,7 +295,12 @@ impl Scan {
         s
     }
 
-    fn check_trainable(&mut self) {
+    /// The set-level checks, once every row is counted: rows, survey shows and submits exist,
+    /// and which days between the first and the last have no row.
+    pub fn check_trainable(&mut self) {
+        if let (Some(&a), Some(&b)) = (self.days.keys().next(), self.days.keys().last()) {
+            self.missing_days = (a..=b).filter(|d| !self.days.contains_key(d)).collect();
+        }
         if self.good_rows == 0 {
             self.problem("no rows".into());
         } else if self.shows.iter().sum::<u64>() == 0 {
@@ -360,10 +378,7 @@ fn check_record(
         ("author_id", r.author_id),
     ] {
         if id >= MAX_VOCAB {
-            return Some(format!(
-                "{file}, row {row}, column `{column}`: id {id} is out of range (at most {}; number ids densely from 0)",
-                MAX_VOCAB - 1
-            ));
+            return Some(id_out_of_range(file, row, column, id as u64));
         }
     }
     match seen.entry(r.exposure_id) {
@@ -374,14 +389,27 @@ fn check_record(
             } else {
                 format!("{}, row {row0}", files[f0 as usize].path.display())
             };
-            Some(format!(
-                "{file}, row {row}, column `exposure_id`: exposure {} is also {first} (a duplicate row)",
-                r.exposure_id
-            ))
+            Some(duplicate(file, row, r.exposure_id, &first))
         }
         std::collections::hash_map::Entry::Vacant(e) => {
             e.insert((fi, row));
             None
         }
     }
+}
+
+/// The problem of an id at or above [`MAX_VOCAB`].
+pub(crate) fn id_out_of_range(file: &str, row: u64, column: &str, id: u64) -> String {
+    format!(
+        "{file}, row {row}, column `{column}`: id {id} is out of range (at most {}; number ids densely from 0)",
+        MAX_VOCAB - 1
+    )
+}
+
+/// The problem of a row whose exposure id an earlier row has (`first`: "row N" in the same
+/// file, or "FILE, row N").
+pub(crate) fn duplicate(file: &str, row: u64, exposure_id: u64, first: &str) -> String {
+    format!(
+        "{file}, row {row}, column `exposure_id`: exposure {exposure_id} is also {first} (a duplicate row)"
+    )
 }

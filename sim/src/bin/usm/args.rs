@@ -142,6 +142,10 @@ pub enum Command {
         /// Print the scan as JSON (counts, days, vocabularies, problems) instead of text.
         #[arg(long)]
         json: bool,
+        /// Where the checks run: usm's own reader, or DuckDB (`pip install duckdb`; Parquet
+        /// sets), which runs the same checks at its speed and words each problem the same.
+        #[arg(long, value_enum, default_value = "native")]
+        engine: ValidateEngine,
     },
     /// List the presets.
     Presets,
@@ -286,6 +290,14 @@ pub struct FitArgs {
     /// Output folder.
     #[arg(long, default_value = "usm-fit")]
     pub out: PathBuf,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateEngine {
+    /// usm's own reader: CSV or Parquet.
+    Native,
+    /// DuckDB, through its Python package: Parquet.
+    Duckdb,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use indicatif::ProgressBar;
 use usm_sim::experiment::{Event, Results};
 use usm_sim::prelude::*;
 
-use crate::args::{EngineArg, FitArgs, LogFormat, LogsArgs, OverlapArg, device};
+use crate::args::{EngineArg, FitArgs, LogFormat, LogsArgs, OverlapArg, ValidateEngine, device};
 use crate::config::fit_config;
 use crate::progress::Bars;
 use crate::run::report_written;
@@ -170,9 +170,47 @@ fn engine_of(a: &FitArgs) -> Result<Option<usm_sim::logs::engine::Engine>> {
 }
 
 /// Prints what the scan found; `Ok(false)` when the logs are unusable.
-pub fn validate(a: &LogsArgs, json: bool) -> Result<bool> {
+pub fn validate(a: &LogsArgs, json: bool, engine: ValidateEngine) -> Result<bool> {
     let t0 = Instant::now();
-    let scan = match load_input(a) {
+    let scan = if engine == ValidateEngine::Duckdb {
+        if a.format != LogFormat::Log {
+            anyhow::bail!(
+                "--engine duckdb checks usm's log schema; --format {} is read by usm (--engine native)",
+                a.format.name()
+            );
+        }
+        let launch =
+            usm_sim::logs::engine::Launch::new(usm_sim::logs::engine::Engine::DuckDb, None);
+        let pb = ProgressBar::new_spinner();
+        pb.set_message("checking on duckdb");
+        pb.enable_steady_tick(std::time::Duration::from_millis(200));
+        let scan = usm_sim::logs::engine::validate(&a.logs, &launch);
+        pb.finish_and_clear();
+        scan?
+    } else {
+        match native_scan(a, json)? {
+            Some(scan) => scan,
+            None => return Ok(false),
+        }
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&scan)?);
+    } else {
+        print!("{}", scan.text());
+        println!(
+            "read in {secs:.1} s ({:.0} rows/s)",
+            scan.rows as f64 / secs.max(1e-9)
+        );
+    }
+    Ok(scan.usable())
+}
+
+/// usm's own reader's scan of the input, a converted format's notes printed first; `None` where
+/// a converted format's reader refused the input (its error, which lists every problem, printed).
+fn native_scan(a: &LogsArgs, json: bool) -> Result<Option<usm_sim::logs::set::Scan>> {
+    let input = load_input(a);
+    let scan = match input {
         Ok(Input::Files(files)) => {
             let pb = ProgressBar::new_spinner();
             let scan = usm_sim::logs::set::scan(&files, &mut |rows| {
@@ -193,19 +231,9 @@ pub fn validate(a: &LogsArgs, json: bool) -> Result<bool> {
         // The ratings reader lists every problem in its error.
         Err(e) if a.format != LogFormat::Log => {
             println!("{e:#}");
-            return Ok(false);
+            return Ok(None);
         }
         Err(e) => return Err(e),
     };
-    let secs = t0.elapsed().as_secs_f64();
-    if json {
-        println!("{}", serde_json::to_string_pretty(&scan)?);
-    } else {
-        print!("{}", scan.text());
-        println!(
-            "read in {secs:.1} s ({:.0} rows/s)",
-            scan.rows as f64 / secs.max(1e-9)
-        );
-    }
-    Ok(scan.usable())
+    Ok(Some(scan))
 }

@@ -65,11 +65,13 @@ fn main() {
             no_oracle,
         }) => simulate::simulate(&scenario, &out, format, no_oracle),
         Some(Command::Fit(a)) => fit::fit(&a),
-        Some(Command::Validate { logs, json }) => match fit::validate(&logs, json) {
-            Ok(true) => Ok(()),
-            Ok(false) => std::process::exit(1),
-            Err(e) => Err(e),
-        },
+        Some(Command::Validate { logs, json, engine }) => {
+            match fit::validate(&logs, json, engine) {
+                Ok(true) => Ok(()),
+                Ok(false) => std::process::exit(1),
+                Err(e) => Err(e),
+            }
+        }
         Some(Command::Verdicts {
             replicates,
             out,
