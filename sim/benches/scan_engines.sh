@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The log scan on each engine beside usm's own reader (docs/performance.md#the-log-scan-on-an-engine):
 # `usm simulate` writes a day-partitioned Parquet set (the `experiment` scenario, USERS users ×
-# 8 days, about 94 exposures a user), then `usm validate` (usm's reader, one pass) and
+# 8 days, about 94 exposures a user), then `usm validate --engine native|duckdb` and
 # `usm fit --engine native|duckdb|spark` on it: rows/s of the scan, wall time and the largest
 # process's peak memory (/usr/bin/time), and whether the three results.json are the same.
 #
 #   bash sim/benches/scan_engines.sh [USERS]     # default 110000: about 10 M exposures
+#   ENGINES="native duckdb" bash sim/benches/scan_engines.sh 1070000    # about 100 M, no Spark
 #
 # Needs `pip install duckdb pyspark`, a JRE and GNU time. Spark runs in local[*].
 set -euo pipefail
@@ -26,7 +27,10 @@ size=$(du -sb "$logs/exposures" | awk '{ printf "%.2f GB", $1 / 1e9 }')
 echo "usm simulate: $rows exposures as Parquet, $size, in $(wall "$work/time") s, peak $(peak "$work/time")"
 /usr/bin/time -v -o "$work/time" "$usm" validate --logs "$logs/exposures" >"$work/validate.txt" 2>&1
 echo "usm validate (usm's reader, one pass): $(grep -o '[0-9]* rows/s' "$work/validate.txt"), $(wall "$work/time") s, peak $(peak "$work/time")"
-for engine in native duckdb spark; do
+/usr/bin/time -v -o "$work/time" "$usm" validate --logs "$logs/exposures" --engine duckdb >"$work/validate-duckdb.txt" 2>&1
+echo "usm validate --engine duckdb: $(grep -o '[0-9]* rows/s' "$work/validate-duckdb.txt"), $(wall "$work/time") s, peak $(peak "$work/time") (largest process), $(tail -2 "$work/validate-duckdb.txt" | head -1)"
+engines="${ENGINES:-native duckdb spark}"
+for engine in $engines; do
   /usr/bin/time -v -o "$work/time" "$usm" fit --logs "$logs/exposures" --engine "$engine" \
     --out "$work/fit-$engine" >/dev/null 2>"$work/fit-$engine.txt"
   scan=$(grep -o 'scanned on [a-z]* in [0-9.]* s' "$work/fit-$engine.txt" | grep -o '[0-9.]* s$' || true)
@@ -37,10 +41,11 @@ for engine in native duckdb spark; do
     echo "usm fit --engine $engine: the whole fit (two passes of usm's reader, then training) $(wall "$work/time") s, peak $(peak "$work/time")"
   fi
 done
-python3 - "$work"/fit-{native,duckdb,spark}/results.json <<'PY'
+python3 - $(for e in $engines; do echo "$work/fit-$e/results.json"; done) <<'PY'
 import json, sys
 a, *rest = (json.load(open(p)) for p in sys.argv[1:])
 for r in [a, *rest]:
     r.pop("seconds")
-print("results.json of native, duckdb, spark:", "the same" if all(r == a for r in rest) else "DIFFERENT")
+names = ", ".join(p.split("/")[-2][4:] for p in sys.argv[1:])
+print(f"results.json of {names}:", "the same" if all(r == a for r in rest) else "DIFFERENT")
 PY

@@ -127,6 +127,16 @@ def check_validate(usm, logs, tmp):
         print(f"usm validate --engine duckdb on {name}: the same scan as usm's reader "
               f"({native['problem_count']} problem(s))")
     assert native["problem_count"] == 9, json.dumps(native["problems"], indent=1)
+    # usm fit refuses the broken set on DuckDB as on usm's reader, quoting the same problems.
+    said = {}
+    for engine in ["native", "duckdb"]:
+        out = tmp / f"broken-fit-{engine}"
+        p = subprocess.run([usm, "fit", "--logs", str(path), *QUICK, "--engine", engine,
+                            "--out", str(out)], capture_output=True, text=True)
+        assert p.returncode != 0 and not out.exists(), f"fit --engine {engine} took a broken set"
+        said[engine] = p.stderr[p.stderr.index("the logs have"):].strip()
+    assert said["native"] == said["duckdb"], said
+    print(f"usm fit refuses the broken copy on both: {said['native'].splitlines()[0]}")
 
 
 def broken(logs, tmp):

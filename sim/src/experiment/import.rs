@@ -60,15 +60,23 @@ pub fn import(
 
 /// Reads a Parquet log set through an engine's scan (`sim/engines/scan.sql`): the same world
 /// as [`import`] gives for the same logs and seed, the engine reading every row and usm only
-/// the rows it keeps. The engine's checks are fewer than `usm validate`'s: duplicates, and every
-/// value the totals read. Also returns how many rows came back from the engine.
+/// the rows it keeps. On DuckDB the set is first checked whole as `usm validate` checks it; on
+/// Spark only duplicates and every value the totals read. Also returns how many rows came back
+/// from the engine.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn import_on_engine(
     logs: &std::path::Path,
     launch: &crate::logs::engine::Launch,
     exp: &Experiment,
 ) -> Result<(World, LogSource, usize)> {
-    use crate::logs::engine::{Draws, reduce};
+    use crate::logs::engine::{Draws, Engine, reduce, validate};
+    // DuckDB checks the set whole first, as usm's reader does before it keeps rows.
+    if launch.engine == Engine::DuckDb {
+        let checked = validate(logs, launch)?;
+        if !checked.usable() {
+            return Err(unusable(&checked));
+        }
+    }
     let reduced = reduce(logs, launch, &mut |shape| {
         let p = plan(&shape.days, exp)?;
         Ok(Draws {

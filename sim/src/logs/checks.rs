@@ -204,7 +204,7 @@ pub fn message(p: &Map<String, Value>) -> String {
     }
     let at =
         |column: &str, message: String| format!("{file}, row {row}, column `{column}`: {message}");
-    if problem.starts_with("row:") {
+    if let Some(column) = problem.strip_prefix("row:") {
         let r = ExposureRecord {
             survey: SurveyKind::parse(&text("survey")).unwrap_or_default(),
             answer: Answer::parse(&text("answer")).unwrap_or_default(),
@@ -214,7 +214,7 @@ pub fn message(p: &Map<String, Value>) -> String {
         };
         return match check_row(&r) {
             Err((column, m)) => at(column, m),
-            Ok(()) => at(&problem[4..], "inconsistent with the row's survey".into()),
+            Ok(()) => at(column, "inconsistent with the row's survey".into()),
         };
     }
     let Some(c) = super::schema::column(problem) else {

@@ -386,7 +386,7 @@ fn file_problems(f: &FileSchema) -> (Vec<String>, bool) {
     });
     let missing: Vec<_> = COLUMNS
         .iter()
-        .filter(|c| !c.oracle && !has(c.name) && !(c.name == "day" && partitioned))
+        .filter(|c| !(c.oracle || has(c.name) || (c.name == "day" && partitioned)))
         .collect();
     let mut out = Vec::new();
     if let Some(c) = missing.first() {
