@@ -21,10 +21,13 @@ runs this driver through spark-submit (client mode, so usm can talk with it); th
 come back to the driver (`toLocalIterator`) and are written beside usm.
 """
 import argparse
+import atexit
 import csv
 import json
 import os
+import shutil
 import sys
+import tempfile
 
 SQL_TYPES = {"int": "BIGINT", "float": "FLOAT", "bool": "BOOLEAN", "str": "STRING"}
 
@@ -85,6 +88,14 @@ class DuckDb:
             fail("DuckDB is not installed for this Python (pip install duckdb), or choose "
                  "--engine native")
         self.con = duckdb.connect()
+        # A fixed memory budget, spilling to disk past it: DuckDB's default (80% of the
+        # machine) grows with the logs (a GROUP BY over every exposure id).
+        limit = os.environ.get("USM_DUCKDB_MEMORY_LIMIT", "2GB")
+        self.spill = tempfile.mkdtemp(prefix="usm-duckdb-spill-")
+        atexit.register(shutil.rmtree, self.spill, True)
+        self.con.execute(f"SET memory_limit = '{limit}'")
+        self.con.execute(f"SET temp_directory = '{self.spill}'")
+        self.con.execute("SET preserve_insertion_order = false")
         # As usm's reader and Spark list a folder: every .parquet file, hidden (`.`, `_`) files
         # and folders skipped.
         files = [logs] if os.path.isfile(logs) else sorted(

@@ -586,10 +586,18 @@ impl Scenario {
 
     /// Reads a scenario from TOML text; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario> {
-        toml::from_str(text).map_err(|e| SimError::Parse {
+        let parse = |message: String| SimError::Parse {
             origin: origin.to_string(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        // A TOML that sets nothing would run the default scenario without a word.
+        if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.is_empty()) {
+            return Err(parse(
+                "sets no field: it is empty or all comments (`usm scenario --print` writes one with every field)"
+                    .into(),
+            ));
+        }
+        toml::from_str(text).map_err(|e| parse(e.to_string()))
     }
 
     /// The scenario as TOML.
@@ -1106,5 +1114,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("x.toml") && e.contains("rat"), "{e}");
+        for empty in ["", "  \n", "# only a comment\n"] {
+            let e = Scenario::from_toml(empty, "x.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("x.toml") && e.contains("sets no field"),
+                "{empty:?}: {e}"
+            );
+        }
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The log scan on every engine: `usm simulate` writes a small day-partitioned Parquet set,
 `usm fit` runs on it with --engine native, duckdb and spark (local mode), and every results.json
-must be the same (the wall-clock seconds aside): the same rows kept by the same hash, the same
+must be the same (the wall-clock seconds aside), as must `--engine auto`'s (DuckDB where it is
+installed, else usm's reader): the same rows kept by the same hash, the same
 totals, the same models. Then the named errors: an engine that is not installed, a Spark that
 cannot start, CSV logs handed to an engine, a scan whose draw fails; none leaves --out behind.
 Last, `usm validate --engine duckdb` against usm's own reader, on the set as written and on a
@@ -80,6 +81,20 @@ def main() -> int:
             d = first_difference(outs["native"], outs[engine])
             assert d is None, f"--engine {engine} differs from native: {d}"
         print("native, duckdb and spark: the same results.json (seconds aside)")
+        # The default, auto: DuckDB for a Parquet set where it is installed, else usm's reader.
+        fake = tmp / "python-without-engines"
+        fake.write_text("#!/bin/sh\nexec python3 -S -I \"$@\"\n")
+        fake.chmod(0o755)
+        for what, extra_env, scanned in [("installed", None, True),
+                                         ("not installed", {"USM_PYTHON": str(fake)}, False)]:
+            out = tmp / f"fit-auto-{scanned}"
+            code, err = fit("auto", out, extra_env)
+            assert code == 0, f"--engine auto, DuckDB {what}: {err[-3000:]}"
+            assert ("scanned on duckdb" in err) == scanned, f"auto, DuckDB {what}: {err[-1500:]}"
+            d = first_difference(outs["native"], results(out))
+            assert d is None, f"--engine auto, DuckDB {what}, differs from native: {d}"
+            print(f"--engine auto, DuckDB {what}: {'DuckDB' if scanned else 'usm'} scans, "
+                  f"the same results.json")
 
         def refused(what, engine, needle, extra_env=None, logs=logs, extra=()):
             out = tmp / "refused"
@@ -89,9 +104,6 @@ def main() -> int:
             assert not out.exists(), f"{what}: --out was written"
             print(f"{what}: refused, `{needle}`")
 
-        fake = tmp / "python-without-engines"
-        fake.write_text("#!/bin/sh\nexec python3 -S -I \"$@\"\n")
-        fake.chmod(0o755)
         refused("DuckDB not installed", "duckdb", "DuckDB is not installed",
                 {"USM_PYTHON": str(fake)})
         refused("pyspark not installed", "spark", "pyspark is not installed",

@@ -139,6 +139,12 @@ test("on load, a first complete result comes by itself, and the page's own size 
 });
 
 test("the page draws the knobs with the demo's defaults", async () => {
+  // The preset's description gives the command line's sizes; the page says its own beside them.
+  {
+    const { page } = await open();
+    assert.match(await page.textContent("label[for=preset] .help"), /80k users.*this page runs it at the Users knob's 10000 users/);
+    await page.close();
+  }
   const { page, errors } = await open();
   assert.equal(await page.inputValue("#knob-population-users"), "10000");
   assert.equal(await page.inputValue("#knob-replicates"), "1");
@@ -174,6 +180,19 @@ test("the URL holds the page's state, and a hostile URL falls back to the defaul
     assert.match(await page.textContent("#error"), /This link's settings were not used/);
     assert.equal(await page.inputValue("#knob-population-users"), "10000");
     assert.equal(await page.inputValue("#preset"), "experiment");
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  // Each refusal says what is wrong, in the link's own terms.
+  const said = [
+    ["?population.users=NaN", /`population.users` is `NaN`: not a number/],
+    ["?seed=1&seed=2", /sets `seed` twice/],
+    ["?preset=no-bias&scenario=name%3D%22x%22", /sets `scenario` twice/],
+    [`?scenario=name%3D%22${"x".repeat(9000)}%22`, /`scenario` is too long: 9007 characters \(at most 8192\)/],
+  ];
+  for (const [q, message] of said) {
+    ({ page, errors } = await open(q));
+    assert.match(await page.textContent("#error"), message, q.slice(0, 80));
     assert.deepEqual(errors, []);
     await page.close();
   }
@@ -236,8 +255,33 @@ test("the scenario exports as TOML, and a TOML imports, good or bad", async () =
   const again = await open(url.search);
   assert.equal(await again.page.inputValue("#knob-survey-rate"), "0.021");
   assert.deepEqual([...errors, ...again.errors], []);
-  await page.close();
   await again.page.close();
+  // An empty TOML is refused, not read as the default scenario.
+  await page.fill("#toml-text", "# nothing here\n");
+  await page.click("#toml-import");
+  assert.match(await page.textContent("#error"), /The TOML was not imported: .*sets no field/);
+  // The TOML's users are kept (the Users knob), up to the page's cap, which is said.
+  await page.fill("#toml-text", ours.replace(/\nusers = \d+/, "\nusers = 40000"));
+  await page.click("#toml-import");
+  assert.equal(await page.inputValue("#knob-population-users"), "40000");
+  assert.equal(await page.$("#toml-note"), null);
+  await page.fill("#toml-text", ours.replace(/\nusers = \d+/, "\nusers = 200000"));
+  await page.click("#toml-import");
+  assert.equal(await page.inputValue("#knob-population-users"), "100000");
+  assert.match(await page.textContent("#toml-note"), /population.users = 200000 is more than this page runs: it runs 100000 here/);
+  // A TOML longer than a link carries (comments, as `usm scenario` writes them) travels as its
+  // scenario: what the page writes, it accepts.
+  const commented = ours + "\n" + "# a long comment\n".repeat(600);
+  await page.fill("#toml-text", commented);
+  await page.click("#toml-import");
+  assert.equal(await page.$("#error"), null);
+  const long = new URL(page.url());
+  const third = await open(long.search);
+  assert.equal(await third.page.$("#error"), null);
+  assert.equal(await third.page.inputValue("#knob-survey-rate"), "0.021");
+  assert.deepEqual([...errors, ...third.errors], []);
+  await page.close();
+  await third.page.close();
 });
 
 test("the tour walks through the four steps with the live numbers", async () => {
@@ -402,6 +446,10 @@ test("over WebGPU (SwiftShader), the experiment trains on the GPU and agrees wit
     config.train.epochs = 1;
     config.submit_train.epochs = 1;
     Object.assign(config.ab, { users: 300, days: 1 });
+    // "auto" never takes a software adapter: SwiftShader trains slower than the CPU path.
+    const auto = await workerJob(page, { kind: "experiment", config, device: "auto" }, 120_000);
+    assert.equal(auto.last.type, "finished", JSON.stringify(auto.last).slice(0, 400));
+    assert.match(auto.last.device, /^CPU \(burn flex\) \(WebGPU's adapter here is a software one \(.+\), slower than the CPU\)$/);
     const cpu = await workerJob(page, { kind: "experiment", config, device: "cpu" }, 120_000);
     const webgpu = await workerJob(page, { kind: "experiment", config, device: "webgpu" }, 900_000);
     for (const j of [cpu, webgpu]) assert.equal(j.last.type, "finished", JSON.stringify(j.last).slice(0, 400));

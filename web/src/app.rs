@@ -82,6 +82,8 @@ pub struct App {
     _on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
     busy: Option<Busy>,
     error: Option<String>,
+    /// What the page changed of the last imported TOML (its users, past the page's cap).
+    import_note: Option<String>,
     simulated: Option<Simulated>,
     finished: Option<Finished>,
     downloads: Vec<Download>,
@@ -364,6 +366,7 @@ impl Component for App {
             _on_error: None,
             busy: None,
             error,
+            import_note: None,
             simulated: None,
             finished: None,
             downloads: Vec::new(),
@@ -402,6 +405,7 @@ impl Component for App {
                 self.values = knob_values(&p);
                 self.preset = p;
                 self.error = None;
+                self.import_note = None;
                 self.remember();
             }
             Msg::Knob(i, v) => {
@@ -409,11 +413,12 @@ impl Component for App {
                 self.remember();
             }
             Msg::Tour(at) => self.tour = at.map(|i| i.min(tour::STEPS - 1)),
-            Msg::ImportToml(text) => match build_config(&text, &demo_sets()) {
-                Ok(_) => {
-                    self.values = knob_values(&text);
-                    self.preset = text;
+            Msg::ImportToml(text) => match crate::link::import_toml(&text) {
+                Ok((toml, values, note)) => {
+                    self.values = values;
+                    self.preset = toml;
                     self.error = None;
+                    self.import_note = note;
                     self.remember();
                 }
                 Err(e) => self.error = Some(format!("The TOML was not imported: {e}")),
@@ -509,7 +514,7 @@ impl Component for App {
                                 <option value="" selected=true disabled=true>{ "imported TOML" }</option>
                             }
                         </select>
-                        <span class="help">{ PRESETS.iter().find(|p| p.0 == self.preset).map_or("a scenario imported as TOML (below)", |p| p.1) }</span>
+                        <span class="help">{ self.scenario_help() }</span>
                     </label>
                     { for knobs }
                     <label class="knob" for="ab-enabled">
@@ -608,11 +613,27 @@ impl App {
                 // Not a controlled value: a redraw (progress, say) must not wipe what the person is
                 // editing. A new scenario draws a new box (its key).
                 <textarea {key} id="toml-text" ref={self.toml_box.clone()} rows="14" spellcheck="false" defaultvalue={toml} />
+                if let Some(n) = &self.import_note {
+                    <p class="note" id="toml-note" role="status">{ n }</p>
+                }
                 <div class="buttons">
                     <button id="toml-import" onclick={on_import} disabled={busy}>{ "Import this TOML" }</button>
                     <a id="toml-export" download="scenario.toml" href={href}>{ "Download scenario.toml" }</a>
                 </div>
             </details>
+        }
+    }
+
+    /// The scenario's description beside its menu: the preset's own, whose sizes are the command
+    /// line's, with the size this page runs it at.
+    fn scenario_help(&self) -> String {
+        match PRESETS.iter().find(|p| p.0 == self.preset) {
+            Some(p) => format!(
+                "{} (those are the command line's sizes: this page runs it at the Users knob's {} users)",
+                p.1,
+                self.knob("population.users")
+            ),
+            None => "a scenario imported as TOML (below)".into(),
         }
     }
 

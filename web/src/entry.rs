@@ -71,11 +71,19 @@ thread_local! {
 }
 
 /// The device for a choice: WebGPU where it is asked for (or `auto`) and the browser offers an
-/// adapter, else the CPU, saying why.
+/// adapter, else the CPU, saying why. `auto` never takes a software adapter (a fallback one, or
+/// a CPU renderer such as SwiftShader or llvmpipe): it trains slower than the CPU path.
 async fn place(choice: job::DeviceChoice) -> Result<job::Placed, String> {
     use job::DeviceChoice;
     if choice == DeviceChoice::Cpu {
         return Ok(job::Placed::cpu(""));
+    }
+    if choice == DeviceChoice::Auto
+        && let Some(software) = software_adapter().await
+    {
+        return Ok(job::Placed::cpu(&format!(
+            "WebGPU's adapter here is a software one ({software}), slower than the CPU"
+        )));
     }
     match webgpu().await {
         Ok(device) => Ok(job::Placed {
@@ -104,6 +112,56 @@ async fn webgpu() -> Result<Device, String> {
     };
     GPU.with(|g| *g.borrow_mut() = Some(got.clone()));
     got
+}
+
+/// The name of the browser's WebGPU adapter if it is a software one: a fallback adapter
+/// (`GPUAdapterInfo.isFallbackAdapter`), or one whose vendor, architecture or description names
+/// a CPU renderer. `None` for a hardware adapter, or none at all.
+async fn software_adapter() -> Option<String> {
+    use js_sys::Reflect;
+    if !has_webgpu() {
+        return None;
+    }
+    let get = |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).ok();
+    let gpu = get(&js_sys::global(), "navigator").and_then(|n| get(&n, "gpu"))?;
+    let request: js_sys::Function = get(&gpu, "requestAdapter")?.dyn_into().ok()?;
+    let promise: js_sys::Promise = request.call0(&gpu).ok()?.dyn_into().ok()?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return None;
+    }
+    let info = get(&adapter, "info").filter(|i| !i.is_undefined() && !i.is_null());
+    let flag = |o: &JsValue| get(o, "isFallbackAdapter").and_then(|v| v.as_bool()) == Some(true);
+    let text = |k: &str| {
+        info.as_ref()
+            .and_then(|i| get(i, k))
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let named = ["vendor", "architecture", "description", "device"]
+        .iter()
+        .map(|k| text(k))
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let lower = named.to_lowercase();
+    let cpu_renderer = [
+        "swiftshader",
+        "llvmpipe",
+        "lavapipe",
+        "softpipe",
+        "basic render",
+    ]
+    .iter()
+    .any(|r| lower.contains(r));
+    let fallback = flag(&adapter) || info.as_ref().is_some_and(flag);
+    (fallback || cpu_renderer).then(|| {
+        if named.is_empty() {
+            "a fallback adapter".to_string()
+        } else {
+            named
+        }
+    })
 }
 
 /// Whether the worker's `navigator.gpu` exists.

@@ -291,7 +291,7 @@ impl DeviceChoice {
     /// What the page's menu says of it.
     pub fn label(self) -> &'static str {
         match self {
-            DeviceChoice::Auto => "WebGPU where there is an adapter, else CPU",
+            DeviceChoice::Auto => "auto: a hardware GPU, else CPU",
             DeviceChoice::Cpu => "CPU (burn flex)",
             DeviceChoice::Webgpu => "WebGPU (burn wgpu)",
         }

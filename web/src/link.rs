@@ -84,21 +84,46 @@ pub fn from_query(
     let mut ab = true;
     let mut device = DeviceChoice::Auto;
     let mut knobs: Vec<(usize, String)> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for pair in pairs {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(k).ok_or("the link is not valid percent-encoded text")?;
         let value = decode(v).ok_or("the link is not valid percent-encoded text")?;
+        if key.chars().count() > MAX_VALUE_LEN {
+            return Err(format!(
+                "the link has a setting name of {} characters, `{}` (at most {MAX_VALUE_LEN})",
+                key.chars().count(),
+                shorten(&key)
+            ));
+        }
         let longest = if key == "scenario" {
             MAX_TOML_LEN
         } else {
             MAX_VALUE_LEN
         };
-        if key.chars().count() > MAX_VALUE_LEN || value.chars().count() > longest {
+        if value.chars().count() > longest {
             return Err(format!(
-                "the link's `{}` is too long (at most {MAX_VALUE_LEN} characters)",
-                shorten(&key)
+                "the link's `{key}` is too long: {} characters (at most {longest})",
+                value.chars().count()
             ));
         }
+        // The base (a preset or an imported scenario) is one setting under either name.
+        let name = if key == "scenario" {
+            "preset"
+        } else {
+            key.as_str()
+        };
+        if seen.iter().any(|s| s == name) {
+            return Err(format!(
+                "the link sets `{key}` twice{}: which one is meant?",
+                if name == "preset" && key == "scenario" {
+                    " (a preset and an imported scenario, or two scenarios)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        seen.push(name.to_string());
         match key.as_str() {
             "preset" => {
                 if !PRESETS.iter().any(|p| p.0 == value) {
@@ -114,7 +139,7 @@ pub fn from_query(
                 let sc = base_scenario(&value).map_err(|e| e.to_string())?;
                 for (key, cap) in CAPS {
                     if let Some(v) = scenario_number(&sc, key)
-                        && (v.is_nan() || v > cap)
+                        && v > cap
                     {
                         return Err(format!(
                             "the link's scenario has `{key}` = {v}: this page allows at most {cap}"
@@ -149,8 +174,10 @@ pub fn from_query(
                     let n: f64 = value
                         .trim()
                         .parse()
-                        .map_err(|_| format!("the link's `{key}` is `{value}`: not a number"))?;
-                    if n.is_nan() || n > *cap {
+                        .ok()
+                        .filter(|n: &f64| n.is_finite())
+                        .ok_or_else(|| format!("the link's `{key}` is `{value}`: not a number"))?;
+                    if n > *cap {
                         return Err(format!(
                             "the link asks for `{key}` = {value}: this page allows at most {cap} (the usm command line has no such cap)"
                         ));
@@ -174,6 +201,46 @@ pub fn from_query(
     build_config(&state.preset, &page_sets(&state.values, state.ab))
         .map_err(|e| format!("the link's settings: {e}"))?;
     Ok(Some(state))
+}
+
+/// A pasted scenario TOML as the page takes it: its canonical form (what the page and its link
+/// carry: every field, no comments), the knobs' values, and a note when the page runs it at
+/// another size than the TOML says. The error is the CLI's for a bad scenario, or says why a
+/// link could not carry it.
+pub fn import_toml(text: &str) -> Result<(String, Vec<String>, Option<String>), String> {
+    let sc = base_scenario(text).map_err(|e| e.to_string())?;
+    let canonical = sc.to_toml();
+    let chars = canonical.chars().count();
+    if chars > MAX_TOML_LEN {
+        return Err(format!(
+            "its scenario is {chars} characters as TOML, more than a link carries ({MAX_TOML_LEN}): shorten its name or its lists"
+        ));
+    }
+    let cfg = build_config(&canonical, &crate::job::demo_sets()).map_err(|e| e.to_string())?;
+    let mut values: Vec<String> = KNOBS
+        .iter()
+        .map(|k| crate::job::value_of(&cfg, k.key).unwrap_or_default())
+        .collect();
+    // The page's own size would replace the scenario's users: keep them, up to the page's cap.
+    let mut note = None;
+    if let Some(i) = KNOBS.iter().position(|k| k.key == "population.users") {
+        let cap = CAPS
+            .iter()
+            .find(|c| c.0 == "population.users")
+            .map_or(f64::INFINITY, |c| c.1);
+        let want = sc.population.users as f64;
+        values[i] = if want > cap {
+            note = Some(format!(
+                "The TOML's population.users = {} is more than this page runs: it runs {cap} here (usm run --scenario FILE runs it whole).",
+                sc.population.users
+            ));
+            cap.to_string()
+        } else {
+            sc.population.users.to_string()
+        };
+    }
+    build_config(&canonical, &page_sets(&values, true)).map_err(|e| e.to_string())?;
+    Ok((canonical, values, note))
 }
 
 /// A scenario field's number, by its dotted key (`None`: not a scenario number).
@@ -305,13 +372,59 @@ mod tests {
     }
 
     #[test]
+    fn an_import_keeps_its_users_and_fits_in_a_link() {
+        let mut sc = usm_sim::scenario::Scenario::preset("paper").unwrap();
+        sc.population.users = 40_000;
+        // As `usm scenario` writes it: every field with its comment, longer than a link carries.
+        let documented = sc.to_documented_toml();
+        assert!(documented.chars().count() > MAX_TOML_LEN);
+        let (toml, values, note) = import_toml(&documented).unwrap();
+        let users = KNOBS
+            .iter()
+            .position(|k| k.key == "population.users")
+            .unwrap();
+        assert_eq!((values[users].as_str(), note), ("40000", None));
+        // What the page writes, it accepts.
+        let state = PageState {
+            preset: toml.clone(),
+            values: values.clone(),
+            ab: true,
+            device: DeviceChoice::Auto,
+        };
+        let q = to_query(&state, &knob_values(&toml));
+        assert_eq!(from_query(&q, &knob_values).unwrap(), Some(state));
+        // Too many users for the page: capped, and said.
+        sc.population.users = 200_000;
+        let (_, values, note) = import_toml(&sc.to_toml()).unwrap();
+        assert_eq!(values[users], "100000");
+        assert!(note.unwrap().contains("population.users = 200000"));
+        let e = import_toml("# nothing\n").unwrap_err();
+        assert!(e.contains("sets no field"), "{e}");
+        for p in PRESETS {
+            let toml = usm_sim::scenario::Scenario::preset(p.0).unwrap().to_toml();
+            assert!(import_toml(&toml).is_ok(), "{}", p.0);
+        }
+    }
+
+    #[test]
     fn a_hostile_link_is_refused_with_what_is_wrong() {
         let cases = [
             ("?preset=nope", "does not exist"),
             ("?fooo=1", "not a knob"),
             ("?population.users=100000000", "at most 100000"),
             ("?population.days=1e9", "at most 30"),
-            ("?replicates=NaN", "at most 5"),
+            ("?replicates=NaN", "`replicates` is `NaN`: not a number"),
+            (
+                "?population.users=NaN",
+                "`population.users` is `NaN`: not a number",
+            ),
+            ("?population.users=inf", "not a number"),
+            ("?seed=1&seed=2", "sets `seed` twice"),
+            ("?preset=paper&preset=no-bias", "sets `preset` twice"),
+            (
+                "?preset=paper&scenario=name%3D%22x%22",
+                "sets `scenario` twice",
+            ),
             ("?survey.rate=2", "survey.rate"),
             ("?survey.rate=lots", "survey.rate"),
             ("?ab=maybe", "true or false"),
@@ -324,11 +437,17 @@ mod tests {
             assert!(e.contains(says), "{q}: {e}");
         }
         let long = format!("?seed={}", "9".repeat(10_000));
+        let e = from_query(&long, &knob_values).unwrap_err();
+        assert!(e.contains("too long: 10000 characters (at most 32)"), "{e}");
+        // A scenario's limit is its own, and the message says which.
+        let name = format!("?scenario=name%3D%22{}%22", "x".repeat(9_000));
+        let e = from_query(&name, &knob_values).unwrap_err();
         assert!(
-            from_query(&long, &knob_values)
-                .unwrap_err()
-                .contains("too long")
+            e.contains("`scenario` is too long") && e.contains("at most 8192"),
+            "{e}"
         );
+        let e = from_query(&format!("?{}=1", "k".repeat(40)), &knob_values).unwrap_err();
+        assert!(e.contains("setting name of 40 characters"), "{e}");
         let many = format!("?{}", vec!["seed=1"; 1000].join("&"));
         assert!(
             from_query(&many, &knob_values)

@@ -131,8 +131,14 @@ fn bad_cell(c: &Column, oracle_files: &str) -> String {
         Accepts::Bool => null,
         Accepts::Names(names) => format!("coalesce({q}, '') NOT IN ({})", text_list(&names)),
         Accepts::NameLists(names) => {
+            // The regular expression only where the value is not one name or none (most rows).
+            let mut single = names.clone();
+            single.push(String::new());
             let one = format!("\\s*(|{})\\s*", names.join("|"));
-            format!("NOT regexp_full_match(coalesce({q}, ''), '{one}(;{one})*')")
+            format!(
+                "(coalesce({q}, '') NOT IN ({}) AND NOT regexp_full_match(coalesce({q}, ''), '{one}(;{one})*'))",
+                text_list(&single)
+            )
         }
     }
 }

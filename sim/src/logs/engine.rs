@@ -569,18 +569,21 @@ fn row_checks(
              FROM checked WHERE usm_problem IS NOT NULL",
             super::checks::problem_value()
         ),
-        "CREATE TABLE dup AS SELECT \"exposure_id\" FROM checked WHERE usm_problem IS NULL \
-         GROUP BY 1 HAVING count(*) > 1"
+        // The rows without a problem, by an anti-join on the few that have one: the checks run
+        // once, not once a pass.
+        "CREATE VIEW good AS SELECT r.* FROM raw r WHERE NOT EXISTS (SELECT 1 FROM problems p \
+         WHERE p.usm_file = r.usm_file AND p.usm_row = r.usm_row)"
             .into(),
+        "CREATE TABLE dup AS SELECT \"exposure_id\" FROM good GROUP BY 1 HAVING count(*) > 1".into(),
         "CREATE TABLE dup_rows AS SELECT * FROM (SELECT usm_file, usm_row, 'duplicate' AS usm_problem, \
          NULL AS usm_value, \"survey\", \"answer\", \"submitted\", \"panel\", \"exposure_id\", \
          \"user_id\", \"item_id\", \"author_id\", first_value(usm_file) OVER w AS usm_first_file, \
-         first_value(usm_row) OVER w AS usm_first_row, row_number() OVER w AS usm_k FROM checked \
-         WHERE usm_problem IS NULL AND \"exposure_id\" IN (SELECT \"exposure_id\" FROM dup) \
+         first_value(usm_row) OVER w AS usm_first_row, row_number() OVER w AS usm_k FROM good \
+         WHERE \"exposure_id\" IN (SELECT \"exposure_id\" FROM dup) \
          WINDOW w AS (PARTITION BY \"exposure_id\" ORDER BY usm_file, usm_row)) WHERE usm_k > 1"
             .into(),
         format!(
-            "CREATE VIEW logs AS SELECT {cols} FROM checked c WHERE usm_problem IS NULL AND NOT EXISTS \
+            "CREATE VIEW logs AS SELECT {cols} FROM good c WHERE NOT EXISTS \
              (SELECT 1 FROM dup_rows r WHERE r.usm_file = c.usm_file AND r.usm_row = c.usm_row)"
         ),
     ];

@@ -279,9 +279,10 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value = "flex")]
     pub device: DeviceArg,
     /// Where a log set's scan runs (docs/architecture.md#the-scan-on-an-engine): usm's own
-    /// reader, or one SQL text on DuckDB or Spark SQL through their Python packages. Every
-    /// engine keeps the same rows and gives the same results.json.
-    #[arg(long, value_enum, default_value = "native")]
+    /// reader, or one SQL text on DuckDB or Spark SQL through their Python packages; `auto`:
+    /// DuckDB where the set is Parquet and `python3 -c 'import duckdb'` works, else usm's reader.
+    /// Every engine keeps the same rows and gives the same results.json.
+    #[arg(long, value_enum, default_value = "auto")]
     pub engine: EngineArg,
     /// The command that starts the engine's driver: `python3` (or `$USM_PYTHON`) unless given;
     /// for Spark on a cluster, such as `spark-submit --master yarn --deploy-mode client`.
@@ -302,6 +303,8 @@ pub enum ValidateEngine {
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EngineArg {
+    /// DuckDB for a Parquet set where it is installed, else usm's own reader.
+    Auto,
     /// usm's own reader: CSV or Parquet, every check of `usm validate`.
     Native,
     /// DuckDB (`pip install duckdb`): Parquet, on this machine's cores.

@@ -156,6 +156,17 @@ fn engine_of(a: &FitArgs) -> Result<Option<usm_sim::logs::engine::Engine>> {
     use usm_sim::logs::engine::Engine;
     let engine = match a.engine {
         EngineArg::Native => return Ok(None),
+        EngineArg::Auto => {
+            let parquet = a.logs.format == LogFormat::Log
+                && usm_sim::logs::set::files(&a.logs.logs).is_ok_and(|fs| {
+                    fs.iter()
+                        .all(|f| f.path.extension().is_some_and(|e| e == "parquet"))
+                });
+            return Ok(
+                (parquet && usm_sim::logs::engine::Launch::available(Engine::DuckDb))
+                    .then_some(Engine::DuckDb),
+            );
+        }
         EngineArg::Duckdb => Engine::DuckDb,
         EngineArg::Spark => Engine::Spark,
     };
