@@ -114,7 +114,10 @@ pub fn import_on_engine(
             held.len()
         )));
     }
-    source.path = logs.display().to_string();
+    // Named as usm's reader names it, where the set is on this machine.
+    source.path = crate::logs::set::files(logs)
+        .map(|f| common_folder(&f))
+        .unwrap_or_else(|_| logs.display().to_string());
     Ok((world, source, kept.len()))
 }
 

@@ -91,7 +91,7 @@ pub fn fit(a: &FitArgs) -> Result<()> {
     let t0 = Instant::now();
     let mut bars = Bars { pb: None };
     let clock = || t0.elapsed().as_secs_f64();
-    if let Some(engine) = engine_of(a)? {
+    let (world, source) = if let Some(engine) = engine_of(a)? {
         let launch = usm_sim::logs::engine::Launch::new(engine, a.engine_command.as_deref());
         bars.on(Event::Stage {
             name: format!("scan the logs on {}", engine.name()),
@@ -106,41 +106,36 @@ pub fn fit(a: &FitArgs) -> Result<()> {
             clock(),
             source.rows
         );
-        let res = usm_sim::experiment::import::fit_world(
-            &cfg,
-            &world,
-            source,
-            &dev,
-            &mut |e| bars.on(e),
-            clock(),
-            &clock,
-        )?;
-        return finish(a, &res, t0, bars);
-    }
-    let input = load_input(&a.logs)?;
-    let res = match input {
-        Input::Files(files) => {
-            usm_sim::experiment::fit(&files, &cfg, &dev, &mut |e| bars.on(e), &clock)?
-        }
-        Input::Rows(rows, notes, logged) => {
-            let (mut world, mut source) = usm_sim::experiment::import::import_rows(&rows, &cfg)?;
-            drop(rows);
-            world.logged_propensity = logged;
-            source.path = a.logs.logs.display().to_string();
-            source.files = input_files(&a.logs);
-            source.format = a.logs.format.name().into();
-            source.notes = notes;
-            usm_sim::experiment::import::fit_world(
-                &cfg,
-                &world,
-                source,
-                &dev,
-                &mut |e| bars.on(e),
-                clock(),
-                &clock,
-            )?
+        (world, source)
+    } else {
+        match load_input(&a.logs)? {
+            Input::Files(files) => {
+                let res =
+                    usm_sim::experiment::fit(&files, &cfg, &dev, &mut |e| bars.on(e), &clock)?;
+                return finish(a, &res, t0, bars);
+            }
+            Input::Rows(rows, notes, logged) => {
+                let (mut world, mut source) =
+                    usm_sim::experiment::import::import_rows(&rows, &cfg)?;
+                drop(rows);
+                world.logged_propensity = logged;
+                source.path = a.logs.logs.display().to_string();
+                source.files = input_files(&a.logs);
+                source.format = a.logs.format.name().into();
+                source.notes = notes;
+                (world, source)
+            }
         }
     };
+    let res = usm_sim::experiment::import::fit_world(
+        &cfg,
+        &world,
+        source,
+        &dev,
+        &mut |e| bars.on(e),
+        clock(),
+        &clock,
+    )?;
     finish(a, &res, t0, bars)
 }
 
