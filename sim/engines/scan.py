@@ -139,7 +139,10 @@ class Spark:
         b = (SparkSession.builder.appName("usm scan")
              .config("spark.ui.enabled", "false")
              .config("spark.sql.ansi.enabled", "true")
-             .config("spark.sql.ansi.doubleQuotedIdentifiers", "true"))
+             .config("spark.sql.ansi.doubleQuotedIdentifiers", "true")
+             # Local mode runs the work in the driver's JVM, whose 1 GB default is too small to
+             # count 100 M distinct exposure ids; spark-submit's own --driver-memory wins.
+             .config("spark.driver.memory", os.environ.get("USM_SPARK_DRIVER_MEMORY", "4g")))
         if master:
             b = b.master(master)
         try:
