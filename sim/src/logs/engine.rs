@@ -378,42 +378,16 @@ fn holds(kind: Kind, parquet: &str) -> bool {
 /// and whether it has the oracle columns.
 fn file_problems(f: &FileSchema) -> (Vec<String>, bool) {
     let has = |n: &str| f.columns.iter().any(|(c, _)| c == n);
-    let partitioned = Path::new(&f.path).components().any(|c| {
-        c.as_os_str().to_str().is_some_and(|s| {
-            s.strip_prefix("day=")
-                .is_some_and(|d| d.parse::<u32>().is_ok())
-        })
-    });
-    let missing: Vec<_> = COLUMNS
-        .iter()
-        .filter(|c| !(c.oracle || has(c.name) || (c.name == "day" && partitioned)))
-        .collect();
     let mut out = Vec::new();
-    if let Some(c) = missing.first() {
-        let more = if missing.len() > 1 {
-            format!(" and {} more", missing.len() - 1)
-        } else {
-            String::new()
-        };
-        out.push(format!(
-            "{}: missing column `{}` ({}){more} (docs/log-schema.md lists the columns)",
-            f.path, c.name, c.doc
-        ));
+    // The header's checks are usm's reader's own (missing columns, some oracle columns, a name
+    // twice), with its words.
+    let names: Vec<String> = f.columns.iter().map(|(c, _)| c.clone()).collect();
+    let day = super::set::partition_day(Path::new(&f.path));
+    if let Err(e) = day.and_then(|day| super::row::Header::new(&f.path, &names, day)) {
+        out.push(e.to_string());
     }
-    let oracle: Vec<&str> = COLUMNS
-        .iter()
-        .filter(|c| c.oracle)
-        .map(|c| c.name)
-        .collect();
-    let present = oracle.iter().filter(|n| has(n)).count();
-    if present != 0 && present != oracle.len() {
-        let lacking: Vec<&str> = oracle.iter().copied().filter(|n| !has(n)).collect();
-        out.push(format!(
-            "{}: has some oracle columns but not {}",
-            f.path,
-            lacking.join(", ")
-        ));
-    }
+    let oracle = COLUMNS.iter().filter(|c| c.oracle).count();
+    let present = COLUMNS.iter().filter(|c| c.oracle && has(c.name)).count();
     for (name, parquet) in &f.columns {
         if let Some(c) = super::schema::column(name)
             && !holds(c.kind, parquet)
@@ -428,7 +402,7 @@ fn file_problems(f: &FileSchema) -> (Vec<String>, bool) {
     if out.is_empty() && f.rows == 0 {
         out.push(format!("{}: has a header but no rows", f.path));
     }
-    (out, present == oracle.len())
+    (out, present == oracle)
 }
 
 fn sql_text(s: &str) -> String {

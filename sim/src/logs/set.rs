@@ -75,7 +75,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// The day of the innermost `day=N` folder in a path.
-fn partition_day(path: &Path) -> Result<Option<u32>> {
+pub(crate) fn partition_day(path: &Path) -> Result<Option<u32>> {
     for part in path.parent().into_iter().flat_map(|p| p.components().rev()) {
         if let Some(v) = part
             .as_os_str()
