@@ -4,6 +4,7 @@
 //! keeps drawing its progress bar.
 
 use usm_sim::experiment::Event as Progress;
+use usm_sim::experiment::results::Verdict;
 use usm_sim::scenario::PRESETS;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -13,8 +14,8 @@ use web_sys::{
 use yew::prelude::*;
 
 use crate::job::{
-    DeviceChoice, FIRST_LOOK_SETS, Finished, KNOBS, Reply, Request, Simulated, build_config,
-    demo_sets, first_look_sets, is_preset, page_sets, value_of,
+    DeviceChoice, Finished, KNOBS, Reply, Request, Simulated, build_config, demo_sets,
+    first_look_sets, first_look_text, first_look_value, is_preset, page_sets, value_of,
 };
 use crate::link::{PageState, from_query, to_query};
 use crate::tour;
@@ -33,13 +34,8 @@ fn knob_values(preset: &str) -> Vec<String> {
         .collect()
 }
 
-/// The first look's value of `key` (`job::FIRST_LOOK_SETS`).
-fn first_look(key: &str) -> &'static str {
-    FIRST_LOOK_SETS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map_or("", |(_, v)| v)
-}
+/// The plots an experiment's result opens with, beside its verdicts.
+const HEADLINE: [&str; 2] = ["rates.svg", "calibration_dislike.svg"];
 
 /// The page's state without a link: the default experiment.
 fn default_state() -> PageState {
@@ -51,9 +47,15 @@ fn default_state() -> PageState {
     }
 }
 
+/// The settings a result was made with: the scenario (a preset's name or an imported TOML) and
+/// the page's assignments. A result whose settings are not the page's is stale.
+type Settings = (String, Vec<(String, String)>);
+
 /// What the worker is doing.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Busy {
+    /// The page's settings when it started (for the first look, those it stands for).
+    settings: Settings,
     /// `simulate`, `experiment`, or the page's own `first look` and `full run`.
     what: &'static str,
     /// Started by the page on load, not by the person: anything they do first cancels it.
@@ -85,7 +87,11 @@ pub struct App {
     /// What the page changed of the last imported TOML (its users, past the page's cap).
     import_note: Option<String>,
     simulated: Option<Simulated>,
+    /// The settings of the simulation shown.
+    simulated_for: Option<Settings>,
     finished: Option<Finished>,
+    /// The settings of the experiment shown.
+    finished_for: Option<Settings>,
     downloads: Vec<Download>,
     /// A slider moved while a simulation ran: simulate again when it ends.
     resimulate: bool,
@@ -95,7 +101,7 @@ pub struct App {
     tour: Option<usize>,
     /// The finished experiment's results, read back from its `results.json` for the tour.
     results: Option<usm_sim::experiment::Results>,
-    /// The result shown is the first look's (`job::FIRST_LOOK_SETS`), not the page's size.
+    /// The result shown is the first look's (`job::FIRST_LOOK`), not the page's size.
     first_look: bool,
 }
 
@@ -176,6 +182,15 @@ impl App {
             link.send_message(Msg::WorkerFailed(format!("the worker stopped: {text}")));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // The module the page compiled (index.html): the worker instantiates it rather than
+        // compiling its own. Without it, the worker compiles the module itself.
+        if let Ok(module) = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("usmModule"))
+            && module.is_instance_of::<js_sys::WebAssembly::Module>()
+        {
+            worker
+                .post_message(&module)
+                .map_err(|e| format!("could not hand the module to the worker: {e:?}"))?;
+        }
         self.worker = Some(worker);
         self._on_message = Some(on_message);
         self._on_error = Some(on_error);
@@ -184,6 +199,16 @@ impl App {
 
     fn sets(&self) -> Vec<(String, String)> {
         page_sets(&self.values, self.ab)
+    }
+
+    /// The page's settings now.
+    fn settings(&self) -> Settings {
+        (self.preset.clone(), self.sets())
+    }
+
+    /// Whether a result made with `made` is stale: the page's settings have changed since.
+    fn stale(&self, made: &Option<Settings>) -> bool {
+        made.as_ref().is_some_and(|m| *m != self.settings())
     }
 
     /// Starts a job the person asked for: any work the page started by itself ends first.
@@ -210,7 +235,7 @@ impl App {
             // The worker keeps epochs to itself (they make its throughput figure).
             Reply::Event(Progress::Epoch { .. }) => {}
             Reply::Simulated(s) => {
-                self.busy = None;
+                self.simulated_for = self.busy.take().map(|b| b.settings);
                 self.simulated = Some(*s);
                 if std::mem::take(&mut self.resimulate) {
                     self.send(ctx, "simulate");
@@ -219,6 +244,7 @@ impl App {
             Reply::Finished(f) => {
                 let was = self.busy.take();
                 self.first_look = was.as_ref().is_some_and(|b| b.what == "first look");
+                self.finished_for = was.map(|b| b.settings);
                 if self.first_look {
                     self.dispatch(ctx, "full run", self.sets(), true);
                 }
@@ -300,6 +326,7 @@ impl App {
                     self.busy = Some(Busy {
                         what,
                         auto,
+                        settings: self.settings(),
                         ..Busy::default()
                     })
                 }
@@ -368,7 +395,9 @@ impl Component for App {
             error,
             import_note: None,
             simulated: None,
+            simulated_for: None,
             finished: None,
+            finished_for: None,
             downloads: Vec::new(),
             resimulate: false,
             toml_box: NodeRef::default(),
@@ -496,51 +525,67 @@ impl Component for App {
         let on_device = link.callback(|e: Event| {
             Msg::Device(e.target_unchecked_into::<HtmlSelectElement>().value())
         });
+        let (stale_sim, stale_run) = (
+            self.stale(&self.simulated_for),
+            self.stale(&self.finished_for),
+        );
+        // The newer-looking result first: a simulation above an experiment of other settings.
+        let sim_first = self.finished.is_none() || (stale_run && !stale_sim);
         html! {
             <main>
-                <header>
+                <header class="top">
                     <h1>{ "usm: unbiased survey modeling, live" }</h1>
                     <button id="tour-open" class="tour-open" onclick={link.callback(|_| Msg::Tour(Some(0)))}>{ "Take the tour" }</button>
-                    <p>{ "A synthetic short-video feed whose viewers answer in-feed surveys. Their willingness to answer and the surveys' reach are knobs, and the truth of every exposure is known, so you can see the two biases of the USM paper (response bias, exposure bias) and its corrections (a survey-submit model with inverse propensity weights; teacher/student pseudo-label distillation) at work. Everything below runs in this page, in Rust compiled to WebAssembly: the same code as the usm command line." }</p>
+                    <p class="lead">{ "A synthetic short-video feed whose viewers answer in-feed surveys, with the truth of every exposure known: see the USM paper's two biases (who answers, which exposures get asked) and its corrections (inverse propensity weights from a survey-submit model; teacher/student pseudo-label distillation) work or fail. Everything runs in this page, in Rust compiled to WebAssembly: the same code as the usm command line." }</p>
                 </header>
-                <section class="controls">
-                    <label class="knob" for="preset">
-                        <span class="name">{ "Scenario" }</span>
-                        <select id="preset" onchange={on_preset} disabled={busy}>
-                            { for PRESETS.iter().map(|(name, about)| html! {
-                                <option value={*name} selected={*name == self.preset} title={*about}>{ *name }</option>
-                            }) }
-                            if !is_preset(&self.preset) {
-                                <option value="" selected=true disabled=true>{ "imported TOML" }</option>
-                            }
-                        </select>
-                        <span class="help">{ self.scenario_help() }</span>
-                    </label>
-                    { for knobs }
-                    <label class="knob" for="ab-enabled">
-                        <span class="name">{ "A/B test" }</span>
-                        <input id="ab-enabled" type="checkbox" checked={self.ab} onchange={on_ab} disabled={busy} />
-                        <span class="help">{ "rank by the model (Eq. 3) in a closed-loop test against control" }</span>
-                    </label>
-                    <label class="knob" for="device">
-                        <span class="name">{ "Train on" }</span>
-                        <select id="device" onchange={on_device} disabled={busy}>
-                            { for DeviceChoice::ALL.iter().map(|d| html! {
-                                <option value={d.name()} selected={*d == self.device}>{ d.label() }</option>
-                            }) }
-                        </select>
-                        <span class="help">{ "where the models train: WebGPU runs burn's wgpu backend on this machine's GPU; the CPU runs burn's flex on the worker's one thread. The simulated feed of the A/B test ranks on the CPU either way" }</span>
-                    </label>
-                    { self.view_toml(ctx) }
+                <div class="runbar" id="runbar">
                     <div class="buttons">
                         <button id="simulate" onclick={link.callback(|_| Msg::Simulate)} disabled={busy}>{ "Simulate: see the bias" }</button>
                         <button id="run" onclick={link.callback(|_| Msg::Run)} disabled={busy}>{ "Run the experiment: train, correct, evaluate" }</button>
                     </div>
-                </section>
-                { self.view_tour(ctx) }
-                { self.view_status(ctx) }
-                { self.view_simulated() }
-                { self.view_finished() }
+                    { self.view_status(ctx) }
+                </div>
+                <div class="workspace">
+                    <section class="controls" aria-label="The scenario and the experiment">
+                        <label class="knob wide" for="preset">
+                            <span class="name">{ "Scenario" }</span>
+                            <select id="preset" onchange={on_preset} disabled={busy}>
+                                { for PRESETS.iter().map(|(name, about)| html! {
+                                    <option value={*name} selected={*name == self.preset} title={*about}>{ *name }</option>
+                                }) }
+                                if !is_preset(&self.preset) {
+                                    <option value="" selected=true disabled=true>{ "imported TOML" }</option>
+                                }
+                            </select>
+                            <span class="help">{ self.scenario_help() }</span>
+                        </label>
+                        { for knobs }
+                        <label class="knob" for="ab-enabled">
+                            <span class="name">{ "A/B test" }</span>
+                            <input id="ab-enabled" type="checkbox" checked={self.ab} onchange={on_ab} disabled={busy} />
+                            <span class="help">{ "rank by the model (Eq. 3) in a closed-loop test against control" }</span>
+                        </label>
+                        <label class="knob wide" for="device">
+                            <span class="name">{ "Train on" }</span>
+                            <select id="device" onchange={on_device} disabled={busy}>
+                                { for DeviceChoice::ALL.iter().map(|d| html! {
+                                    <option value={d.name()} selected={*d == self.device}>{ d.label() }</option>
+                                }) }
+                            </select>
+                            <span class="help">{ "where the models train: WebGPU runs burn's wgpu backend on this machine's GPU; the CPU runs burn's flex on the worker's one thread. The simulated feed of the A/B test ranks on the CPU either way" }</span>
+                        </label>
+                        { self.view_toml(ctx) }
+                    </section>
+                    <section class="results" id="results">
+                        { self.view_tour(ctx) }
+                        if self.finished.is_none() && self.simulated.is_none() {
+                            <p class="placeholder" id="placeholder">{ "Results appear here, beside the knobs that made them: a first look runs by itself when the page opens (its progress is above)." }</p>
+                        }
+                        if sim_first { { self.view_simulated(stale_sim) } }
+                        { self.view_finished(stale_run) }
+                        if !sim_first { { self.view_simulated(stale_sim) } }
+                    </section>
+                </div>
             </main>
         }
     }
@@ -658,7 +703,7 @@ impl App {
             if b.auto {
                 // The page's own work: a quieter line, no Stop (anything the person does ends it).
                 let about = if b.what == "first look" {
-                    format!("First look: every variant trained, evaluated and A/B tested at {} users, so that a result is here in seconds", first_look("population.users"))
+                    format!("First look: every variant trained, evaluated and A/B tested at {} users with dense surveys, so that a result is here in seconds", first_look_value("population.users").unwrap_or_default())
                 } else {
                     format!("Refining: the same at the page's own size ({} users); the first look stays until it ends", self.knob("population.users"))
                 };
@@ -683,24 +728,54 @@ impl App {
         html! { <>{ for error }{ for busy }</> }
     }
 
-    fn view_simulated(&self) -> Html {
+    /// What differs between the page's settings and `made`'s, by the knobs' labels.
+    fn changed(&self, made: &Option<Settings>) -> String {
+        let Some((preset, sets)) = made else {
+            return String::new();
+        };
+        let now = self.sets();
+        let mut out: Vec<&str> = Vec::new();
+        if *preset != self.preset {
+            out.push("Scenario");
+        }
+        for (k, v) in &now {
+            if sets.iter().find(|(key, _)| key == k).map(|(_, old)| old) != Some(v) {
+                out.push(match k.as_str() {
+                    "ab.enabled" => "A/B test",
+                    key => KNOBS.iter().find(|x| x.key == key).map_or(key, |x| x.label),
+                });
+            }
+        }
+        out.dedup();
+        out.join(", ")
+    }
+
+    /// The note over a stale result, or nothing.
+    fn stale_note(&self, id: &'static str, made: &Option<Settings>, what: &str) -> Html {
+        html! {
+            <p class="stale-note" {id} role="status">{ format!(
+                "Stale: {what} was made before {} changed. It describes the earlier settings, not the knobs beside it; press {} for these.",
+                self.changed(made),
+                if what == "this simulation" { "Simulate" } else { "Run the experiment" }
+            ) }</p>
+        }
+    }
+
+    fn view_simulated(&self, stale: bool) -> Html {
         let Some(s) = &self.simulated else {
             return html! {};
         };
         let pct = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("{:.2}%", 100.0 * v));
-        let rel = |o: Option<f64>, t: f64| match o {
-            Some(o) if t > 0.0 => format!("{:+.1}%", 100.0 * (o - t) / t),
-            _ => "n/a".into(),
-        };
         html! {
-            <section id="simulated">
+            <section id="simulated" class={classes!("result", stale.then_some("stale"))}>
+                if stale { { self.stale_note("simulated-stale", &self.simulated_for, "this simulation") } }
                 <h2>{ format!("Simulation: {} exposures in {:.1} s", s.exposures, s.seconds) }</h2>
-                <p>{ "What a platform sees (the share of submitted answers naming an issue, the paper's Eq. 2) against the truth. When willingness to answer tracks sensitivity, the observed rate overshoots; set the willingness spread to 0 to see it vanish." }</p>
+                <p>{ "What a platform sees (the share of submitted answers naming an issue, the paper's Eq. 2) against the truth over the same surveyed exposures. When willingness to answer tracks sensitivity, the observed rate overshoots. The interval treats the answers as independent draws: where it includes zero, the gap is within noise at this size." }</p>
                 <table>
-                    <thead><tr><th>{ "issue" }</th><th>{ "true, all exposures" }</th><th>{ "true, surveyed exposures" }</th><th>{ "observed (Eq. 2)" }</th><th>{ "error of observed" }</th><th>{ "answers" }</th></tr></thead>
+                    <thead><tr><th>{ "issue" }</th><th>{ "true, all exposures" }</th><th>{ "true, surveyed exposures" }</th><th>{ "observed (Eq. 2)" }</th><th>{ "error of observed (95%)" }</th><th>{ "answers" }</th></tr></thead>
                     <tbody>
                         { for s.rates.iter().map(|r| html! {
-                            <tr><td>{ &r.head }</td><td>{ pct(Some(r.truth)) }</td><td>{ pct(r.truth_shown) }</td><td>{ pct(r.observed) }</td><td>{ rel(r.observed, r.truth) }</td><td>{ r.answers }</td></tr>
+                            <tr><td>{ &r.head }</td><td>{ pct(Some(r.truth)) }</td><td>{ pct(r.truth_shown) }</td><td>{ pct(r.observed) }</td><td>{ r.error_text() }</td><td>{ r.answers }</td></tr>
                         }) }
                     </tbody>
                 </table>
@@ -710,21 +785,47 @@ impl App {
         }
     }
 
-    fn view_finished(&self) -> Html {
+    fn view_finished(&self, stale: bool) -> Html {
         let Some(f) = &self.finished else {
             return html! {};
         };
-
+        let count = |v: Verdict| f.claims.iter().filter(|c| c.verdict == v).count();
+        let decided = f.claims.iter().filter(|c| c.verdict.decided()).count();
+        let tally: Vec<String> = [
+            (Verdict::Holds, "hold"),
+            (Verdict::Fails, "fail"),
+            (Verdict::NoEffect, "no effect"),
+            (Verdict::SmallerThanPaper, "smaller than the paper's"),
+        ]
+        .into_iter()
+        .filter(|(v, _)| count(*v) > 0)
+        .map(|(v, w)| format!("{} {w}", count(v)))
+        .collect();
+        let scope = if f.replicates < 2 {
+            "in this world"
+        } else {
+            "across worlds"
+        };
         html! {
-            <section id="finished">
+            <section id="finished" class={classes!("result", stale.then_some("stale"))}>
+                if stale { { self.stale_note("finished-stale", &self.finished_for, "this experiment") } }
                 <h2>{ format!("Experiment, in {:.0} s", f.seconds) }</h2>
+                <p class="tally" id="tally">{ format!(
+                    "{decided} of {} claims decided ({scope}): {}; {} undecided.",
+                    f.claims.len(),
+                    if tally.is_empty() { "none".to_string() } else { tally.join(", ") },
+                    f.claims.len() - decided
+                ) }</p>
                 if self.first_look {
-                    <p class="caveat" id="first-look-note">{ if self.busy.as_ref().is_some_and(|b| b.what == "full run") {
-                        format!("A first look, at {} users and {} pseudo-label rows, so that something is here in seconds. The run at the page's own size ({} users) replaces it when it ends.", first_look("population.users"), first_look("pseudo_rows"), self.knob("population.users"))
-                    } else {
-                        format!("A first look, at {} users and {} pseudo-label rows. Run the experiment for the page's own size.", first_look("population.users"), first_look("pseudo_rows"))
-                    } }</p>
+                    <p class="caveat" id="first-look-note">{ first_look_text(self.busy.as_ref().is_some_and(|b| b.what == "full run"), self.knob("population.users")) }</p>
                 }
+                // What to look at first: each rate estimate against the truth, and whether the
+                // models learnt (a calibration curve with slope, not a vertical line).
+                <div class="plots headline">
+                    { for HEADLINE.iter().filter_map(|name| f.files.iter().find(|(n, _)| n == name)).map(|(_, svg)| html! {
+                        <div class="plot">{ Html::from_html_unchecked(AttrValue::from(svg.clone())) }</div>
+                    }) }
+                </div>
                 <p class="describe">{ &f.describe }</p>
                 <p class="device" id="device-used">{ match f.training.per_second() {
                     Some(rate) => format!("Trained on {}: {:.0} samples/s ({} samples in {:.1} s, validation passes included).", f.device, rate, f.training.samples, f.training.seconds),
@@ -732,7 +833,7 @@ impl App {
                 } }</p>
                 <h3>{ "The paper's claims in this scenario" }</h3>
                 if f.replicates < 2 {
-                    <p class="caveat" id="one-replicate">{ "One replicate: a verdict here is in this world, decided by its users' interval where it has one (model against model, the A/B test), and says so; it says nothing of another draw of the world or of the training. The rates compare replicates, and say NO INTERVAL. Raise Replicates for verdicts across worlds; the command line's default (cargo run --release, 12 replicates) is the run to read the paper's directions from." }</p>
+                    <p class="caveat" id="one-replicate">{ "One replicate: each verdict here is in this world, decided by the interval over its users with these trained models held fixed, and says so; it says nothing of another draw of the world or of the training. Raise Replicates for verdicts across worlds; the command line's default (cargo run --release, 12 replicates) is the run to read the paper's directions from." }</p>
                 }
                 <ul class="claims">
                     { for f.claims.iter().map(|c| {
@@ -752,7 +853,7 @@ impl App {
                 <h3>{ "Plots" }</h3>
                 <div class="plots">
                     // The A/B plots list many metrics: they get the whole width.
-                    { for f.files.iter().filter(|(n, _)| n.ends_with(".svg")).map(|(n, svg)| html! {
+                    { for f.files.iter().filter(|(n, _)| n.ends_with(".svg") && !HEADLINE.contains(&n.as_str())).map(|(n, svg)| html! {
                         <div class={classes!("plot", n.starts_with("ab").then_some("wide"))}>{ Html::from_html_unchecked(AttrValue::from(svg.clone())) }</div>
                     }) }
                 </div>

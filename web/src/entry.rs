@@ -13,6 +13,22 @@ thread_local! {
     static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// Runs the module's static constructors (the `inventory` registrations of burn's cubecl) once,
+/// when the module is instantiated. Called here, explicitly, the linker no longer wraps every
+/// export in a call to them (its "command-style" linkage): it did, and each call from
+/// JavaScript into the module ran them again, which made every redraw of the page cost most of
+/// a second.
+#[wasm_bindgen(start)]
+#[allow(unsafe_code)]
+pub fn run_constructors_once() {
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+    // SAFETY: the linker's synthetic function, called once, before any other code of the
+    // module runs (wasm-bindgen calls the start function at instantiation).
+    unsafe { __wasm_call_ctors() }
+}
+
 /// The message of the last panic in this module, if any.
 #[wasm_bindgen]
 pub fn last_panic() -> Option<String> {
@@ -30,7 +46,7 @@ pub fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// The page's first look at its defaults (`job::FIRST_LOOK_SETS` over the demo's sizes), as the
+/// The page's first look at its defaults (`job::FIRST_LOOK` over the demo's sizes), as the
 /// JSON of the experiment the page sends its worker: for tests that run jobs of their own.
 #[wasm_bindgen]
 pub fn first_look_config() -> Result<String, JsValue> {

@@ -20,25 +20,110 @@ pub const DEMO_SETS: [(&str, &str); 3] = [
     ("ab.users", "3000"),
 ];
 
+/// One setting of the page's first look: a key as `usm run --set` takes it, its value, and why
+/// the first look takes it (the page says so under the result).
+pub struct Setting {
+    /// The key.
+    pub key: &'static str,
+    /// Its value.
+    pub value: &'static str,
+    /// Why, in words.
+    pub why: &'static str,
+}
+
 /// The first look the page runs by itself on load, over the page's own assignments: every
-/// variant trained, evaluated and A/B tested at a size one browser thread finishes in seconds.
-/// The run at the page's own size follows it and replaces it.
-pub const FIRST_LOOK_SETS: [(&str, &str); 5] = [
-    ("population.users", "1500"),
-    ("replicates", "1"),
-    ("pseudo_rows", "10000"),
-    ("ab.users", "600"),
-    ("ab.days", "2"),
+/// variant trained, evaluated and A/B tested at a size one browser thread finishes in seconds,
+/// with surveys dense enough and batches small enough that its models learn from what it
+/// collects. The run at the page's own size follows it and replaces it.
+pub const FIRST_LOOK: [Setting; 10] = [
+    Setting {
+        key: "population.users",
+        value: "1500",
+        why: "1500 users",
+    },
+    Setting {
+        key: "replicates",
+        value: "1",
+        why: "one world",
+    },
+    Setting {
+        key: "survey.rate",
+        value: "0.3",
+        why: "a survey on 30% of exposures",
+    },
+    Setting {
+        key: "survey.cap_per_day",
+        value: "3",
+        why: "at most 3 a user a day (about ten times the answers per user that the knobs give)",
+    },
+    Setting {
+        key: "pseudo_rows",
+        value: "3000",
+        why: "3000 pseudo-label rows",
+    },
+    Setting {
+        key: "train.batch_size",
+        value: "64",
+        why: "mini-batches of 64 and patience 3 (a few thousand answers make few steps in batches of 512)",
+    },
+    Setting {
+        key: "train.patience",
+        value: "3",
+        why: "",
+    },
+    Setting {
+        key: "submit_train.batch_size",
+        value: "128",
+        why: "the submit model's batches of 128",
+    },
+    Setting {
+        key: "ab.users",
+        value: "800",
+        why: "an A/B test of 800 users",
+    },
+    Setting {
+        key: "ab.days",
+        value: "1",
+        why: "over one day",
+    },
 ];
 
-/// `sets` with the first look's sizes after them (so they win).
+/// `sets` with the first look's settings after them (so they win).
 pub fn first_look_sets(mut sets: Vec<(String, String)>) -> Vec<(String, String)> {
     sets.extend(
-        FIRST_LOOK_SETS
+        FIRST_LOOK
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
+            .map(|s| (s.key.to_string(), s.value.to_string())),
     );
     sets
+}
+
+/// What the first look ran, in words, and what follows it: the run at the page's own size
+/// (`page_users`), running now (`refining`) or to be asked for.
+pub fn first_look_text(refining: bool, page_users: &str) -> String {
+    let what: Vec<&str> = FIRST_LOOK
+        .iter()
+        .map(|s| s.why)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let next = if refining {
+        format!(
+            "The run at the page's own size ({page_users} users, the knobs' surveys and batches) replaces it when it ends."
+        )
+    } else {
+        format!(
+            "Run the experiment for the page's own size ({page_users} users, the knobs' surveys and batches)."
+        )
+    };
+    format!(
+        "A first look, made so that its models learn in seconds: {}. {next}",
+        what.join(", ")
+    )
+}
+
+/// The first look's value of `key`, if it sets one.
+pub fn first_look_value(key: &str) -> Option<&'static str> {
+    FIRST_LOOK.iter().find(|s| s.key == key).map(|s| s.value)
 }
 
 /// A knob: a config key the page shows as an input.
@@ -368,6 +453,38 @@ pub struct RateRow {
     pub observed: Option<f64>,
     /// Submitted answers it rests on.
     pub answers: u64,
+}
+
+impl RateRow {
+    /// The observed rate's relative error against the truth over the same surveyed exposures,
+    /// with its 95% interval treating the answers as independent draws
+    /// (`observed ± 1.96 · sqrt(observed · (1 − observed) / answers)`, over the truth), and
+    /// whether that interval excludes zero.
+    pub fn error(&self) -> Option<(f64, [f64; 2], bool)> {
+        let (t, o) = (self.truth_shown?, self.observed?);
+        if t <= 0.0 || self.answers == 0 {
+            return None;
+        }
+        let half = 1.959964 * (o * (1.0 - o) / self.answers as f64).sqrt() / t;
+        let e = o / t - 1.0;
+        let iv = [e - half, e + half];
+        Some((e, iv, iv[0] > 0.0 || iv[1] < 0.0))
+    }
+
+    /// [`RateRow::error`] in words: `+12.3% [+4.1, +20.5]`, and "within noise" where its
+    /// interval includes zero.
+    pub fn error_text(&self) -> String {
+        match self.error() {
+            Some((e, [lo, hi], real)) => format!(
+                "{:+.1}% [{:+.1}, {:+.1}]{}",
+                100.0 * e,
+                100.0 * lo,
+                100.0 * hi,
+                if real { "" } else { ", within noise" }
+            ),
+            None => "n/a".into(),
+        }
+    }
 }
 
 /// What a simulation found.

@@ -1,7 +1,11 @@
 //! The guided tour: four steps through the paper, each written from the numbers of the
 //! simulation or the experiment on the page, with the plot that shows it. A step whose numbers
-//! are not there yet says which button makes them.
+//! are not there yet says which button makes them. Every promise a step makes is read off an
+//! interval first: a gap whose interval includes zero is "within noise at this size", and a
+//! claim is quoted with its verdict and the question it answers (in this world, across worlds).
 
+use usm_sim::experiment::names::ClaimId;
+use usm_sim::experiment::results::Verdict;
 use usm_sim::experiment::{AbKey, Metric, Results, Variant};
 use usm_sim::heads::HeadDef;
 
@@ -48,14 +52,27 @@ fn who_answers(sim: Option<&Simulated>) -> Step {
             needs: Some("simulate"),
         };
     };
-    let text = match (r.truth_shown, r.observed) {
-        (Some(t), Some(o)) => format!(
-            "Of the surveyed exposures, {} would get \"don't like\" if everyone answered, but {} of the {} submitted answers say it ({:+.0}%). Viewers more sensitive to bad videos answer more readily (the knob Willingness ~ sensitivity), so the answers over-represent them: response bias. The naive rate, positive answers over answers (the paper's Eq. 2), inherits it. Move Willingness: spread to 0 and the gap closes.",
-            pct(t),
-            pct(o),
-            r.answers,
-            100.0 * (o - t) / t.max(1e-12)
-        ),
+    let text = match (r.truth_shown, r.observed, r.error()) {
+        (Some(t), Some(o), Some((e, [lo, hi], real))) => {
+            let gap = format!(
+                "Of the surveyed exposures, {} would get \"don't like\" if everyone answered, but {} of the {} submitted answers say it: {:+.1}% [{:+.1}, {:+.1}] (95%, the answers as independent draws).",
+                pct(t),
+                pct(o),
+                r.answers,
+                100.0 * e,
+                100.0 * lo,
+                100.0 * hi
+            );
+            if real {
+                format!(
+                    "{gap} The interval excludes zero: a gap larger than the noise at this size. Viewers more sensitive to bad videos answer more readily (the knob Willingness ~ sensitivity), so the answers over-represent them: response bias, and the naive rate (positive answers over answers, the paper's Eq. 2) inherits it. Theory says it closes when no one is readier to answer than another (Willingness: spread at 0): try it, and this step says whether the numbers agree."
+                )
+            } else {
+                format!(
+                    "{gap} The interval includes zero: within noise at this size, so this simulation cannot tell a response bias from chance. With Willingness: spread at 0 (everyone equally ready to answer) that is what theory predicts; otherwise raise Users or Survey rate to shrink the interval."
+                )
+            }
+        }
         _ => {
             "This simulation has too few answers to say: raise the survey rate or the users.".into()
         }
@@ -65,6 +82,29 @@ fn who_answers(sim: Option<&Simulated>) -> Step {
         text,
         plot: None,
         needs: None,
+    }
+}
+
+/// A claim's verdict in words, with the question it answers: `HOLDS (in this world)`, or
+/// "undecided at this size" where it is inconclusive.
+fn verdict(res: &Results, id: ClaimId) -> String {
+    let Some(c) = res.claims.iter().find(|c| c.id == id) else {
+        return "not checked in this run".into();
+    };
+    let scope = usm_sim::report::tables::scope_text(c);
+    let scope = if scope.is_empty() {
+        String::new()
+    } else {
+        format!(" ({scope})")
+    };
+    match c.verdict {
+        Verdict::Inconclusive => {
+            format!("undecided at this size{scope}: the interval is too wide to say")
+        }
+        Verdict::NoInterval => {
+            "undecided: no interval (one world, and no error over its users for it)".into()
+        }
+        v => format!("{}{scope}", v.word()),
     }
 }
 
@@ -105,10 +145,12 @@ fn eq13(res: Option<&Results>) -> Step {
     Step {
         title,
         text: format!(
-            "A survey-submit model learns who answers from what the logs hold (AUC {auc}), and each answer is weighted by one over its probability of being given (Eq. 13): {} against the truth {} and the naive {}.{ceiling} Where willingness hides from the logs (preset hidden-willingness) or depends on the answer itself (answer-dependent), the submit model cannot see it and Eq. 13 stops short; a random panel and the doubly robust rate can. The calibration curve shows each model's predictions against the truth over all exposures.",
+            "A survey-submit model learns who answers from what the logs hold (AUC {auc}), and each answer is weighted by one over its probability of being given (Eq. 13): on \"don't like\", {} against the truth {} and the naive {}.{ceiling} Is Eq. 13 closer to the truth than the naive rate on every head? {}. Is it within 5% of the truth? {}. Where willingness hides from the logs (preset hidden-willingness) or depends on the answer itself (answer-dependent), the submit model cannot see it and Eq. 13 stops short; a random panel and the doubly robust rate can. The calibration curve shows each model's predictions against the truth over all exposures.",
             pct(eq13),
             pct(truth),
-            pct(naive)
+            pct(naive),
+            verdict(res, ClaimId::Eq13TowardTruth),
+            verdict(res, ClaimId::Eq13RecoversTruth)
         ),
         plot: Some("calibration_dislike.svg"),
         needs: None,
@@ -132,8 +174,10 @@ fn distillation(res: Option<&Results>) -> Step {
     Step {
         title,
         text: format!(
-            "Surveys reach a few exposures, and not the ones ranking scores. A teacher that also reads what the viewer did after the exposure (likes, skips, watch time) labels the unsurveyed exposures; the student learns from its confident pseudo labels (Eq. 8, the knobs τn and τp) beside the answers (weight α, Eq. 9). Over every exposure of the evaluation users, the student's UAUC is {d:.4} against the baseline's {b:.4} ({:+.4}).",
-            d - b
+            "Surveys reach a few exposures, and not the ones ranking scores. A teacher that also reads what the viewer did after the exposure (likes, skips, watch time) labels the unsurveyed exposures; the student learns from its confident pseudo labels (Eq. 8, the knobs τn and τp) beside the answers (weight α, Eq. 9). On \"don't like\", over every exposure of the evaluation users, the student's UAUC is {d:.4} against the baseline's {b:.4} ({:+.4}). Does distillation improve UAUC, over the heads? {}. Does it rank every exposure better against the truth? {}.",
+            d - b,
+            verdict(res, ClaimId::DistillationImprovesUauc),
+            verdict(res, ClaimId::DistillationRanksExposuresBetter)
         ),
         plot: Some("uauc.svg"),
         needs: None,
@@ -161,10 +205,16 @@ fn ranking(res: Option<&Results>) -> Step {
     Step {
         title,
         text: format!(
-            "Ranking with the model (Eq. 3: each candidate's score lowered by its predicted chance of a bad experience) changes the true \"don't like\" rate of what users see by {:+.1}% [{:+.1}%, {:+.1}%] against ranking without it, on the same users with the same dice. The bars show every arm and metric: what happened, beside what the surveys would report.",
+            "Ranking with the model (Eq. 3: each candidate's score lowered by its predicted chance of a bad experience) changes the true \"don't like\" rate of what users see by {:+.1}% [{:+.1}%, {:+.1}%] against ranking without it, on the same users with the same dice{}. Does it lower the true rate of every issue? {}. The bars show every arm and metric: what happened, beside what the surveys would report.",
             100.0 * c.rel_change,
             100.0 * c.ci95[0],
-            100.0 * c.ci95[1]
+            100.0 * c.ci95[1],
+            if c.ci95[0] > 0.0 || c.ci95[1] < 0.0 {
+                ""
+            } else {
+                ": within noise at this size"
+            },
+            verdict(res, ClaimId::AbLowersTrueRates)
         ),
         plot: Some("ab.svg"),
         needs: None,
@@ -201,7 +251,18 @@ mod tests {
                 && s.text.contains("12.50%")
                 && s.text.contains("15.00%")
                 && s.text.contains("800")
-                && s.text.contains("+20%"),
+                && s.text.contains("+20.0% [+0.2, +39.8]")
+                && s.text.contains("larger than the noise"),
+            "{}",
+            s.text
+        );
+        // The same gap on 100 answers: 0.15 ± 1.96 · sqrt(0.15 · 0.85 / 100) over 0.125 is
+        // +20% ± 56%, within noise, and the step says so rather than promising a gap.
+        let mut few = sim.clone();
+        few.rates[0].answers = 100;
+        let s = step(0, Some(&few), None);
+        assert!(
+            s.text.contains("[-36.0, +76.0]") && s.text.contains("within noise at this size"),
             "{}",
             s.text
         );

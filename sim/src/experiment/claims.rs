@@ -8,7 +8,8 @@
 //! degrees of freedom: it covers at three replicates, where a normal quantile on a
 //! random-effects variance did not (`stats`' coverage test). In this world (one replicate) it is
 //! the interval over that replicate's users, where the run has one (the model-against-model gaps,
-//! the A/B test), and the verdict says so; the rates have none, and read NO INTERVAL.
+//! the A/B test, the rates' errors against the truth), and the verdict says so; what has none
+//! reads NO INTERVAL.
 //!
 //! A claim of a direction **holds** when its 95% interval excludes zero on the claimed side and
 //! **fails** on the other; it has **no effect** when its 90% interval (two one-sided tests) lies
@@ -111,9 +112,6 @@ pub enum Measure {
         /// The one it is compared with.
         than: Metric,
     },
-    /// Per head, a variant's metric (calibration over shows: the relative error of its mean
-    /// prediction against the true rate).
-    VariantMetric(Variant, Metric),
     /// Per head, an A/B metric of a treatment against control.
     AbArm(Variant, fn(HeadDef) -> AbKey),
     /// Per head, an A/B metric of one model against another.
@@ -220,7 +218,7 @@ pub const SPECS: &[Spec] = &[
         )
     },
     Spec {
-        measure: Measure::VariantMetric(Variant::ResponseDebias, Metric::ORACLE_CALIBRATION_SHOWN),
+        measure: Measure::RateError(Metric::RATE_EQ5_RESPONSE_DEBIAS),
         direction: Near,
         margin: margin::RATE,
         ..spec(
@@ -400,6 +398,16 @@ impl Part {
         }
     }
 
+    /// A part from per-replicate values and, where the run measures them, their standard errors
+    /// over users: the values' t interval across worlds; with one replicate, its users'
+    /// interval (in this world), or none.
+    fn of_series(label: String, values: &[Option<f64>], se: Option<&[Option<f64>]>) -> Part {
+        match (values, se) {
+            ([Some(v)], Some([Some(se)])) => Part::of_estimates(label, &[(*v, *se)]),
+            _ => Part::of_values(label, values),
+        }
+    }
+
     /// A part from per-replicate estimates with errors over users: across worlds the t interval
     /// of the values; with one replicate, its users' interval (in this world).
     fn of_estimates(label: String, est: &[(f64, f64)]) -> Part {
@@ -543,7 +551,8 @@ fn parts(res: &Results, measure: Measure) -> Vec<Part> {
             .filter(|(_, m)| m.get(k).is_some())
             .map(|(h, m)| {
                 let e = rate_error(&series(Some(m), k), &series(Some(m), Metric::RATE_TRUE));
-                Part::of_values(h.name().to_string(), &e)
+                let se = k.error_se().map(|s| series(Some(m), s));
+                Part::of_series(h.name().to_string(), &e, se.as_deref())
             })
             .collect(),
         Measure::RateCloser { estimate, than } => res
@@ -561,16 +570,8 @@ fn parts(res: &Results, measure: Measure) -> Vec<Part> {
                     .zip(&b)
                     .map(|(a, b)| Some(b.as_ref()?.abs() - a.as_ref()?.abs()))
                     .collect();
-                Part::of_values(h.name().to_string(), &gain)
-            })
-            .collect(),
-        Measure::VariantMetric(v, k) => res
-            .heads()
-            .iter()
-            .filter_map(|h| {
-                let m = res.variants.get(&v)?.heads.get(h)?;
-                m.get(k)?;
-                Some(Part::of_values(h.name().to_string(), &series(Some(m), k)))
+                let se = estimate.gain_se(than).map(|s| series(Some(m), s));
+                Part::of_series(h.name().to_string(), &gain, se.as_deref())
             })
             .collect(),
         Measure::AbArm(v, key) => res
@@ -1004,7 +1005,7 @@ mod tests {
     }
 
     #[test]
-    fn rates_decide_across_worlds_only() {
+    fn rates_decide_across_worlds_and_in_one() {
         let mut res = Results::empty(dislike_only(), vec![1, 2, 3]);
         let mut rates = Metrics::default();
         // Truth 0.10; naive 30% above it; Eq. 13 within 1% of it.
@@ -1040,6 +1041,34 @@ mod tests {
         let claims = check_claims(&one);
         let c = claims.iter().find(|c| c.id == C::NaiveRateBiased).unwrap();
         assert_eq!((c.verdict, c.scope), (Verdict::NoInterval, None));
+        // With the errors' standard errors over users, one replicate decides in this world:
+        // naive 0.13 against 0.10 is +0.30 ± 1.96 · 0.05, above zero; Eq. 13's gain
+        // 0.30 − 0.01 = 0.29 ± 1.96 · 0.2 includes zero; Eq. 13's error +0.01 with se 0.01 has
+        // the 90% interval 0.01 ± 0.0164, inside ±0.05.
+        one.seeds = vec![1];
+        let m = one.rates.get_mut(&Dislike).unwrap();
+        m.values.insert(Metric::RATE_NAIVE, Some(0.13));
+        m.values.insert(Metric::RATE_DEBIASED, Some(0.101));
+        m.values.insert(Metric::RATE_TRUE, Some(0.10));
+        m.values.insert(Metric::RATE_NAIVE_ERROR_SE, Some(0.05));
+        m.values.insert(Metric::RATE_DEBIASED_GAIN_SE, Some(0.2));
+        m.values.insert(Metric::RATE_DEBIASED_ERROR_SE, Some(0.01));
+        let claims = check_claims(&one);
+        let c = |id| claims.iter().find(|c| c.id == id).unwrap();
+        let scope = Some(Scope::InThisWorld);
+        assert_eq!(
+            (c(C::NaiveRateBiased).verdict, c(C::NaiveRateBiased).scope),
+            (Verdict::Holds, scope)
+        );
+        assert_eq!(c(C::Eq13TowardTruth).verdict, Verdict::Inconclusive);
+        assert_eq!(c(C::Eq13RecoversTruth).verdict, Verdict::Holds);
+        assert!(
+            c(C::NaiveRateBiased)
+                .evidence
+                .contains("dislike +30.0000% [+20.2000, +39.8000]"),
+            "{}",
+            c(C::NaiveRateBiased).evidence
+        );
     }
 
     #[test]

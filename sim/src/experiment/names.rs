@@ -276,6 +276,17 @@ metrics! {
     RATE_DR_NAIVE_BAYES = "rate_dr_naive_bayes";
     /// The doubly robust rate with answer-dependent propensities.
     RATE_DR = "rate_dr";
+    // In this world: the standard errors over the evaluation users of the rates' relative
+    // errors against the truth over shows (`rates::errors_over_users`), the submit model and the
+    // trained models held fixed.
+    /// Of Eq. 2's relative error, `naive / true - 1`.
+    RATE_NAIVE_ERROR_SE = "rate_naive_error_se";
+    /// Of Eq. 13's relative error.
+    RATE_DEBIASED_ERROR_SE = "rate_debiased_error_se";
+    /// Of Eq. 5's relative error (the response-debias model's calibration over shows).
+    RATE_EQ5_ERROR_SE = "rate_eq5_error_se";
+    /// Of how much closer Eq. 13 is to the truth than Eq. 2, `|naive error| - |Eq. 13 error|`.
+    RATE_DEBIASED_GAIN_SE = "rate_debiased_gain_se";
     /// Eq. 13 with the same answer-dependent propensities as the doubly robust rate, so each
     /// step's gain shows: the propensity's (Eq. 13 to this), the outcome model's (this to DR).
     RATE_IPW_PANEL = "rate_ipw_panel";
@@ -312,6 +323,25 @@ impl Metric {
     /// The metric of a key, if there is one.
     pub fn parse(name: &str) -> Option<Metric> {
         Metric::ALL.iter().copied().find(|m| m.0 == name)
+    }
+
+    /// The standard error over users of a rate's relative error against the truth, where the
+    /// run measures one (`rates::errors_over_users`): of Eq. 2, Eq. 13 and Eq. 5.
+    pub fn error_se(self) -> Option<Metric> {
+        [
+            (Metric::RATE_NAIVE, Metric::RATE_NAIVE_ERROR_SE),
+            (Metric::RATE_DEBIASED, Metric::RATE_DEBIASED_ERROR_SE),
+            (Metric::RATE_EQ5_RESPONSE_DEBIAS, Metric::RATE_EQ5_ERROR_SE),
+        ]
+        .into_iter()
+        .find_map(|(rate, se)| (rate == self).then_some(se))
+    }
+
+    /// The standard error over users of how much closer `self` is to the truth than `than`,
+    /// where the run measures one: Eq. 13 against Eq. 2.
+    pub fn gain_se(self, than: Metric) -> Option<Metric> {
+        (self == Metric::RATE_DEBIASED && than == Metric::RATE_NAIVE)
+            .then_some(Metric::RATE_DEBIASED_GAIN_SE)
     }
 
     /// AUC and calibration of submit-score band `b` of [`SUBMIT_BANDS`].

@@ -6,8 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use usm_core::influence::Influence;
 use usm_core::metrics;
 
+use super::evaluate::Clusters;
 use super::measured::MetricMap;
 use super::names::{Metric, Variant};
 use super::stats::defined;
@@ -22,6 +24,7 @@ pub fn estimate_rates(
     panel: Option<&PanelRatios>,
 ) -> BTreeMap<HeadDef, MetricMap> {
     let sets = &split.eval;
+    let clusters = split.world.oracle.then(|| Clusters::of(sets));
     let mut out = BTreeMap::new();
     for (k, h) in split.heads().iter().enumerate() {
         let t = h.survey();
@@ -41,6 +44,10 @@ pub fn estimate_rates(
         }
         answered_rates(split, submit, &head, &mut m);
         model_rates(split, submit, (preds.0, panel), &head, &mut m);
+        if let Some(cl) = &clusters {
+            let rd = &preds.0[&Variant::ResponseDebias];
+            errors_over_users(split, submit, rd, (&head, cl), &mut m);
+        }
         if let Some(ratios) = panel {
             naive_bayes_rates(split, preds, ratios, &head, &mut m);
         }
@@ -74,6 +81,91 @@ fn true_rates(split: &Split, head: &Head, m: &mut MetricMap) {
         Metric::RATE_TRUE_EXPOSED,
         defined(metrics::mean_rate(&texp)),
     );
+}
+
+/// In this world: the standard errors over the evaluation users of Eq. 2's, Eq. 13's and
+/// Eq. 5's relative errors against the truth over shows, and of how much closer Eq. 13 is than
+/// Eq. 2, with the submit model and the trained models held fixed (the question is whether they
+/// did it here, for these users). Each rate is a ratio of per-user sums ([`ratio_over_users`]);
+/// a relative error `E / T - 1` has the influence `IF_E / T - E IF_T / T^2`.
+fn errors_over_users(
+    split: &Split,
+    submit: &SubmitFit,
+    rd: &[f32],
+    (head, cl): (&Head, &Clusters),
+    m: &mut MetricMap,
+) {
+    let (sets, h, k, n) = (&split.eval, head.h, head.k, cl.n);
+    let (nh, clip) = (split.heads().len(), split.exp.ipw.clip);
+    let shows = |x: &dyn Fn(usize) -> f64| {
+        let rows = head.shows.iter().map(|&i| (cl.shows[i], x(i), 1.0));
+        ratio_over_users(rows, n)
+    };
+    let submits = |w: &dyn Fn(usize) -> f64| {
+        let rows = head.submits.iter().map(|&i| {
+            let r = sets.submits.rows[i];
+            let y = h.label(r.answer, r.reasons) as u8 as f64;
+            (cl.submits[i], w(i) * y, w(i))
+        });
+        ratio_over_users(rows, n)
+    };
+    let Some(truth) = shows(&|i| h.truth(&sets.shows.rows[i].oracle.unwrap_or_default()) as f64)
+    else {
+        return;
+    };
+    let naive = submits(&|_| 1.0).and_then(|e| relative_error(&e, &truth));
+    let eq13 = submits(&|i| 1.0 / (submit.submit_prop[i] as f64).max(clip))
+        .and_then(|e| relative_error(&e, &truth));
+    let eq5 = shows(&|i| rd[i * nh + k] as f64).and_then(|e| relative_error(&e, &truth));
+    for (key, x) in [
+        (Metric::RATE_NAIVE_ERROR_SE, &naive),
+        (Metric::RATE_DEBIASED_ERROR_SE, &eq13),
+        (Metric::RATE_EQ5_ERROR_SE, &eq5),
+    ] {
+        m.insert(key, defined_se(x.as_ref()));
+    }
+    if let (Some(a), Some(b)) = (naive, eq13) {
+        let gain = Influence::combine(&[(1.0, &a.abs()), (-1.0, &b.abs())]).ok();
+        m.insert(Metric::RATE_DEBIASED_GAIN_SE, defined_se(gain.as_ref()));
+    }
+}
+
+/// A standard error where its influence has one.
+fn defined_se(x: Option<&Influence>) -> Option<f64> {
+    x.map(Influence::se).filter(|se| se.is_finite())
+}
+
+/// `Σ_u a_u / Σ_u b_u` over rows `(user, a, b)`, with each user's influence
+/// `(a_u - value · b_u) / Σ b`. `None` where `Σ b` is not positive.
+fn ratio_over_users(rows: impl Iterator<Item = (u32, f64, f64)>, n: usize) -> Option<Influence> {
+    let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+    for (u, x, w) in rows {
+        a[u as usize] += x;
+        b[u as usize] += w;
+    }
+    let (sa, sb) = (a.iter().sum::<f64>(), b.iter().sum::<f64>());
+    if sb <= 0.0 {
+        return None;
+    }
+    let value = sa / sb;
+    let by_cluster = a
+        .iter()
+        .zip(&b)
+        .map(|(a, b)| (a - value * b) / sb)
+        .collect();
+    Some(Influence { value, by_cluster })
+}
+
+/// `e / t - 1` with its users' influence, `IF_e / t - e IF_t / t^2`. `None` where `t` is not
+/// positive.
+fn relative_error(e: &Influence, t: &Influence) -> Option<Influence> {
+    if t.value <= 0.0 {
+        return None;
+    }
+    let mut out =
+        Influence::combine(&[(1.0 / t.value, e), (-e.value / t.value.powi(2), t)]).ok()?;
+    out.value = e.value / t.value - 1.0;
+    Some(out)
 }
 
 /// From the submitted answers: Eq. 2, and Eq. 13 with every propensity the run has (the submit
@@ -375,6 +467,38 @@ pub fn ipw_rate(rows: &[DrRow]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_error_over_users_hand_values() {
+        // Truth over shows: user 0 has 0.1 and 0.3, user 1 has 0.2: T = 0.2, and each user's
+        // influence (0.4 − 0.2 · 2) / 3 and (0.2 − 0.2) / 3 is zero.
+        let t = ratio_over_users([(0, 0.1, 1.0), (0, 0.3, 1.0), (1, 0.2, 1.0)].into_iter(), 2);
+        let t = t.unwrap();
+        assert!((t.value - 0.2).abs() < 1e-12 && t.se() < 1e-12);
+        // Answers: user 0 yes and no, user 1 yes: E = 2/3, influences (1 − 4/3) / 3 = −1/9 and
+        // (1 − 2/3) / 3 = 1/9.
+        let e = ratio_over_users([(0, 1.0, 1.0), (0, 0.0, 1.0), (1, 1.0, 1.0)].into_iter(), 2);
+        let e = e.unwrap();
+        assert!((e.by_cluster[0] + 1.0 / 9.0).abs() < 1e-12);
+        assert!((e.by_cluster[1] - 1.0 / 9.0).abs() < 1e-12);
+        // E / T − 1 = 7/3, its influences ∓(1/9) / 0.2 = ∓5/9: se 5/9 · √2.
+        let r = relative_error(&e, &t).unwrap();
+        assert!((r.value - 7.0 / 3.0).abs() < 1e-12);
+        assert!(
+            (r.se() - 5.0 / 9.0 * 2f64.sqrt()).abs() < 1e-12,
+            "{}",
+            r.se()
+        );
+        // A truth of zero, or no rows, has none.
+        assert!(
+            relative_error(
+                &e,
+                &ratio_over_users([(0, 0.0, 1.0)].into_iter(), 2).unwrap()
+            )
+            .is_none()
+        );
+        assert!(ratio_over_users(std::iter::empty(), 2).is_none());
+    }
 
     #[test]
     fn clustered_rate_hand_values() {
