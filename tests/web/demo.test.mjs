@@ -80,8 +80,9 @@ function pageResults(page) {
 }
 
 /// A fresh page on the demo, with every page error and console error collected.
-async function open(query = "", on = browser) {
+async function open(query = "", on = browser, init = null) {
   const page = await on.newPage({ viewport: { width: 1200, height: 900 } });
+  if (init) await page.addInitScript(init);
   const errors = [];
   page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
   page.on("console", (m) => {
@@ -108,18 +109,28 @@ async function startSmallExperiment(page) {
 }
 
 test("on load, a first complete result comes by itself, and the page's own size follows", async () => {
-  const t0 = Date.now();
-  const { page, errors } = await open();
+  // The page's own clock (from the start of navigation) at the moment the result enters the
+  // page: the test's polling adds nothing to it.
+  const stamp = () => {
+    new MutationObserver((_, obs) => {
+      if (document.querySelector("#first-look-note")) {
+        window.firstResultAt = performance.now();
+        obs.disconnect();
+      }
+    }).observe(document, { subtree: true, childList: true });
+  };
+  const { page, errors } = await open("", browser, stamp);
   // Nothing pressed: the page runs a first look at a small size by itself.
   await page.waitForSelector("#first-look-note", { timeout: 180_000 });
-  console.log(`# first complete result ${((Date.now() - t0) / 1000).toFixed(1)} s after opening`);
+  const at = await page.evaluate(() => window.firstResultAt / 1000);
+  console.log(`# first complete result ${at.toFixed(1)} s after opening (the page's clock)`);
   const verdicts = await page.$$eval(".claim .verdict", (v) => v.map((x) => x.textContent));
   assert.ok(verdicts.length >= 10, `claims: ${verdicts}`);
   const results = await page.evaluate(async () => {
     const a = [...document.querySelectorAll(".downloads a")].find((x) => x.download === "results.json");
     return JSON.parse(await (await fetch(a.href)).text());
   });
-  assert.equal(results.config.scenario.population.users, 1500);
+  assert.equal(results.config.scenario.population.users, 3000);
   // It teaches: most claims decided (in this world, and labelled so), and models that learnt:
   // every variant's calibration curve spans a range of predictions, not one vertical line.
   const decided = results.claims.filter((c) => !["inconclusive", "no_interval"].includes(c.verdict));
@@ -133,10 +144,10 @@ test("on load, a first complete result comes by itself, and the page's own size 
   for (const c of decided) assert.equal(c.scope, "in_this_world", c.id);
   for (const [variant, heads] of Object.entries(results.curves)) {
     for (const [head, curve] of Object.entries(heads)) {
-      // (Relative: "sexual" runs near 1%.) A model that learnt nothing predicts one value.
+      // (Relative: "sexual" runs near 1%.) A model that learnt nothing predicts about one
+      // value in every bin (the earlier first look's ran 0.205 to 0.206).
       const p = curve.predicted.filter((x) => x !== null);
-      const mean = p.reduce((a, b) => a + b, 0) / p.length;
-      assert.ok(Math.max(...p) - Math.min(...p) > mean, `${variant} ${head}: predictions ${p}`);
+      assert.ok(Math.max(...p) > 1.5 * Math.min(...p), `${variant} ${head}: predictions ${p}`);
     }
   }
   assert.match(await page.textContent("#first-look-note"), /a survey on 30% of exposures/);
@@ -145,7 +156,7 @@ test("on load, a first complete result comes by itself, and the page's own size 
     const b = await page.locator(sel).first().boundingBox();
     return b !== null && b.y >= 0 && b.y + Math.min(b.height, 40) <= 900;
   };
-  for (const sel of ["#run", "#simulate", "#knob-population-users", "#tally", ".claim"]) {
+  for (const sel of ["#run", "#simulate", "#knob-population-users", "#tally", ".headline .plot svg"]) {
     assert.ok(await inView(sel), `${sel} is out of view`);
   }
   await page.screenshot({ path: path.join(shots, "first-look.png") });
@@ -492,6 +503,7 @@ test("over WebGPU (SwiftShader), the experiment trains on the GPU and agrees wit
     // SwiftShader's time goes by steps: the first look's dense surveys and small batches, made
     // for learning in seconds on the CPU, would take it an hour.
     config.scenario.survey.rate = 0.05;
+    config.eval_user_share = 0.1;
     config.train.batch_size = 512;
     config.submit_train.batch_size = 1024;
     Object.assign(config.ab, { users: 300, days: 1 });

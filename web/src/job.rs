@@ -35,11 +35,11 @@ pub struct Setting {
 /// variant trained, evaluated and A/B tested at a size one browser thread finishes in seconds,
 /// with surveys dense enough and batches small enough that its models learn from what it
 /// collects. The run at the page's own size follows it and replaces it.
-pub const FIRST_LOOK: [Setting; 10] = [
+pub const FIRST_LOOK: [Setting; 11] = [
     Setting {
         key: "population.users",
-        value: "1500",
-        why: "1500 users",
+        value: "3000",
+        why: "3000 users",
     },
     Setting {
         key: "replicates",
@@ -57,6 +57,11 @@ pub const FIRST_LOOK: [Setting; 10] = [
         why: "at most 3 a user a day (about ten times the answers per user that the knobs give)",
     },
     Setting {
+        key: "eval_user_share",
+        value: "0.3",
+        why: "every exposure of 30% of the users evaluated",
+    },
+    Setting {
         key: "pseudo_rows",
         value: "3000",
         why: "3000 pseudo-label rows",
@@ -64,22 +69,22 @@ pub const FIRST_LOOK: [Setting; 10] = [
     Setting {
         key: "train.batch_size",
         value: "64",
-        why: "mini-batches of 64 and patience 3 (a few thousand answers make few steps in batches of 512)",
-    },
-    Setting {
-        key: "train.patience",
-        value: "3",
-        why: "",
+        why: "mini-batches of 64 (a few thousand answers make few steps in batches of 512)",
     },
     Setting {
         key: "submit_train.batch_size",
-        value: "128",
-        why: "the submit model's batches of 128",
+        value: "256",
+        why: "the submit model's batches of 256",
+    },
+    Setting {
+        key: "submit_train.epochs",
+        value: "2",
+        why: "over 2 epochs",
     },
     Setting {
         key: "ab.users",
-        value: "800",
-        why: "an A/B test of 800 users",
+        value: "1500",
+        why: "an A/B test of 1500 users",
     },
     Setting {
         key: "ab.days",

@@ -238,14 +238,17 @@ fn the_first_look_is_a_complete_experiment_at_its_own_size() {
         .map(|k| value_of(&base, k.key).unwrap())
         .collect();
     let cfg = build_config("experiment", &first_look_sets(page_sets(&values, true))).unwrap();
-    assert_eq!(cfg.scenario.population.users, 1500);
+    assert_eq!(cfg.scenario.population.users, 3000);
     assert_eq!(
         (cfg.replicates, cfg.ab.users, cfg.pseudo_rows),
-        (1, 800, 3000)
+        (1, 1500, 3000)
     );
     // Dense surveys and small batches, so that its models learn from what it collects.
     assert_eq!(cfg.scenario.survey.rate, 0.3);
-    assert_eq!((cfg.train.batch_size, cfg.train.patience), (64, 3));
+    assert_eq!(
+        (cfg.train.batch_size, cfg.submit_train.batch_size),
+        (64, 256)
+    );
     let (_, last) = through_json(&Request::Experiment {
         config: Box::new(cfg),
         device: DeviceChoice::Auto,
