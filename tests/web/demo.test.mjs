@@ -136,11 +136,9 @@ test("on load, a first complete result comes by itself, and the page's own size 
   const decided = results.claims.filter((c) => !["inconclusive", "no_interval"].includes(c.verdict));
   console.log(`# first look: ${decided.length} of ${results.claims.length} claims decided`);
   assert.match(await page.textContent("#tally"), new RegExp(`^${decided.length} of ${results.claims.length} claims decided \\(in this world\\)`));
-  // Issue 40 aims at 60%; at a size one browser thread finishes in about 10 s, the first look
-  // decides 8 of 17 at the page's seed (the rates' errors over users stay near ±10-20% with a
-  // few thousand answers). This guards what it reaches: models that learn decide far more than
-  // the 2 of 16 of models that did not.
-  assert.ok(decided.length >= 0.4 * results.claims.length, `decided: ${decided.map((c) => c.id)}`);
+  // At the page's seed it decides 11 of 17; over seeds 42, 1-4 (natively) 9 to 11, so the
+  // guard sits at half, below that spread: models that learnt nothing decided 2 of 16.
+  assert.ok(decided.length >= 0.5 * results.claims.length, `decided: ${decided.map((c) => c.id)}`);
   for (const c of decided) assert.equal(c.scope, "in_this_world", c.id);
   for (const [variant, heads] of Object.entries(results.curves)) {
     for (const [head, curve] of Object.entries(heads)) {

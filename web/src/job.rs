@@ -63,8 +63,8 @@ pub const FIRST_LOOK: [Setting; 11] = [
     },
     Setting {
         key: "pseudo_rows",
-        value: "3000",
-        why: "3000 pseudo-label rows",
+        value: "8000",
+        why: "8000 pseudo-label rows (with fewer, the student barely learns from its teacher)",
     },
     Setting {
         key: "train.batch_size",
@@ -83,8 +83,8 @@ pub const FIRST_LOOK: [Setting; 11] = [
     },
     Setting {
         key: "ab.users",
-        value: "1500",
-        why: "an A/B test of 1500 users",
+        value: "1200",
+        why: "an A/B test of 1200 users",
     },
     Setting {
         key: "ab.days",

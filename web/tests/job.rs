@@ -241,7 +241,7 @@ fn the_first_look_is_a_complete_experiment_at_its_own_size() {
     assert_eq!(cfg.scenario.population.users, 3000);
     assert_eq!(
         (cfg.replicates, cfg.ab.users, cfg.pseudo_rows),
-        (1, 1500, 3000)
+        (1, 1200, 8000)
     );
     // Dense surveys and small batches, so that its models learn from what it collects.
     assert_eq!(cfg.scenario.survey.rate, 0.3);
