@@ -738,25 +738,30 @@ impl App {
         if *preset != self.preset {
             out.push("Scenario");
         }
-        for (k, v) in &now {
-            if sets.iter().find(|(key, _)| key == k).map(|(_, old)| old) != Some(v) {
-                out.push(match k.as_str() {
-                    "ab.enabled" => "A/B test",
-                    key => KNOBS.iter().find(|x| x.key == key).map_or(key, |x| x.label),
-                });
+        // Both lists are `page_sets`: the same keys in the same places.
+        for ((k, v), (_, old)) in now.iter().zip(sets) {
+            let label = match k.as_str() {
+                "ab.enabled" => "A/B test",
+                key => KNOBS.iter().find(|x| x.key == key).map_or(key, |x| x.label),
+            };
+            if v != old && !out.contains(&label) {
+                out.push(label);
             }
         }
-        out.dedup();
         out.join(", ")
     }
 
-    /// The note over a stale result, or nothing.
-    fn stale_note(&self, id: &'static str, made: &Option<Settings>, what: &str) -> Html {
+    /// The note over a stale result: `what` it is, and the `button` that makes it anew.
+    fn stale_note(
+        &self,
+        id: &'static str,
+        made: &Option<Settings>,
+        (what, button): (&str, &str),
+    ) -> Html {
         html! {
             <p class="stale-note" {id} role="status">{ format!(
-                "Stale: {what} was made before {} changed. It describes the earlier settings, not the knobs beside it; press {} for these.",
+                "Stale: {what} was made before {} changed. It describes the earlier settings, not the knobs beside it; press {button} for these.",
                 self.changed(made),
-                if what == "this simulation" { "Simulate" } else { "Run the experiment" }
             ) }</p>
         }
     }
@@ -768,7 +773,7 @@ impl App {
         let pct = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("{:.2}%", 100.0 * v));
         html! {
             <section id="simulated" class={classes!("result", stale.then_some("stale"))}>
-                if stale { { self.stale_note("simulated-stale", &self.simulated_for, "this simulation") } }
+                if stale { { self.stale_note("simulated-stale", &self.simulated_for, ("this simulation", "Simulate")) } }
                 <h2>{ format!("Simulation: {} exposures in {:.1} s", s.exposures, s.seconds) }</h2>
                 <p>{ "What a platform sees (the share of submitted answers naming an issue, the paper's Eq. 2) against the truth over the same surveyed exposures. When willingness to answer tracks sensitivity, the observed rate overshoots. The interval treats the answers as independent draws: where it includes zero, the gap is within noise at this size." }</p>
                 <table>
@@ -808,7 +813,7 @@ impl App {
         };
         html! {
             <section id="finished" class={classes!("result", stale.then_some("stale"))}>
-                if stale { { self.stale_note("finished-stale", &self.finished_for, "this experiment") } }
+                if stale { { self.stale_note("finished-stale", &self.finished_for, ("this experiment", "Run the experiment")) } }
                 <h2>{ format!("Experiment, in {:.0} s", f.seconds) }</h2>
                 <p class="tally" id="tally">{ format!(
                     "{decided} of {} claims decided ({scope}): {}; {} undecided.",

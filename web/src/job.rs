@@ -106,11 +106,7 @@ pub fn first_look_sets(mut sets: Vec<(String, String)>) -> Vec<(String, String)>
 /// What the first look ran, in words, and what follows it: the run at the page's own size
 /// (`page_users`), running now (`refining`) or to be asked for.
 pub fn first_look_text(refining: bool, page_users: &str) -> String {
-    let what: Vec<&str> = FIRST_LOOK
-        .iter()
-        .map(|s| s.why)
-        .filter(|w| !w.is_empty())
-        .collect();
+    let what: Vec<&str> = FIRST_LOOK.iter().map(|s| s.why).collect();
     let next = if refining {
         format!(
             "The run at the page's own size ({page_users} users, the knobs' surveys and batches) replaces it when it ends."

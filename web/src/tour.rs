@@ -102,7 +102,8 @@ fn verdict(res: &Results, id: ClaimId) -> String {
             format!("undecided at this size{scope}: the interval is too wide to say")
         }
         Verdict::NoInterval => {
-            "undecided: no interval (one world, and no error over its users for it)".into()
+            "undecided: no interval (too few answers, or one world and no error over its users)"
+                .into()
         }
         v => format!("{}{scope}", v.word()),
     }

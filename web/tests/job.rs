@@ -275,6 +275,27 @@ fn the_first_look_is_a_complete_experiment_at_its_own_size() {
 }
 
 #[test]
+fn the_first_look_says_what_it_sets() {
+    // Each count it sets is in the words the page shows, so the two cannot drift apart.
+    for s in &usm_web::job::FIRST_LOOK {
+        if s.value.parse::<u32>().is_ok_and(|n| n > 1) {
+            assert!(
+                s.why.contains(s.value),
+                "{}: {} / {}",
+                s.key,
+                s.value,
+                s.why
+            );
+        }
+    }
+    let text = usm_web::job::first_look_text(false, "10000");
+    assert!(
+        text.contains("3000 users") && text.contains("(10000 users"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_scenario_knob_takes_its_help_and_bounds_from_the_field() {
     use usm_sim::scenario::{Check, Scenario};
     for k in &KNOBS {

@@ -45,6 +45,11 @@ impl Engine {
     }
 }
 
+/// The Python that runs the drivers: `$USM_PYTHON`, else `python3`.
+fn python() -> String {
+    std::env::var("USM_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
 /// How to start an engine's driver.
 #[derive(Clone, Debug)]
 pub struct Launch {
@@ -61,7 +66,7 @@ impl Launch {
     pub fn new(engine: Engine, command: Option<&str>) -> Launch {
         let command = match command {
             Some(c) => c.split_whitespace().map(str::to_string).collect(),
-            None => vec![std::env::var("USM_PYTHON").unwrap_or_else(|_| "python3".into())],
+            None => vec![python()],
         };
         Launch { engine, command }
     }
@@ -72,8 +77,7 @@ impl Launch {
             Engine::DuckDb => "duckdb",
             Engine::Spark => "pyspark",
         };
-        let python = std::env::var("USM_PYTHON").unwrap_or_else(|_| "python3".into());
-        Command::new(python)
+        Command::new(python())
             .args(["-c", &format!("import {module}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
