@@ -466,10 +466,13 @@ impl RateRow {
         if t <= 0.0 || self.answers == 0 {
             return None;
         }
-        let half = 1.959964 * (o * (1.0 - o) / self.answers as f64).sqrt() / t;
-        let e = o / t - 1.0;
-        let iv = [e - half, e + half];
-        Some((e, iv, iv[0] > 0.0 || iv[1] < 0.0))
+        let iv = usm_sim::experiment::stats::Interval {
+            mean: o / t - 1.0,
+            se: (o * (1.0 - o) / self.answers as f64).sqrt() / t,
+            df: None,
+        };
+        let [lo, hi] = iv.ci95();
+        Some((iv.mean, [lo, hi], lo > 0.0 || hi < 0.0))
     }
 
     /// [`RateRow::error`] in words: `+12.3% [+4.1, +20.5]`, and "within noise" where its
